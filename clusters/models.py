@@ -1,0 +1,177 @@
+"""Districts, locality clusters, schools, their yearly statistics, and who belongs where."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class District(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cluster(models.Model):
+    """A locality cluster: the schools that share a panel and a devolved budget."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="clusters")
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["district__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"], name="cluster_name_unique_in_district"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    NURSERY = "nursery", "Nursery"
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+    ALL_THROUGH = "all_through", "All-through"
+    POST_16 = "post16", "16 plus"
+    SPECIAL = "special", "Special"
+    OTHER = "other", "Other"
+
+
+class School(models.Model):
+    """One establishment from the GIAS register."""
+
+    urn = models.PositiveIntegerField("URN", unique=True)
+    name = models.CharField(max_length=200)
+    la_code = models.CharField("LA code", max_length=10, db_index=True)
+    la_name = models.CharField("LA name", max_length=120, blank=True)
+    establishment_number = models.CharField(max_length=10, blank=True)
+    establishment_type = models.CharField(max_length=120, blank=True)
+    type_group = models.CharField(max_length=120, blank=True)
+    gias_phase = models.CharField("phase of education (GIAS)", max_length=60, blank=True)
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.OTHER)
+    status = models.CharField(max_length=60, default="Open")
+    is_open = models.BooleanField(default=True)
+    open_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    statutory_low_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    statutory_high_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    district_administrative = models.CharField(max_length=120, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    trust_name = models.CharField(max_length=200, blank=True)
+    gias_last_changed = models.DateField(null=True, blank=True)
+    # Every school belongs to a cluster; null only while an import reports it unmapped.
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, related_name="schools", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["cluster", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.urn})"
+
+
+class SchoolYearStats(models.Model):
+    """A school's figures for one academic year (``academic_year`` 2025 means 2025/26)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="year_stats")
+    academic_year = models.PositiveSmallIntegerField()
+    number_on_roll = models.PositiveIntegerField(default=0)
+    fsm_pupils = models.PositiveIntegerField("pupils eligible for FSM", default=0)
+    fsm_percent = models.DecimalField(
+        "FSM %", max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    ehcp_pupils = models.PositiveIntegerField("pupils with an EHC plan", default=0)
+    sen_support_pupils = models.PositiveIntegerField("pupils on SEN support", default=0)
+    suspensions = models.PositiveIntegerField(default=0)
+    permanent_exclusions = models.PositiveIntegerField(default=0)
+    sen_joiners_no_move = models.PositiveIntegerField(
+        "joiners with SEN who did not move house", default=0
+    )
+    notional_sen_budget = models.DecimalField(
+        "notional SEN budget (£)", max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        ordering = ["school", "-academic_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "academic_year"], name="one_stats_row_per_school_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(ehcp_pupils__lte=models.F("number_on_roll"))
+                & Q(sen_support_pupils__lte=models.F("number_on_roll"))
+                & Q(fsm_pupils__lte=models.F("number_on_roll")),
+                name="stats_counts_within_roll",
+            ),
+        ]
+        verbose_name_plural = "school year statistics"
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+
+
+class Role(models.TextChoices):
+    SENCO = "senco", "SENCO"
+    HEADTEACHER = "headteacher", "Headteacher"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    LA_SEND_OFFICER = "la_send_officer", "LA SEND officer"
+    LA_FINANCE_OFFICER = "la_finance_officer", "LA finance officer"
+
+
+SCHOOL_ROLES = {Role.SENCO, Role.HEADTEACHER}
+LA_ROLES = {Role.LA_SEND_OFFICER, Role.LA_FINANCE_OFFICER}
+
+
+class Membership(models.Model):
+    """What a user is, and where: a school role, a cluster role, or an LA-wide role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        constraints = [
+            # School roles name a school; a panel member (not from a school) names a
+            # cluster; LA roles name neither.
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=["senco", "headteacher"], school__isnull=False, cluster__isnull=True)
+                    | Q(role="panel_member", cluster__isnull=False, school__isnull=True)
+                    | Q(
+                        role__in=["la_send_officer", "la_finance_officer"],
+                        school__isnull=True,
+                        cluster__isnull=True,
+                    )
+                ),
+                name="membership_scope_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "school", "cluster"],
+                name="membership_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.school or self.cluster or "county"
+        return f"{self.user} — {self.get_role_display()} — {where}"

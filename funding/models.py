@@ -1,0 +1,306 @@
+"""Funding streams and the requests schools make of them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from clusters.models import Cluster, Phase, School
+from portal.storage import private_storage
+
+from .workflow import State
+
+ZERO = Decimal("0.00")
+
+
+class FundingStream(models.Model):
+    """Exceptional Needs Grant, Inclusive Mainstream Fund, and the like."""
+
+    code = models.CharField(
+        max_length=6, unique=True, help_text="Prefix of request references, e.g. ENG."
+    )
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    max_award = models.DecimalField(
+        "maximum award (£)", max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    max_duration_weeks = models.PositiveSmallIntegerField("maximum duration (weeks)")
+    eligible_phases = models.JSONField(
+        default=list, help_text=f"Phases that may apply: {', '.join(Phase.values)}"
+    )
+    is_open = models.BooleanField("open for requests", default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_award__gte=0), name="stream_max_award_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SEN2Need(models.TextChoices):
+    """Primary need codes from the DfE SEN2 return."""
+
+    SPLD = "SPLD", "Specific learning difficulty"
+    MLD = "MLD", "Moderate learning difficulty"
+    SLD = "SLD", "Severe learning difficulty"
+    PMLD = "PMLD", "Profound and multiple learning difficulty"
+    SEMH = "SEMH", "Social, emotional and mental health"
+    SLCN = "SLCN", "Speech, language and communication needs"
+    HI = "HI", "Hearing impairment"
+    VI = "VI", "Visual impairment"
+    MSI = "MSI", "Multi-sensory impairment"
+    PD = "PD", "Physical disability"
+    ASD = "ASD", "Autistic spectrum disorder"
+    OTH = "OTH", "Other difficulty or disability"
+    NSA = "NSA", "SEN support but no specialist assessment of type of need"
+
+
+class NeedBand(models.Model):
+    """A configurable banded descriptor of need that suggests the usual award range."""
+
+    need = models.CharField(max_length=4, choices=SEN2Need.choices)
+    band = models.PositiveSmallIntegerField()
+    descriptor = models.TextField()
+    usual_award_min = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    usual_award_max = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["need", "band"]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "band"], name="one_band_per_need_level"),
+            models.CheckConstraint(
+                condition=Q(usual_award_min__lte=models.F("usual_award_max")),
+                name="band_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} band {self.band}"
+
+
+class RequestType(models.TextChoices):
+    INDIVIDUAL = "individual", "Individual pupil"
+    GROUP = "group", "Group of pupils"
+    PROJECT = "project", "School project"
+    URGENT = "urgent", "Urgent (decided by chair's action)"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+
+
+class YearGroup(models.TextChoices):
+    N1 = "N1", "Nursery 1"
+    N2 = "N2", "Nursery 2"
+    R = "R", "Reception"
+    Y1 = "1", "Year 1"
+    Y2 = "2", "Year 2"
+    Y3 = "3", "Year 3"
+    Y4 = "4", "Year 4"
+    Y5 = "5", "Year 5"
+    Y6 = "6", "Year 6"
+    Y7 = "7", "Year 7"
+    Y8 = "8", "Year 8"
+    Y9 = "9", "Year 9"
+    Y10 = "10", "Year 10"
+    Y11 = "11", "Year 11"
+    Y12 = "12", "Year 12"
+    Y13 = "13", "Year 13"
+    Y14 = "14", "Year 14"
+
+
+class FundingRequest(models.Model):
+    """A school's request for funding, pupil pseudonymised (no name, no UPN)."""
+
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="requests")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="funding_requests")
+    # The cluster whose panel and budget the request goes to (the school's, kept
+    # here so lists filter and budgets aggregate without a join).
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="funding_requests")
+    request_type = models.CharField(
+        max_length=12, choices=RequestType.choices, default=RequestType.INDIVIDUAL
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+
+    # Pupil, pseudonymised.
+    pupil_initials = models.CharField(max_length=4, blank=True)
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    number_of_pupils = models.PositiveSmallIntegerField(
+        default=1, help_text="More than one for a group request."
+    )
+    primary_need = models.CharField(
+        max_length=4, choices=SEN2Need.choices, blank=True, db_index=True
+    )
+    secondary_need = models.CharField(max_length=4, choices=SEN2Need.choices, blank=True)
+    sen_support_since = models.DateField(null=True, blank=True)
+    band = models.ForeignKey(NeedBand, on_delete=models.SET_NULL, null=True, blank=True)
+
+    # Evidence and plans.
+    ordinarily_available_provision = models.TextField(blank=True)
+    outcomes_sought = models.TextField(blank=True)
+    agencies_involved = models.TextField(blank=True)
+    parent_voice = models.TextField(blank=True)
+    pupil_voice = models.TextField(blank=True)
+    project_summary = models.TextField(blank=True, help_text="For a group or school project.")
+
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    parental_consent = models.BooleanField(default=False)
+    consent_date = models.DateField(null=True, blank=True)
+
+    # Money: computed from the provision lines by the services, stored for lists
+    # and aggregation. amount_requested = total_cost - school_contribution.
+    total_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    school_contribution = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    amount_requested = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    amount_awarded = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    reconsideration_used = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["school", "-created_at"]),
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["cluster", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_requested__gte=0)
+                & Q(total_cost__gte=0)
+                & Q(school_contribution__gte=0),
+                name="request_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_awarded__isnull=True) | Q(amount_awarded__gte=0),
+                name="request_award_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="request_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(reference__isnull=False),
+                name="request_reference_once_submitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"Draft #{self.pk}"
+
+
+class ReferenceCounter(models.Model):
+    """Gap-free reference numbers per stream and year; incremented under a row lock."""
+
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "year"], name="one_counter_per_stream_year")
+        ]
+
+
+class ReviewCycle(models.Model):
+    """One assess-plan-do-review cycle of the graduated approach."""
+
+    request = models.ForeignKey(FundingRequest, on_delete=models.CASCADE, related_name="cycles")
+    order = models.PositiveSmallIntegerField(default=1)
+    assess = models.TextField("what was assessed")
+    plan = models.TextField("what was planned and tried")
+    duration_weeks = models.PositiveSmallIntegerField("for how many weeks")
+    impact = models.TextField("impact at review")
+
+    class Meta:
+        ordering = ["request", "order"]
+
+
+class ProvisionLine(models.Model):
+    """A costed provision line: what, hours a week, weeks, hourly rate."""
+
+    request = models.ForeignKey(
+        FundingRequest, on_delete=models.CASCADE, related_name="provision_lines"
+    )
+    order = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(max_length=200)
+    hours_per_week = models.DecimalField(max_digits=5, decimal_places=2)
+    weeks = models.DecimalField(max_digits=5, decimal_places=2)
+    hourly_rate = models.DecimalField("rate (£ per hour)", max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["request", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_week__gt=0) & Q(weeks__gt=0) & Q(hourly_rate__gte=0),
+                name="provision_line_positive",
+            )
+        ]
+
+    @property
+    def cost(self) -> Decimal:
+        return (self.hours_per_week * self.weeks * self.hourly_rate).quantize(Decimal("0.01"))
+
+
+class DocumentKind(models.TextChoices):
+    PROVISION_MAP = "provision_map", "Costed provision map"
+    SUPPORT_PLAN = "support_plan", "SEN support plan / APDR record"
+    ASSESSMENT = "assessment", "Assessment or report from another agency"
+    CONSENT = "consent", "Parental consent form"
+    OTHER = "other", "Other"
+
+
+class RequestDocument(models.Model):
+    """A supporting document, kept in private storage and served only through a checked view."""
+
+    request = models.ForeignKey(FundingRequest, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    file = models.FileField(upload_to="requests/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "uploaded_at"]
+
+
+class RequestEvent(models.Model):
+    """The request's timeline: every transition and notable change, append-only."""
+
+    request = models.ForeignKey(FundingRequest, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["request", "created_at", "pk"]

@@ -1,0 +1,211 @@
+"""The request lifecycle, declared once as data (DESIGN.md §4).
+
+Services apply it (``funding.services.transition`` and the panel services);
+pages and the API read it to offer only the actions a user may take. A
+transition names the states it leaves, the state it enters, who may take it
+and the guards that must hold. Guards are names resolved in services so the
+table stays plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for more information"
+    READY = "ready", "Ready for panel"
+    ON_AGENDA = "on_agenda", "On a panel agenda"
+    APPROVED = "approved", "Approved"
+    PARTIALLY_APPROVED = "partially_approved", "Partially approved"
+    DECLINED = "declined", "Declined"
+    DEFERRED = "deferred", "Deferred"
+    ACTIVE = "active", "Funding active"
+    REVIEW_DUE = "review_due", "Review due"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# States before a decision: a request may still be withdrawn from any of them.
+UNDECIDED = frozenset(
+    {State.DRAFT, State.SUBMITTED, State.RETURNED, State.READY, State.ON_AGENDA, State.DEFERRED}
+)
+# States that hold money committed on the cluster budget.
+FUNDED = frozenset({State.APPROVED, State.PARTIALLY_APPROVED, State.ACTIVE, State.REVIEW_DUE})
+TERMINAL = frozenset({State.CLOSED, State.WITHDRAWN})
+
+
+class Actor(models.TextChoices):
+    """Who may take a transition, relative to the request."""
+
+    SCHOOL = "school", "SENCO or headteacher of the requesting school"
+    SEND_OFFICER = "send_officer", "LA SEND officer"
+    CHAIR = "chair", "Chair of the meeting"
+    SYSTEM = "system", "The portal (scheduled)"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    actors: frozenset[str]
+    guards: tuple[str, ...] = ()
+    # A message to the SENCO (return) or a reason is required.
+    needs_message: bool = False
+
+
+def _t(name, label, sources, target, actors, guards=(), needs_message=False) -> Transition:
+    return Transition(
+        name, label, frozenset(sources), target, frozenset(actors), tuple(guards), needs_message
+    )
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t(
+            "submit",
+            "Submit to the LA",
+            {State.DRAFT},
+            State.SUBMITTED,
+            {Actor.SCHOOL},
+            guards=("complete", "consent_recorded", "stream_open", "stream_rules"),
+        ),
+        _t(
+            "return",
+            "Return for more information",
+            {State.SUBMITTED, State.READY},
+            State.RETURNED,
+            {Actor.SEND_OFFICER},
+            needs_message=True,
+        ),
+        _t(
+            "resubmit",
+            "Resubmit with the information asked for",
+            {State.RETURNED},
+            State.SUBMITTED,
+            {Actor.SCHOOL},
+            guards=("complete", "consent_recorded", "stream_rules"),
+            needs_message=True,
+        ),
+        _t(
+            "triage",
+            "Mark ready for panel",
+            {State.SUBMITTED},
+            State.READY,
+            {Actor.SEND_OFFICER},
+            guards=("complete", "consent_recorded"),
+        ),
+        _t(
+            "withdraw",
+            "Withdraw the request",
+            UNDECIDED,
+            State.WITHDRAWN,
+            {Actor.SCHOOL, Actor.SEND_OFFICER},
+            needs_message=True,
+        ),
+        # Panel states (panels app applies these through its services).
+        _t(
+            "schedule",
+            "Put on a meeting's agenda",
+            {State.READY, State.DEFERRED},
+            State.ON_AGENDA,
+            {Actor.SEND_OFFICER},
+        ),
+        _t(
+            "unschedule",
+            "Take off the agenda",
+            {State.ON_AGENDA},
+            State.READY,
+            {Actor.SEND_OFFICER},
+        ),
+        _t(
+            "approve",
+            "Approve",
+            {State.ON_AGENDA},
+            State.APPROVED,
+            {Actor.CHAIR},
+            guards=("quorate", "not_recused", "budget_available"),
+        ),
+        _t(
+            "partially_approve",
+            "Approve in part",
+            {State.ON_AGENDA},
+            State.PARTIALLY_APPROVED,
+            {Actor.CHAIR},
+            guards=("quorate", "not_recused", "budget_available"),
+        ),
+        _t(
+            "decline",
+            "Decline",
+            {State.ON_AGENDA},
+            State.DECLINED,
+            {Actor.CHAIR},
+            guards=("quorate", "not_recused"),
+        ),
+        _t(
+            "defer",
+            "Defer to a later meeting",
+            {State.ON_AGENDA},
+            State.DEFERRED,
+            {Actor.CHAIR, Actor.SYSTEM},
+        ),
+        _t(
+            "request_information",
+            "Ask the school for more information",
+            {State.ON_AGENDA},
+            State.RETURNED,
+            {Actor.CHAIR},
+            guards=("quorate", "not_recused"),
+            needs_message=True,
+        ),
+        _t(
+            "ready_again",
+            "Back to ready for the next meeting",
+            {State.DEFERRED},
+            State.READY,
+            {Actor.SEND_OFFICER, Actor.SYSTEM},
+        ),
+        _t(
+            "reconsider",
+            "Ask for reconsideration with new evidence",
+            {State.DECLINED},
+            State.SUBMITTED,
+            {Actor.SCHOOL},
+            guards=("reconsideration_unused",),
+            needs_message=True,
+        ),
+        _t(
+            "activate",
+            "Funding starts",
+            {State.APPROVED, State.PARTIALLY_APPROVED},
+            State.ACTIVE,
+            {Actor.SEND_OFFICER, Actor.SYSTEM},
+        ),
+        _t(
+            "review_due",
+            "Review due",
+            {State.ACTIVE},
+            State.REVIEW_DUE,
+            {Actor.SEND_OFFICER, Actor.SYSTEM},
+        ),
+        _t(
+            "close",
+            "Report outcomes and close",
+            {State.REVIEW_DUE, State.ACTIVE},
+            State.CLOSED,
+            {Actor.SCHOOL},
+            needs_message=True,
+        ),
+    ]
+}
+
+
+def transitions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if state in t.sources]

@@ -1,0 +1,15 @@
+"""The Celery application.
+
+Embedded default: a SQLite-backed broker (kombu's ``sqla`` transport), so a real
+worker process runs with no server. Production and CI: Redis (``REDIS_URL``).
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

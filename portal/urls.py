@@ -1,0 +1,43 @@
+from csp.decorators import csp_exempt
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+api_v1 = [
+    path("", include("clusters.api_urls")),
+    path("", include("funding.api_urls")),
+    path("", include("panels.api_urls")),
+    path("", include("budgets.api_urls")),
+    path("", include("reports.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            template_name="portal/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("healthz", views.healthz, name="healthz"),
+    path("clusters/", include("clusters.urls")),
+    path("requests/", include("funding.urls")),
+    path("panels/", include("panels.urls")),
+    path("budgets/", include("budgets.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI is served from drf-spectacular-sidecar (no CDN) and needs an inline script.
+    path(
+        "api/docs/",
+        csp_exempt()(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,67 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from clusters.models import Role
+from tests.factories import PASSWORD, SchoolFactory, make_user
+
+
+def pytest_configure(config):
+    # CI runs the production path: PostgreSQL must be there, or the run fails (never skips).
+    if os.environ.get("CI") and not settings.USING_POSTGRES:
+        raise pytest.UsageError("CI must run against PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def school_a(db):
+    return SchoolFactory(name="Ashfield Primary")
+
+
+@pytest.fixture
+def school_b(db):
+    return SchoolFactory(name="Brookside Primary")
+
+
+@pytest.fixture
+def senco_a(school_a):
+    return make_user(Role.SENCO, school=school_a, username="senco_a")
+
+
+@pytest.fixture
+def senco_b(school_b):
+    return make_user(Role.SENCO, school=school_b, username="senco_b")
+
+
+@pytest.fixture
+def head_a(school_a):
+    return make_user(Role.HEADTEACHER, school=school_a, username="head_a")
+
+
+@pytest.fixture
+def send_officer(db):
+    return make_user(Role.LA_SEND_OFFICER, username="send_officer")
+
+
+@pytest.fixture
+def finance_officer(db):
+    return make_user(Role.LA_FINANCE_OFFICER, username="finance_officer")
