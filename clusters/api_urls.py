@@ -1,5 +1,12 @@
 """This app's endpoints under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import api
+
+router = SimpleRouter()
+router.register("districts", api.DistrictViewSet, basename="district")
+router.register("clusters", api.ClusterViewSet, basename="cluster")
+router.register("schools", api.SchoolViewSet, basename="school")
+
+urlpatterns = router.urls

@@ -119,7 +119,29 @@ class SchoolYearStats(models.Model):
         verbose_name_plural = "school year statistics"
 
     def __str__(self) -> str:
-        return f"{self.school} {self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return f"{self.school} {self.year_label}"
+
+    @property
+    def year_label(self) -> str:
+        return academic_year_label(self.academic_year)
+
+    def _percent_of_roll(self, count: int) -> Decimal | None:
+        if not self.number_on_roll:
+            return None
+        return (Decimal(count) * 100 / self.number_on_roll).quantize(Decimal("0.1"))
+
+    @property
+    def ehcp_percent(self) -> Decimal | None:
+        return self._percent_of_roll(self.ehcp_pupils)
+
+    @property
+    def sen_support_percent(self) -> Decimal | None:
+        return self._percent_of_roll(self.sen_support_pupils)
+
+
+def academic_year_label(year: int) -> str:
+    """2025 → "2025/26"."""
+    return f"{year}/{(year + 1) % 100:02d}"
 
 
 class Role(models.TextChoices):

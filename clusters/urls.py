@@ -6,4 +6,6 @@ app_name = "clusters"
 
 urlpatterns = [
     path("", views.directory, name="directory"),
+    path("<int:pk>/", views.cluster_detail, name="cluster"),
+    path("schools/<int:urn>/", views.school_detail, name="school"),
 ]

@@ -1,0 +1,25 @@
+"""Shared output for the import commands."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from clusters.importers import FileRejected
+
+# Enough to fix a file in one pass without flooding a terminal.
+SHOW_ERRORS = 200
+
+
+def reject(command: BaseCommand, exc: FileRejected) -> CommandError:
+    """Print every problem (line, column, message) and return the error to raise."""
+    for error in exc.errors[:SHOW_ERRORS]:
+        command.stderr.write(f"  {error}")
+    if len(exc.errors) > SHOW_ERRORS:
+        command.stderr.write(f"  … and {len(exc.errors) - SHOW_ERRORS} more")
+    return CommandError(f"{len(exc.errors)} problem(s) found: nothing was imported.")
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
