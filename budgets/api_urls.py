@@ -1,5 +1,14 @@
 """This app's endpoints under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import api
+
+router = SimpleRouter()
+router.register("budgets", api.BudgetViewSet, basename="budget")
+router.register("ledger", api.LedgerViewSet, basename="ledger-entry")
+router.register("allocations", api.AllocationViewSet, basename="allocation")
+router.register("adjustments", api.AdjustmentViewSet, basename="adjustment")
+router.register("budget-overrides", api.OverrideViewSet, basename="budget-override")
+
+urlpatterns = router.urls

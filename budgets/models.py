@@ -1,1 +1,302 @@
-from django.db import models  # noqa: F401
+"""Devolved cluster budgets and the append-only ledger that is their only truth.
+
+A :class:`ClusterBudget` holds no running totals: every figure (allocated,
+committed, paid, available) is a sum over its :class:`LedgerEntry` rows, so the
+totals cannot drift from the ledger. Ledger rows are written once and never
+changed: the app refuses updates and deletes, and on PostgreSQL a trigger
+refuses them below the app too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clusters.models import Cluster, School
+from funding.models import FundingRequest, FundingStream
+
+ZERO = Decimal("0.00")
+PENNY = Decimal("0.01")
+
+
+def gbp(amount: Decimal) -> str:
+    """£1,234.50 — money as people read it, always to the penny."""
+    amount = Decimal(amount).quantize(PENNY)
+    return f"-£{-amount:,}" if amount < 0 else f"£{amount:,}"
+
+
+class FinancialYear(models.Model):
+    """An English public-sector financial year: 1 April to 31 March."""
+
+    start_year = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["-start_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__gte=2000) & Q(start_year__lte=2100),
+                name="financial_year_plausible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def start(self) -> date:
+        return date(self.start_year, 4, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.start_year + 1, 3, 31)
+
+    @staticmethod
+    def start_year_for(day: date) -> int:
+        return day.year if day.month >= 4 else day.year - 1
+
+    @classmethod
+    def for_date(cls, day: date) -> FinancialYear:
+        year, _ = cls.objects.get_or_create(start_year=cls.start_year_for(day))
+        return year
+
+
+class ClusterBudget(models.Model):
+    """A cluster's devolved budget for one funding stream in one financial year."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="budgets")
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="budgets")
+    year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="budgets")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "stream", "cluster"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "stream", "year"], name="one_budget_per_cluster_stream_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} — {self.stream} — {self.year}"
+
+
+class AllocationRun(models.Model):
+    """One formula allocation of a county pot, kept with its inputs so the workings reproduce."""
+
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="+")
+    year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="allocations")
+    pot = models.DecimalField("county pot (£)", max_digits=14, decimal_places=2)
+    weight_roll = models.DecimalField(max_digits=7, decimal_places=4)
+    weight_fsm = models.DecimalField(max_digits=7, decimal_places=4)
+    weight_sen_support = models.DecimalField(max_digits=7, decimal_places=4)
+    lump_sum = models.DecimalField(
+        "lump sum per cluster (£)", max_digits=12, decimal_places=2, default=ZERO
+    )
+    stats_year = models.PositiveSmallIntegerField(
+        help_text="Academic year of the school statistics used (2025 means 2025/26)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A second run would double-count: later changes are adjustments, with reasons.
+            models.UniqueConstraint(
+                fields=["stream", "year"], name="one_allocation_per_stream_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(pot__gt=0)
+                & Q(lump_sum__gte=0)
+                & Q(weight_roll__gte=0)
+                & Q(weight_fsm__gte=0)
+                & Q(weight_sen_support__gte=0),
+                name="allocation_inputs_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.year}: £{self.pot}"
+
+
+class BudgetOverride(models.Model):
+    """A finance officer's permission for one approval to take a budget below zero."""
+
+    request = models.ForeignKey(
+        FundingRequest, on_delete=models.PROTECT, related_name="budget_overrides"
+    )
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="override_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Override for {self.request}"
+
+
+class EntryKind(models.TextChoices):
+    ALLOCATION = "allocation", "Allocation"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    COMMITMENT = "commitment", "Commitment"
+    RELEASE = "release", "Release"
+    PAYMENT = "payment", "Payment"
+
+
+class LedgerQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused: the ledger only grows."""
+
+    def update(self, **kwargs):
+        raise LedgerImmutableError("Ledger entries cannot be changed.")
+
+    def delete(self):
+        raise LedgerImmutableError("Ledger entries cannot be deleted.")
+
+
+class LedgerImmutableError(Exception):
+    pass
+
+
+class LedgerEntry(models.Model):
+    """One movement of money on a cluster budget. Written once, never changed.
+
+    ``amount`` is positive for every kind except adjustments, which carry their
+    sign (a reduction is negative), so the totals are plain sums by kind.
+    """
+
+    budget = models.ForeignKey(ClusterBudget, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.TextField("why")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the portal itself wrote the entry (a scheduled payment run).",
+    )
+    # A default rather than auto_now_add so that an import of last year's spreadsheet (or a
+    # benchmark) can keep the original dates; the services never set it.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    request = models.ForeignKey(
+        FundingRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+    )
+    # The school the money is for: it changes when a funded pupil moves.
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    allocation_run = models.ForeignKey(
+        AllocationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    override = models.ForeignKey(
+        BudgetOverride, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    # Entries written together (a transfer's two legs, a pupil's move) share a batch.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            models.Index(fields=["budget", "kind"]),
+            models.Index(fields=["request", "budget"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EntryKind.values), name="ledger_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="adjustment") & ~Q(amount=0))
+                | (~Q(kind="adjustment") & Q(amount__gt=0)),
+                name="ledger_amount_signed_by_kind",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="ledger_has_reason"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["allocation", "adjustment"]) | Q(request__isnull=False),
+                name="ledger_request_money_names_request",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} £{self.amount} on {self.budget_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise LedgerImmutableError("Ledger entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutableError("Ledger entries cannot be deleted.")
+
+
+class InstalmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    PAID = "paid", "Paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentInstalment(models.Model):
+    """A planned payment of an award (termly by default); paying it writes a ledger payment."""
+
+    request = models.ForeignKey(
+        FundingRequest, on_delete=models.PROTECT, related_name="instalments"
+    )
+    budget = models.ForeignKey(ClusterBudget, on_delete=models.PROTECT, related_name="instalments")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(db_index=True)
+    term = models.CharField(max_length=30)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(
+        max_length=10, choices=InstalmentStatus.choices, default=InstalmentStatus.SCHEDULED
+    )
+    payment = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="instalment"
+    )
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=InstalmentStatus.values), name="instalment_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", payment__isnull=False)
+                | (~Q(status="paid") & Q(payment__isnull=True)),
+                name="instalment_paid_has_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} {self.term} £{self.amount}"

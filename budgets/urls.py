@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "budgets"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.county, name="county"),
+    path("live/", views.county_live, name="county_live"),
+    path("clusters/<int:pk>/", views.cluster, name="cluster"),
+    path("clusters/<int:pk>/live/", views.cluster_live, name="cluster_live"),
+    path("budget/<int:pk>/", views.budget_detail, name="budget"),
+    path("allocate/", views.allocate, name="allocate"),
+    path("adjust/", views.adjust, name="adjust"),
+    path("override/", views.override, name="override"),
+    path("export/", views.export, {"what": "ledger", "fmt": "csv"}, name="exports"),
+    re_path(r"^export/(?P<what>ledger|payments)\.(?P<fmt>csv|xlsx)$", views.export, name="export"),
+]

@@ -1,5 +1,12 @@
 """This app's endpoints under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list = []
+from .api import RequestViewSet, StreamViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("requests", RequestViewSet, basename="funding-request")
+router.register("streams", StreamViewSet, basename="funding-stream")
+
+urlpatterns = router.urls

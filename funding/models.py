@@ -182,6 +182,8 @@ class FundingRequest(models.Model):
             models.Index(fields=["school", "-created_at"]),
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["cluster", "state"]),
+            # The county-wide list's default order (newest first) at 50,000 requests.
+            models.Index(fields=["-created_at"], name="request_created_desc"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,19 +15,39 @@ in one transaction. Other apps plug in without this module knowing them:
 
 from __future__ import annotations
 
+import uuid
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import filetype
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from clusters.models import School
+from portal.notifications import notify
 from portal.roles import scope_for
 
-from .models import FundingRequest, RequestEvent
-from .workflow import TRANSITIONS, Actor, Transition
+from . import rules
+from .models import (
+    FundingRequest,
+    FundingStream,
+    ProvisionLine,
+    ReferenceCounter,
+    RequestDocument,
+    RequestEvent,
+    ReviewCycle,
+)
+from .workflow import TRANSITIONS, Actor, State, Transition
 
 
 class TransitionError(Exception):
@@ -50,10 +70,12 @@ class TransitionContext:
 Guard = Callable[[FundingRequest, TransitionContext], str | None]
 Effect = Callable[[FundingRequest, Transition, TransitionContext], None]
 ActorResolver = Callable[[AbstractBaseUser, FundingRequest], set[str]]
+Prepare = Callable[[FundingRequest, Transition, TransitionContext], list[str] | None]
 
 _GUARDS: dict[str, Guard] = {}
 _EFFECTS: dict[str, list[Effect]] = defaultdict(list)
 _ACTOR_RESOLVERS: list[ActorResolver] = []
+_PREPARES: dict[str, list[Prepare]] = defaultdict(list)
 
 
 def register_guard(name: str) -> Callable[[Guard], Guard]:
@@ -72,6 +94,17 @@ def register_effect(transition_name: str) -> Callable[[Effect], Effect]:
     def decorator(fn: Effect) -> Effect:
         if fn not in _EFFECTS[transition_name]:
             _EFFECTS[transition_name].append(fn)
+        return fn
+
+    return decorator
+
+
+def register_prepare(transition_name: str) -> Callable[[Prepare], Prepare]:
+    """Run ``fn`` just before the state is saved; it returns the fields it changed."""
+
+    def decorator(fn: Prepare) -> Prepare:
+        if fn not in _PREPARES[transition_name]:
+            _PREPARES[transition_name].append(fn)
         return fn
 
     return decorator
@@ -155,7 +188,12 @@ def apply_transition(
         now = timezone.now()
         locked.state = transition_def.target
         locked.state_changed_at = now
-        locked.save(update_fields=["state", "state_changed_at", "updated_at"])
+        # Fields that must change with the state (e.g. the reference a submitted
+        # request must carry) are set by "prepare" hooks and saved in the same row write.
+        extra_fields: list[str] = []
+        for prepare in _PREPARES[transition_def.name]:
+            extra_fields += prepare(locked, transition_def, context) or []
+        locked.save(update_fields=["state", "state_changed_at", "updated_at", *extra_fields])
         RequestEvent.objects.create(
             request=locked,
             actor=user,
@@ -167,3 +205,548 @@ def apply_transition(
         for effect in [*_EFFECTS[transition_def.name], *_EFFECTS["*"]]:
             effect(locked, transition_def, context)
     return locked
+
+
+# ---------------------------------------------------------------------------
+# Use cases of the funding app: drafting, documents and the transitions this
+# app owns (submit, return, resubmit, triage, withdraw). Each is one
+# transaction; the transitions go through :func:`apply_transition`.
+# ---------------------------------------------------------------------------
+
+EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})
+
+# Fields the school edits, by task-list section (the API accepts the same).
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "pupil": ("request_type", "pupil_initials", "year_group", "sex", "number_of_pupils",
+              "project_summary"),
+    "needs": ("primary_need", "secondary_need", "sen_support_since", "band",
+              "ordinarily_available_provision", "agencies_involved"),
+    "provision": ("outcomes_sought", "start_date", "end_date"),
+    "consent": ("parental_consent", "consent_date", "parent_voice", "pupil_voice"),
+}  # fmt: skip
+EDITABLE_FIELDS = frozenset(f for fields in SECTION_FIELDS.values() for f in fields)
+
+
+class EditError(Exception):
+    """An edit that may not happen; the message is for the person who tried."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _lock_for_edit(funding_request: FundingRequest, user: AbstractBaseUser) -> FundingRequest:
+    """The request row, locked, if ``user`` may edit it now (call inside a transaction)."""
+    locked = FundingRequest.objects.select_related("stream", "school").select_for_update(
+        of=("self",)
+    )
+    locked = locked.get(pk=funding_request.pk)
+    if Actor.SCHOOL not in actors_for(user, locked):
+        raise EditError("Only the school's SENCO or headteacher can change this request.")
+    if locked.state not in EDITABLE_STATES:
+        raise EditError(
+            f"This request is {locked.get_state_display().lower()}, so it cannot be changed."
+        )
+    return locked
+
+
+def _recalculate(locked: FundingRequest) -> None:
+    """Store the totals computed from the provision lines (never typed by anyone)."""
+    lines = list(ProvisionLine.objects.filter(request=locked))
+    total, contribution, requested = rules.money(locked, lines)
+    locked.total_cost, locked.school_contribution, locked.amount_requested = (
+        total,
+        contribution,
+        requested,
+    )
+    locked.save(update_fields=["total_cost", "school_contribution", "amount_requested",
+                               "updated_at"])  # fmt: skip
+
+
+@transaction.atomic
+def create_draft(
+    *,
+    user: AbstractBaseUser,
+    school: School,
+    stream: FundingStream,
+    request_type: str = "individual",
+) -> FundingRequest:
+    """A SENCO or head starts a request for their school."""
+    scope = scope_for(user)
+    if school.pk not in scope.school_ids:
+        raise EditError("You can only start requests for your own school.")
+    if not stream.is_open:
+        raise EditError(f"{stream.name} is closed to new requests.")
+    if school.cluster_id is None:
+        raise EditError("Your school is not in a cluster yet: ask the LA to add it to one.")
+    funding_request = FundingRequest.objects.create(
+        school=school,
+        cluster_id=school.cluster_id,
+        stream=stream,
+        request_type=request_type,
+        created_by=user,
+        number_of_pupils=1,
+    )
+    RequestEvent.objects.create(
+        request=funding_request, actor=user, kind="created", to_state=State.DRAFT
+    )
+    return funding_request
+
+
+@transaction.atomic
+def update_request(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, **fields: Any
+) -> FundingRequest:
+    """Save what the school typed into one or more sections, complete or not (a draft)."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    locked = _lock_for_edit(funding_request, user)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if locked.request_type in (rules.RequestType.INDIVIDUAL, rules.RequestType.URGENT):
+        locked.number_of_pupils = 1
+    if locked.band_id and locked.band.need != locked.primary_need:
+        # A band describes one area of need; a changed need clears a stale band.
+        locked.band = None
+    locked.save()
+    _recalculate(locked)
+    return locked
+
+
+@transaction.atomic
+def save_cycle(
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    cycle: ReviewCycle | None = None,
+    assess: str,
+    plan: str,
+    duration_weeks: int,
+    impact: str,
+) -> ReviewCycle:
+    """Add an assess-plan-do-review cycle, or change one."""
+    locked = _lock_for_edit(funding_request, user)
+    if cycle is None:
+        order = ReviewCycle.objects.filter(request=locked).count() + 1
+        cycle = ReviewCycle(request=locked, order=order)
+    elif cycle.request_id != locked.pk:
+        raise EditError("That cycle belongs to another request.")
+    cycle.assess, cycle.plan, cycle.duration_weeks, cycle.impact = (
+        assess,
+        plan,
+        duration_weeks,
+        impact,
+    )
+    cycle.save()
+    locked.save(update_fields=["updated_at"])
+    return cycle
+
+
+@transaction.atomic
+def remove_cycle(funding_request: FundingRequest, *, user: AbstractBaseUser, cycle_id: int) -> None:
+    locked = _lock_for_edit(funding_request, user)
+    ReviewCycle.objects.filter(request=locked, pk=cycle_id).delete()
+    locked.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def save_provision_line(
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    line: ProvisionLine | None = None,
+    description: str,
+    hours_per_week: Decimal,
+    weeks: Decimal,
+    hourly_rate: Decimal,
+) -> ProvisionLine:
+    """Add or change a costed provision line; the totals follow."""
+    locked = _lock_for_edit(funding_request, user)
+    if line is None:
+        order = ProvisionLine.objects.filter(request=locked).count() + 1
+        line = ProvisionLine(request=locked, order=order)
+    elif line.request_id != locked.pk:
+        raise EditError("That line belongs to another request.")
+    line.description, line.hours_per_week, line.weeks, line.hourly_rate = (
+        description,
+        hours_per_week,
+        weeks,
+        hourly_rate,
+    )
+    line.save()
+    _recalculate(locked)
+    return line
+
+
+@transaction.atomic
+def remove_provision_line(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, line_id: int
+) -> None:
+    locked = _lock_for_edit(funding_request, user)
+    ProvisionLine.objects.filter(request=locked, pk=line_id).delete()
+    _recalculate(locked)
+
+
+# --- Documents ------------------------------------------------------------------
+
+# Detected type -> (MIME type, extensions a name may end with).
+ALLOWED_DOCUMENTS = {
+    "pdf": ("application/pdf", {".pdf"}),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        {".docx"},
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        {".xlsx"},
+    ),
+    "png": ("image/png", {".png"}),
+    "jpg": ("image/jpeg", {".jpg", ".jpeg"}),
+}
+
+
+def _sniff(head: bytes, upload) -> str | None:
+    """The document's real type from its content; the name plays no part."""
+    kind = filetype.guess(head)
+    extension = kind.extension if kind else None
+    if extension in ("zip", "docx", "xlsx"):
+        # Office files are zip archives; look inside rather than trust the first bytes.
+        try:
+            upload.seek(0)
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        finally:
+            upload.seek(0)
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return None
+    return extension if extension in ALLOWED_DOCUMENTS else None
+
+
+def check_upload(upload) -> tuple[str, str]:
+    """(detected type, MIME type) of an acceptable upload, or EditError."""
+    max_bytes = settings.DOCUMENT_MAX_BYTES
+    if upload.size is None or upload.size > max_bytes:
+        raise EditError(f"The file must be smaller than {max_bytes / (1024 * 1024):g} MB.")
+    if upload.size == 0:
+        raise EditError("The selected file is empty.")
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = _sniff(head, upload)
+    if kind is None:
+        raise EditError("The file must be a PDF, DOCX, XLSX, PNG or JPEG.")
+    mime, extensions = ALLOWED_DOCUMENTS[kind]
+    name = (upload.name or "").lower()
+    if not any(name.endswith(ext) for ext in extensions):
+        raise EditError(
+            f"The file's content is {kind.upper()} but its name says otherwise: "
+            "rename it or choose the right file."
+        )
+    return kind, mime
+
+
+@transaction.atomic
+def upload_document(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, upload, kind: str
+) -> RequestDocument:
+    """Keep a supporting document in private storage, after checking size and content."""
+    locked = _lock_for_edit(funding_request, user)
+    detected, mime = check_upload(upload)
+    document = RequestDocument(
+        request=locked,
+        kind=kind,
+        original_name=(upload.name or "document")[-200:],
+        content_type=mime,
+        size=upload.size,
+        uploaded_by=user,
+    )
+    # A random stored name: the original name is only ever shown, never used as a path.
+    upload.seek(0)
+    document.file.save(f"{uuid.uuid4().hex}.{detected}", ContentFile(upload.read()), save=False)
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    RequestEvent.objects.create(
+        request=locked, actor=user, kind="document_added", message=document.original_name
+    )
+    locked.save(update_fields=["updated_at"])
+    return document
+
+
+@transaction.atomic
+def remove_document(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, document_id: int
+) -> None:
+    locked = _lock_for_edit(funding_request, user)
+    document = RequestDocument.objects.filter(request=locked, pk=document_id).first()
+    if document is None:
+        return
+    name, storage = document.file.name, document.file.storage
+    RequestEvent.objects.create(
+        request=locked, actor=user, kind="document_removed", message=document.original_name
+    )
+    document.delete()
+    # Remove the file only once the row is surely gone.
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Transitions owned by this app ------------------------------------------------
+
+
+def submit_request(funding_request: FundingRequest, *, user: AbstractBaseUser) -> FundingRequest:
+    return apply_transition(funding_request, "submit", user=user)
+
+
+def return_request(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
+) -> FundingRequest:
+    return apply_transition(funding_request, "return", user=user, message=message)
+
+
+def resubmit_request(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
+) -> FundingRequest:
+    return apply_transition(funding_request, "resubmit", user=user, message=message)
+
+
+def triage_request(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, message: str = ""
+) -> FundingRequest:
+    return apply_transition(funding_request, "triage", user=user, message=message)
+
+
+def withdraw_request(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
+) -> FundingRequest:
+    return apply_transition(funding_request, "withdraw", user=user, message=message)
+
+
+APP_TRANSITIONS = {
+    "submit": submit_request,
+    "return": return_request,
+    "resubmit": resubmit_request,
+    "triage": triage_request,
+    "withdraw": withdraw_request,
+}
+
+
+def run_transition(
+    funding_request: FundingRequest, name: str, *, user: AbstractBaseUser, message: str = ""
+) -> FundingRequest:
+    """The page and API entry point for this app's actions."""
+    if name not in APP_TRANSITIONS:
+        raise TransitionError(f"There is no action called “{name}” here.")
+    if name == "submit":
+        return submit_request(funding_request, user=user)
+    if name == "triage":
+        return triage_request(funding_request, user=user, message=message)
+    return APP_TRANSITIONS[name](funding_request, user=user, message=message)
+
+
+# --- Guards ------------------------------------------------------------------------
+
+
+def _lines(fr: FundingRequest) -> list[ProvisionLine]:
+    return list(ProvisionLine.objects.filter(request=fr))
+
+
+@register_guard("complete")
+def _guard_complete(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    missing = [m for items in rules.missing_by_section(fr).values() for m in items]
+    if missing:
+        return "The request is not complete yet: " + "; ".join(missing) + "."
+    return None
+
+
+@register_guard("consent_recorded")
+def _guard_consent(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    problems = rules.consent_problems(fr)
+    return problems[0] + "." if problems else None
+
+
+@register_guard("stream_open")
+def _guard_stream_open(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    if not fr.stream.is_open:
+        return f"{fr.stream.name} is closed to new requests."
+    return None
+
+
+@register_guard("stream_rules")
+def _guard_stream_rules(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    problems = rules.stream_rule_problems(fr, _lines(fr))
+    return "; ".join(problems) + "." if problems else None
+
+
+@register_guard("reconsideration_unused")
+def _guard_reconsideration(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    if fr.reconsideration_used:
+        return "This request has already been reconsidered once."
+    return None
+
+
+# --- Effects ------------------------------------------------------------------------
+
+
+def allocate_reference(fr: FundingRequest, on: date | None = None) -> str:
+    """The next reference for the stream and year, e.g. ENG-2026-00123; gap-free.
+
+    The counter row is locked until the submit commits, so concurrent submits
+    queue on it, and a submit that rolls back gives its number back.
+    """
+    year = (on or timezone.localdate()).year
+    stream = FundingStream.objects.only("code").get(pk=fr.stream_id)
+    counter, _ = ReferenceCounter.objects.get_or_create(stream_id=fr.stream_id, year=year)
+    ReferenceCounter.objects.filter(pk=counter.pk).select_for_update().update(
+        last_number=F("last_number") + 1
+    )
+    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(pk=counter.pk)
+    return f"{stream.code}-{year}-{number:05d}"
+
+
+@register_prepare("submit")
+def _on_submit(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> list[str]:
+    if not fr.reference:
+        # ``submitted_on`` lets the demo and imports of past requests number them by their year.
+        fr.reference = allocate_reference(fr, ctx.data.get("submitted_on"))
+    # The LA's clock to a decision starts at the first submission.
+    fr.submitted_at = fr.submitted_at or timezone.now()
+    return ["reference", "submitted_at"]
+
+
+@register_effect("reconsider")
+def _on_reconsider(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> None:
+    fr.reconsideration_used = True
+    fr.save(update_fields=["reconsideration_used", "updated_at"])
+
+
+def request_url(fr: FundingRequest) -> str:
+    return reverse("funding:detail", args=[fr.pk])
+
+
+# Transitions the school takes: the LA hears of them.
+_SCHOOL_MOVES = {"submit", "resubmit", "reconsider"}
+# The panels app tells the school of its decisions itself (with the rationale), and of a
+# review falling due: this effect does not say it twice.
+_TOLD_BY_PANELS = {"approve", "partially_approve", "decline", "defer", "request_information",
+                   "review_due"}  # fmt: skip
+
+
+@register_effect("*")
+def _notify(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> None:
+    from . import selectors
+
+    label = f"{fr.reference or 'Draft'} ({fr.school.name})"
+    if t.name in _SCHOOL_MOVES or (
+        t.name == "withdraw" and Actor.SCHOOL in ctx.actors and fr.reference
+    ):
+        verb = {
+            "submit": "New request submitted",
+            "resubmit": "Request resubmitted with more information",
+            "reconsider": "Reconsideration asked for",
+            "withdraw": "Request withdrawn by the school",
+        }[t.name]
+        notify(
+            selectors.la_send_officers(),
+            f"{verb}: {label}",
+            f"{fr.stream.name}, £{fr.amount_requested:,.2f} requested.",
+            request_url(fr),
+        )
+        return
+    if t.name in _TOLD_BY_PANELS or (t.name == "close" and Actor.SCHOOL in ctx.actors):
+        return
+    # Anything else happened to the school's request: tell its SENCOs.
+    body = f"Your request is now: {fr.get_state_display().lower()}."
+    if ctx.message and t.name in ("return", "withdraw", "unschedule"):
+        body += f"\n\nMessage from the LA:\n{ctx.message}"
+    notify(
+        [u for u in selectors.school_sencos(fr) if ctx.user is None or u.pk != ctx.user.pk],
+        f"{label}: {t.label.lower()}"
+        if t.name != "return"
+        else f"{label}: the LA has asked for more information",
+        body,
+        request_url(fr),
+    )
+
+
+@transaction.atomic
+def create_request(
+    *,
+    user: AbstractBaseUser,
+    school: School,
+    stream: FundingStream,
+    request_type: str = "individual",
+    fields: dict[str, Any] | None = None,
+    cycles: list[dict[str, Any]] | None = None,
+    provision_lines: list[dict[str, Any]] | None = None,
+) -> FundingRequest:
+    """Start a request with whatever the school already has (the API's create), all or nothing."""
+    funding_request = create_draft(
+        user=user, school=school, stream=stream, request_type=request_type
+    )
+    return save_request(
+        funding_request,
+        user=user,
+        fields=fields or {},
+        cycles=cycles,
+        provision_lines=provision_lines,
+    )
+
+
+@transaction.atomic
+def save_request(
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    fields: dict[str, Any],
+    cycles: list[dict[str, Any]] | None = None,
+    provision_lines: list[dict[str, Any]] | None = None,
+) -> FundingRequest:
+    """The API's edit: fields, and (when given) the whole list of cycles and of lines."""
+    locked = update_request(funding_request, user=user, **fields)
+    if cycles is not None:
+        ReviewCycle.objects.filter(request=locked).delete()
+        ReviewCycle.objects.bulk_create(
+            [ReviewCycle(request=locked, order=i, **c) for i, c in enumerate(cycles, start=1)]
+        )
+    if provision_lines is not None:
+        ProvisionLine.objects.filter(request=locked).delete()
+        ProvisionLine.objects.bulk_create(
+            [
+                ProvisionLine(request=locked, order=i, **line)
+                for i, line in enumerate(provision_lines, start=1)
+            ]
+        )
+        _recalculate(locked)
+    return locked
+
+
+# --- Funding streams (LA SEND officers) -------------------------------------------------
+
+STREAM_FIELDS = ("code", "name", "description", "max_award", "max_duration_weeks",
+                 "eligible_phases", "is_open")  # fmt: skip
+
+
+@transaction.atomic
+def save_stream(
+    *, user: AbstractBaseUser, stream: FundingStream | None = None, **fields: Any
+) -> FundingStream:
+    """An LA SEND officer adds a stream or changes one (requests already made keep theirs)."""
+    if not scope_for(user).is_send_officer:
+        raise EditError("Only LA SEND officers manage funding streams.")
+    unknown = set(fields) - set(STREAM_FIELDS)
+    if unknown:
+        raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    stream = stream or FundingStream()
+    for name, value in fields.items():
+        setattr(stream, name, value)
+    stream.full_clean()
+    stream.save()
+    return stream

@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "funding"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("triage/", views.triage_queue, name="triage"),
+    path("export.csv", views.export_csv, name="export"),
+    path("new/", views.start, name="start"),
+    path("streams/", views.streams, name="streams"),
+    path("streams/new/", views.stream_edit, name="stream_new"),
+    path("streams/<int:stream_id>/", views.stream_edit, name="stream_edit"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/timeline/", views.timeline, name="timeline"),
+    path("<int:pk>/tasks/", views.tasks, name="tasks"),
+    path("<int:pk>/pupil/", views.section, {"name": "pupil"}, name="pupil"),
+    path("<int:pk>/needs/", views.section, {"name": "needs"}, name="needs"),
+    path("<int:pk>/evidence/", views.evidence, name="evidence"),
+    path("<int:pk>/evidence/<int:cycle_id>/", views.evidence, name="cycle"),
+    path("<int:pk>/evidence/<int:cycle_id>/remove/", views.remove_cycle, name="remove_cycle"),
+    path("<int:pk>/provision/", views.provision, name="provision"),
+    path("<int:pk>/provision/<int:line_id>/remove/", views.remove_line, name="remove_line"),
+    path("<int:pk>/consent/", views.section, {"name": "consent"}, name="consent"),
+    path("<int:pk>/documents/", views.documents, name="documents"),
+    path("<int:pk>/documents/<int:doc_id>/", views.download, name="download"),
+    path("<int:pk>/documents/<int:doc_id>/remove/", views.remove_document, name="remove_document"),
+    path("<int:pk>/check/", views.check, name="check"),
+    path("<int:pk>/submitted/", views.submitted, name="submitted"),
+    path("<int:pk>/action/<slug:name>/", views.action, name="action"),
+]

@@ -1,5 +1,14 @@
 """This app's endpoints under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list = []
+from .api import AgendaItemViewSet, DecisionViewSet, MeetingViewSet, PanelViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("panels", PanelViewSet, basename="panel")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
+router.register("decisions", DecisionViewSet, basename="decision")
+
+urlpatterns = router.urls

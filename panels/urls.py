@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "panels"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.panel_detail, name="panel"),
+    path("<int:pk>/members/", views.add_member, name="add_member"),
+    path("<int:pk>/year/", views.generate_year, name="generate_year"),
+    path("<int:pk>/participation/", views.participation, name="participation"),
+    path("members/<int:pk>/end/", views.end_membership, name="end_membership"),
+    path("members/<int:pk>/absence/", views.record_absence, name="absence"),
+    path("schedule/", views.schedule, name="schedule"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/open/", views.open_meeting, name="open"),
+    path("meetings/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("meetings/<int:pk>/swap-chair/", views.swap_chair, name="swap_chair"),
+    path("meetings/<int:pk>/close/", views.close_meeting, name="close"),
+    path("meetings/<int:pk>/minutes/", views.minutes, name="minutes"),
+    path("meetings/<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/view/", views.moderate, name="moderate"),
+    path("items/<int:pk>/conflict/", views.declare_conflict, name="conflict"),
+    path("items/<int:pk>/decide/", views.decide, name="decide"),
+    path("items/<int:pk>/ratify/", views.ratify, name="ratify"),
+    path("decisions/<int:pk>/", views.decision_detail, name="decision"),
+    path("requests/<int:pk>/review/", views.review, name="review"),
+    path("requests/<int:pk>/chairs-action/", views.chairs_action, name="chairs_action"),
+    path("requests/<int:pk>/appeal/", views.appeal, name="appeal"),
+]

@@ -228,6 +228,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several fields or apps.
+    "ENUM_NAME_OVERRIDES": {
+        "SEN2NeedEnum": "funding.models.SEN2Need",
+        "DocumentKindEnum": "funding.models.DocumentKind",
+        "LedgerEntryKindEnum": "budgets.models.EntryKind",
+        "AgendaItemKindEnum": "panels.models.ItemKind",
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]

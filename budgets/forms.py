@@ -1,0 +1,144 @@
+"""Forms for the finance officer's allocation, adjustments and overrides, and export filters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+
+from clusters.models import Cluster
+from funding.models import FundingRequest, FundingStream
+
+from .allocation import Weights
+from .models import ClusterBudget, FinancialYear
+
+
+class GovukMixin:
+    """Give each widget its GOV.UK Frontend class, and tie its hint to it for screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = (
+                "govuk-select"
+                if isinstance(widget, forms.Select)
+                else "govuk-textarea"
+                if isinstance(widget, forms.Textarea)
+                else "govuk-input govuk-input--width-10"
+            )
+            widget.attrs.setdefault("class", css)
+            if field.help_text:
+                widget.attrs.setdefault("aria-describedby", f"{self[name].auto_id}-hint")
+
+
+def _money(label: str, **kw) -> forms.DecimalField:
+    return forms.DecimalField(label=label, max_digits=14, decimal_places=2, **kw)
+
+
+class AllocationForm(GovukMixin, forms.Form):
+    stream = forms.ModelChoiceField(
+        FundingStream.objects.all(),
+        label="Funding stream",
+        error_messages={"required": "Choose the funding stream to allocate"},
+    )
+    year = forms.ModelChoiceField(
+        FinancialYear.objects.all(),
+        label="Financial year",
+        error_messages={"required": "Choose the financial year"},
+    )
+    pot = _money(
+        "County pot (£)",
+        validators=[MinValueValidator(Decimal("0.01"))],
+        error_messages={"required": "Enter the county pot in pounds"},
+    )
+    weight_roll = forms.DecimalField(
+        label="Weight for pupils on roll",
+        max_digits=7,
+        decimal_places=4,
+        min_value=0,
+        initial=Decimal("0.4"),
+    )
+    weight_fsm = forms.DecimalField(
+        label="Weight for FSM pupils",
+        max_digits=7,
+        decimal_places=4,
+        min_value=0,
+        initial=Decimal("0.3"),
+    )
+    weight_sen_support = forms.DecimalField(
+        label="Weight for SEN-support pupils",
+        max_digits=7,
+        decimal_places=4,
+        min_value=0,
+        initial=Decimal("0.3"),
+    )
+    lump_sum = _money(
+        "Lump sum per cluster (£, optional)", required=False, min_value=0, initial=Decimal("0")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if all(k in data for k in ("weight_roll", "weight_fsm", "weight_sen_support")) and not (
+            data["weight_roll"] or data["weight_fsm"] or data["weight_sen_support"]
+        ):
+            raise forms.ValidationError("Give at least one weight above 0.")
+        return data
+
+    @property
+    def weights(self) -> Weights:
+        d = self.cleaned_data
+        return Weights(d["weight_roll"], d["weight_fsm"], d["weight_sen_support"])
+
+
+class AdjustmentForm(GovukMixin, forms.Form):
+    budget = forms.ModelChoiceField(
+        ClusterBudget.objects.select_related("cluster", "stream", "year"), label="Budget"
+    )
+    amount = _money(
+        "Amount (£)",
+        help_text="Positive to add money, negative to take it away. When moving money, the amount to move.",
+    )
+    move_to = forms.ModelChoiceField(
+        ClusterBudget.objects.select_related("cluster", "stream", "year"),
+        label="Move it to (optional)",
+        required=False,
+        help_text="Another cluster's budget for the same stream and year.",
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OverrideForm(GovukMixin, forms.Form):
+    reference = forms.CharField(label="Request reference", max_length=20)
+    reason = forms.CharField(
+        label="Why this approval may go over budget", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_reference(self):
+        ref = self.cleaned_data["reference"].strip().upper()
+        try:
+            self.funding_request = FundingRequest.objects.get(reference=ref)
+        except FundingRequest.DoesNotExist:
+            raise forms.ValidationError("There is no request with that reference.") from None
+        return ref
+
+
+class ExportFilterForm(GovukMixin, forms.Form):
+    cluster = forms.ModelChoiceField(Cluster.objects.all(), required=False)
+    stream = forms.ModelChoiceField(FundingStream.objects.all(), required=False)
+    year = forms.ModelChoiceField(
+        FinancialYear.objects.all(), required=False, to_field_name="start_year"
+    )
+    date_from = forms.DateField(label="From", required=False)
+    date_to = forms.DateField(label="To", required=False)
+
+    def filters(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "cluster": d["cluster"].pk if d.get("cluster") else None,
+            "stream": d["stream"].pk if d.get("stream") else None,
+            "year": d["year"].start_year if d.get("year") else None,
+            "date_from": d.get("date_from"),
+            "date_to": d.get("date_to"),
+        }

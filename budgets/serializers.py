@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from funding.models import FundingRequest, FundingStream
+
+from .models import AllocationRun, ClusterBudget, FinancialYear, LedgerEntry
+from .selectors import totals_from_sums
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class BudgetSerializer(serializers.ModelSerializer):
+    """A budget with its totals, each the sum of its ledger."""
+
+    cluster_name = serializers.CharField(source="cluster.name", read_only=True)
+    stream_code = serializers.CharField(source="stream.code", read_only=True)
+    financial_year = serializers.CharField(source="year.label", read_only=True)
+    allocated = serializers.SerializerMethodField()
+    committed = serializers.SerializerMethodField()
+    paid = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField()
+    percent_committed = serializers.SerializerMethodField()
+    overrides = serializers.IntegerField(source="override_count", read_only=True)
+
+    class Meta:
+        model = ClusterBudget
+        fields = [
+            "id",
+            "cluster",
+            "cluster_name",
+            "stream",
+            "stream_code",
+            "financial_year",
+            "allocated",
+            "committed",
+            "paid",
+            "available",
+            "percent_committed",
+            "overrides",
+        ]
+
+    def _totals(self, obj):
+        return totals_from_sums(obj)
+
+    def get_allocated(self, obj) -> Decimal:
+        return str(self._totals(obj).allocated)
+
+    def get_committed(self, obj) -> Decimal:
+        return str(self._totals(obj).committed)
+
+    def get_paid(self, obj) -> Decimal:
+        return str(self._totals(obj).paid)
+
+    def get_available(self, obj) -> Decimal:
+        return str(self._totals(obj).available)
+
+    def get_percent_committed(self, obj) -> Decimal:
+        return str(self._totals(obj).percent_committed)
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    request_reference = serializers.CharField(
+        source="request.reference", read_only=True, default=None
+    )
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "budget",
+            "kind",
+            "amount",
+            "reason",
+            "created_by",
+            "created_at",
+            "request",
+            "request_reference",
+            "school",
+            "allocation_run",
+            "override",
+            "batch",
+        ]
+        read_only_fields = fields
+
+
+class AllocationInputSerializer(serializers.Serializer):
+    stream = serializers.PrimaryKeyRelatedField(queryset=FundingStream.objects.all())
+    year = serializers.SlugRelatedField(
+        slug_field="start_year", queryset=FinancialYear.objects.all()
+    )
+    pot = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    weight_roll = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=Decimal("0"))
+    weight_fsm = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=Decimal("0"))
+    weight_sen_support = serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=Decimal("0")
+    )
+    lump_sum = serializers.DecimalField(**MONEY, min_value=Decimal("0"), default=Decimal("0"))
+
+
+class ShareSerializer(serializers.Serializer):
+    cluster = serializers.IntegerField(source="cluster_id")
+    name = serializers.CharField()
+    roll = serializers.IntegerField()
+    fsm = serializers.IntegerField()
+    sen_support = serializers.IntegerField()
+    roll_share = serializers.DecimalField(max_digits=12, decimal_places=8)
+    fsm_share = serializers.DecimalField(max_digits=12, decimal_places=8)
+    sen_share = serializers.DecimalField(max_digits=12, decimal_places=8)
+    weighted_share = serializers.DecimalField(max_digits=12, decimal_places=8)
+    lump_sum = serializers.DecimalField(**MONEY)
+    exact = serializers.DecimalField(max_digits=20, decimal_places=6)
+    amount = serializers.DecimalField(**MONEY)
+
+
+class AllocationPlanSerializer(serializers.Serializer):
+    pot = serializers.DecimalField(**MONEY)
+    lump_sum = serializers.DecimalField(**MONEY)
+    formula_pot = serializers.DecimalField(**MONEY)
+    stats_year = serializers.IntegerField(allow_null=True)
+    total_allocated = serializers.DecimalField(**MONEY)
+    shares = ShareSerializer(many=True)
+
+
+class AllocationRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AllocationRun
+        fields = [
+            "id",
+            "stream",
+            "year",
+            "pot",
+            "weight_roll",
+            "weight_fsm",
+            "weight_sen_support",
+            "lump_sum",
+            "stats_year",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AdjustmentInputSerializer(serializers.Serializer):
+    budget = serializers.PrimaryKeyRelatedField(queryset=ClusterBudget.objects.all())
+    amount = serializers.DecimalField(**MONEY)
+    reason = serializers.CharField()
+    move_to = serializers.PrimaryKeyRelatedField(
+        queryset=ClusterBudget.objects.all(), required=False, allow_null=True
+    )
+
+
+class OverrideInputSerializer(serializers.Serializer):
+    request = serializers.SlugRelatedField(
+        slug_field="reference", queryset=FundingRequest.objects.exclude(reference=None)
+    )
+    reason = serializers.CharField()

@@ -1,0 +1,564 @@
+"""Every write to budgets and the ledger. One function per use case, one transaction each.
+
+Each write locks the budget row (``SELECT … FOR UPDATE``) before reading its
+totals, so two approvals on one budget queue up rather than both seeing the
+same available balance: that is what makes overspend impossible under
+concurrency. Where two budgets are locked (a transfer, a pupil's move), they
+are locked in id order so that two such writes cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from clusters.models import School
+from funding.models import FundingRequest, FundingStream, RequestEvent
+from funding.workflow import FUNDED
+from portal.roles import scope_for
+
+from . import selectors
+from .allocation import AllocationPlan, Weights, plan_allocation
+from .models import (
+    PENNY,
+    ZERO,
+    AllocationRun,
+    BudgetOverride,
+    ClusterBudget,
+    EntryKind,
+    FinancialYear,
+    InstalmentStatus,
+    LedgerEntry,
+    PaymentInstalment,
+    gbp,
+)
+from .terms import instalment_plan
+
+
+class BudgetError(Exception):
+    """A budget write that may not happen; the message is for the person who tried."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _money(amount) -> Decimal:
+    value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    if value != value.quantize(PENNY):
+        raise BudgetError("Amounts are in pounds and pence: at most two decimal places.")
+    return value.quantize(PENNY)
+
+
+def _require_finance(user: AbstractBaseUser | None) -> None:
+    if user is None or not scope_for(user).is_finance_officer:
+        raise BudgetError("Only an LA finance officer can do this.")
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BudgetError("Enter a reason: it is kept on the ledger.")
+    return reason
+
+
+def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
+    """Lock budget rows in id order (callers must be inside a transaction)."""
+    ids = sorted(set(budget_ids))
+    locked = ClusterBudget.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {b.pk: b for b in locked}
+
+
+def _entry(budget: ClusterBudget, kind: str, amount: Decimal, **fields) -> LedgerEntry:
+    return LedgerEntry.objects.create(budget=budget, kind=kind, amount=amount, **fields)
+
+
+def budget_for(cluster_id: int, stream_id: int, day: date | None = None) -> ClusterBudget:
+    """The budget for this cluster, stream and the financial year of ``day`` (created empty)."""
+    year = FinancialYear.for_date(day or timezone.localdate())
+    budget, _ = ClusterBudget.objects.get_or_create(
+        cluster_id=cluster_id, stream_id=stream_id, year=year
+    )
+    return budget
+
+
+# --- allocation and adjustment -------------------------------------------------
+
+
+def allocate_by_formula(
+    *,
+    stream: FundingStream,
+    year: FinancialYear,
+    pot: Decimal,
+    weights: Weights,
+    lump_sum: Decimal = ZERO,
+    stats_year: int | None = None,
+    user: AbstractBaseUser,
+) -> tuple[AllocationRun, AllocationPlan]:
+    """Share the county pot between every cluster by the formula, in one transaction."""
+    _require_finance(user)
+    from .allocation import AllocationInputError, default_stats_year
+
+    if stats_year is None:
+        stats_year = default_stats_year(year.start_year)
+    try:
+        plan = plan_allocation(
+            _money(pot), weights, lump_sum=_money(lump_sum), stats_year=stats_year
+        )
+    except AllocationInputError as exc:
+        raise BudgetError(str(exc)) from None
+    if plan.total_allocated != plan.pot:  # the formula's promise; never allocate otherwise
+        raise BudgetError("The shares do not add up to the pot; nothing was allocated.")
+    with transaction.atomic():
+        if AllocationRun.objects.filter(stream=stream, year=year).exists():
+            raise BudgetError(
+                f"{stream} for {year} has already been allocated: use an adjustment, with a reason."
+            )
+        run = AllocationRun.objects.create(
+            stream=stream,
+            year=year,
+            pot=plan.pot,
+            weight_roll=weights.roll,
+            weight_fsm=weights.fsm,
+            weight_sen_support=weights.sen_support,
+            lump_sum=plan.lump_sum,
+            stats_year=stats_year or 0,
+            created_by=user,
+        )
+        existing = {b.cluster_id: b for b in ClusterBudget.objects.filter(stream=stream, year=year)}
+        ClusterBudget.objects.bulk_create(
+            [
+                ClusterBudget(cluster_id=s.cluster_id, stream=stream, year=year)
+                for s in plan.shares
+                if s.cluster_id not in existing
+            ],
+            ignore_conflicts=True,
+        )
+        budgets = lock_budgets(
+            *ClusterBudget.objects.filter(stream=stream, year=year).values_list("pk", flat=True)
+        )
+        by_cluster = {b.cluster_id: b for b in budgets.values()}
+        reason = f"Formula allocation of {gbp(plan.pot)} for {stream} {year}"
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(
+                    budget=by_cluster[s.cluster_id],
+                    kind=EntryKind.ALLOCATION,
+                    amount=s.amount,
+                    reason=reason,
+                    created_by=user,
+                    allocation_run=run,
+                    batch=batch,
+                )
+                for batch in [uuid.uuid4()]
+                for s in plan.shares
+                if s.amount > 0
+            ]
+        )
+    return run, plan
+
+
+def adjust(
+    budget: ClusterBudget, amount: Decimal, *, user: AbstractBaseUser, reason: str
+) -> LedgerEntry:
+    """Add to (positive) or take from (negative) a budget's allocation, with a reason."""
+    _require_finance(user)
+    reason = _require_reason(reason)
+    amount = _money(amount)
+    if amount == 0:
+        raise BudgetError("Enter an amount other than £0.")
+    with transaction.atomic():
+        locked = lock_budgets(budget.pk)[budget.pk]
+        available = selectors.budget_totals(locked).available
+        if amount < 0 and available + amount < 0:
+            raise BudgetError(
+                f"Only {gbp(available)} is uncommitted on {locked.cluster}: a reduction cannot "
+                "take the budget below what is already committed."
+            )
+        return _entry(locked, EntryKind.ADJUSTMENT, amount, created_by=user, reason=reason)
+
+
+def transfer(
+    source: ClusterBudget,
+    target: ClusterBudget,
+    amount: Decimal,
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move uncommitted money from one cluster's budget to another's (same stream and year)."""
+    _require_finance(user)
+    reason = _require_reason(reason)
+    amount = _money(amount)
+    if amount <= 0:
+        raise BudgetError("Enter an amount greater than £0 to move.")
+    if source.pk == target.pk:
+        raise BudgetError("Choose a different cluster to move the money to.")
+    if (source.stream_id, source.year_id) != (target.stream_id, target.year_id):
+        raise BudgetError("Money can only move between budgets of the same stream and year.")
+    with transaction.atomic():
+        locked = lock_budgets(source.pk, target.pk)
+        available = selectors.budget_totals(locked[source.pk]).available
+        if available < amount:
+            raise BudgetError(f"{source.cluster} has only {gbp(available)} uncommitted to move.")
+        batch = uuid.uuid4()
+        out = _entry(
+            locked[source.pk],
+            EntryKind.ADJUSTMENT,
+            -amount,
+            created_by=user,
+            reason=f"Moved to {target.cluster}: {reason}",
+            batch=batch,
+        )
+        into = _entry(
+            locked[target.pk],
+            EntryKind.ADJUSTMENT,
+            amount,
+            created_by=user,
+            reason=f"Moved from {source.cluster}: {reason}",
+            batch=batch,
+        )
+    return out, into
+
+
+# --- overrides ---------------------------------------------------------------------
+
+
+def record_override(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, reason: str
+) -> BudgetOverride:
+    """A finance officer allows the next approval of this request to go over budget."""
+    _require_finance(user)
+    reason = _require_reason(reason)
+    return BudgetOverride.objects.create(request=funding_request, created_by=user, reason=reason)
+
+
+@dataclass
+class OverrideDecision:
+    existing: BudgetOverride | None = None
+    by: AbstractBaseUser | None = None
+    reason: str = ""
+
+
+def check_commitment(
+    funding_request: FundingRequest,
+    amount: Decimal,
+    *,
+    override_by: AbstractBaseUser | None = None,
+    override_reason: str = "",
+    day: date | None = None,
+) -> tuple[str | None, OverrideDecision | None]:
+    """Whether ``amount`` may be committed for the request: (problem, override to use).
+
+    Locks the budget row, so the answer holds until the transaction ends.
+    """
+    budget = budget_for(funding_request.cluster_id, funding_request.stream_id, day)
+    locked = lock_budgets(budget.pk)[budget.pk]
+    available = selectors.budget_totals(locked).available
+    if available >= amount:
+        return None, None
+    existing = selectors.unused_override(funding_request)
+    if existing is not None:
+        return None, OverrideDecision(existing=existing)
+    reason = (override_reason or "").strip()
+    if reason and override_by is not None and scope_for(override_by).is_finance_officer:
+        return None, OverrideDecision(by=override_by, reason=reason)
+    shortfall = amount - available
+    problem = (
+        f"Not enough budget: {locked.cluster} has {gbp(max(available, ZERO))} available in "
+        f"{locked.stream} for {locked.year}, {gbp(shortfall)} less than the {gbp(amount)} awarded. "
+        "Award less, or ask an LA finance officer to record an over-budget override with a reason."
+    )
+    if reason:
+        problem += " Only a finance officer can override the budget."
+    return problem, None
+
+
+def commit_for_request(
+    funding_request: FundingRequest,
+    amount: Decimal,
+    *,
+    user: AbstractBaseUser | None,
+    reason: str,
+    override_by: AbstractBaseUser | None = None,
+    override_reason: str = "",
+    day: date | None = None,
+) -> LedgerEntry:
+    """Commit an award on the request's cluster budget and schedule its termly payments.
+
+    Refused (BudgetError) when it would take the budget below zero, unless a finance
+    officer has recorded an override for the request or is the one overriding now.
+    """
+    amount = _money(amount)
+    if amount <= 0:
+        raise BudgetError("The amount awarded must be more than £0.")
+    reason = (reason or "").strip() or "Award decided"
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        problem, decision = check_commitment(
+            funding_request,
+            amount,
+            override_by=override_by or user,
+            override_reason=override_reason,
+            day=day,
+        )
+        if problem:
+            raise BudgetError(problem)
+        override = None
+        if decision is not None:
+            override = decision.existing or BudgetOverride.objects.create(
+                request=funding_request, created_by=decision.by, reason=decision.reason
+            )
+        budget = budget_for(funding_request.cluster_id, funding_request.stream_id, day)
+        entry = _entry(
+            budget,
+            EntryKind.COMMITMENT,
+            amount,
+            created_by=user,
+            reason=reason,
+            request=funding_request,
+            school_id=funding_request.school_id,
+            override=override,
+        )
+        _replan_instalments(funding_request, budget, funding_request.school_id, day)
+    return entry
+
+
+def release_for_request(
+    funding_request: FundingRequest,
+    amount: Decimal | None = None,
+    *,
+    user: AbstractBaseUser | None,
+    reason: str,
+    day: date | None = None,
+) -> list[LedgerEntry]:
+    """Release what the request has committed but not been paid (all of it, or ``amount``).
+
+    A withdrawal or a close at review releases everything unspent; a reduced award
+    releases the reduction. Scheduled instalments are re-planned to match.
+    """
+    reason = _require_reason(reason)
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        balances = selectors.request_budget_balances(funding_request)
+        locks = lock_budgets(*balances)
+        balances = selectors.request_budget_balances(funding_request)  # re-read under the lock
+        unspent = {pk: t.unpaid_commitment for pk, t in balances.items() if t.unpaid_commitment > 0}
+        total = sum(unspent.values(), ZERO)
+        wanted = total if amount is None else _money(amount)
+        if wanted < 0 or wanted > total:
+            raise BudgetError(f"Only {gbp(total)} of this award is unspent and can be released.")
+        entries = []
+        # Release from the newest budget first (after a move, the one still paying).
+        for pk in sorted(unspent, reverse=True):
+            take = min(unspent[pk], wanted)
+            if take <= 0:
+                break
+            entries.append(
+                _entry(
+                    locks[pk],
+                    EntryKind.RELEASE,
+                    take,
+                    created_by=user,
+                    reason=reason,
+                    request=funding_request,
+                    school_id=funding_request.school_id,
+                )
+            )
+            wanted -= take
+        current = max(unspent, default=None)
+        if current is not None:
+            _replan_instalments(funding_request, locks[current], funding_request.school_id, day)
+    return entries
+
+
+def reduce_award(
+    funding_request: FundingRequest, new_amount: Decimal, *, user: AbstractBaseUser, reason: str
+) -> list[LedgerEntry]:
+    """Lower an award: the difference is released."""
+    totals = selectors.request_totals(funding_request)
+    new_amount = _money(new_amount)
+    if new_amount < totals.paid:
+        raise BudgetError(
+            f"{gbp(totals.paid)} has already been paid: the award cannot go below it."
+        )
+    if new_amount >= totals.committed:
+        raise BudgetError(f"Enter an amount below the current award of {gbp(totals.committed)}.")
+    return release_for_request(
+        funding_request, totals.committed - new_amount, user=user, reason=reason
+    )
+
+
+def move_pupil(
+    funding_request: FundingRequest,
+    new_school: School,
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+    day: date | None = None,
+) -> list[LedgerEntry]:
+    """The funded pupil moved school in the county: the unspent award follows them.
+
+    The unspent commitment is released at the old school and committed at the new
+    one (on its cluster's budget for the same stream and year), unpaid instalments
+    move with it, and the request now belongs to the new school; the history stays
+    on the ledger and the request's timeline.
+    """
+    scope = scope_for(user)
+    if not scope.is_la:
+        raise BudgetError("Only an LA officer can move a pupil's funding.")
+    reason = _require_reason(reason)
+    day = day or timezone.localdate()
+    if new_school.cluster_id is None or not new_school.is_open:
+        raise BudgetError("Choose an open school in one of the county's clusters.")
+    if new_school.pk == funding_request.school_id:
+        raise BudgetError("The pupil is already at that school.")
+    with transaction.atomic():
+        locked_request = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+        if locked_request.state not in FUNDED:
+            raise BudgetError("Only funded requests have money that can follow the pupil.")
+        balances = selectors.request_budget_balances(locked_request)
+        if not balances:
+            raise BudgetError("Nothing has been committed for this request.")
+        # The new budget is for the same year as the award's current budget.
+        current_budget = ClusterBudget.objects.get(pk=max(balances))
+        target, _ = ClusterBudget.objects.get_or_create(
+            cluster_id=new_school.cluster_id,
+            stream_id=current_budget.stream_id,
+            year_id=current_budget.year_id,
+        )
+        locks = lock_budgets(*balances, target.pk)
+        balances = selectors.request_budget_balances(locked_request)
+        old_school_id = locked_request.school_id
+        batch = uuid.uuid4()
+        entries: list[LedgerEntry] = []
+        moving = ZERO
+        for pk, totals in sorted(balances.items()):
+            unspent = totals.unpaid_commitment
+            if unspent <= 0:
+                continue
+            moving += unspent
+            entries.append(
+                _entry(
+                    locks[pk],
+                    EntryKind.RELEASE,
+                    unspent,
+                    created_by=user,
+                    reason=f"Pupil moved to {new_school.name}: {reason}",
+                    request=locked_request,
+                    school_id=old_school_id,
+                    batch=batch,
+                )
+            )
+        if moving <= 0:
+            raise BudgetError("All of this award has been paid: there is nothing left to move.")
+        entries.append(
+            _entry(
+                locks[target.pk],
+                EntryKind.COMMITMENT,
+                moving,
+                created_by=user,
+                reason=f"Pupil moved from {locked_request.school.name}: {reason}",
+                request=locked_request,
+                school_id=new_school.pk,
+                batch=batch,
+            )
+        )
+        FundingRequest.objects.filter(pk=locked_request.pk).update(
+            school=new_school, cluster_id=new_school.cluster_id, updated_at=timezone.now()
+        )
+        RequestEvent.objects.create(
+            request=locked_request,
+            actor=user,
+            kind="pupil_moved",
+            from_state=locked_request.state,
+            to_state=locked_request.state,
+            message=f"Pupil moved to {new_school.name}; {gbp(moving)} of funding follows them. {reason}",
+        )
+        locked_request.school, locked_request.cluster_id = new_school, new_school.cluster_id
+        _replan_instalments(locked_request, locks[target.pk], new_school.pk, day)
+    funding_request.refresh_from_db()
+    return entries
+
+
+# --- payments ----------------------------------------------------------------------
+
+
+def _replan_instalments(
+    funding_request: FundingRequest, budget: ClusterBudget, school_id: int, day: date
+) -> list[PaymentInstalment]:
+    """Cancel the unpaid instalments and plan the unspent award again, termly, from ``day``."""
+    PaymentInstalment.objects.filter(
+        request=funding_request, status=InstalmentStatus.SCHEDULED
+    ).update(status=InstalmentStatus.CANCELLED)
+    unspent = selectors.request_totals(funding_request).unpaid_commitment
+    if unspent <= 0:
+        return []
+    start = max(funding_request.start_date or day, day)
+    end = funding_request.end_date or start
+    plan = [p for p in instalment_plan(unspent, start, end) if p[2] > 0]
+    return PaymentInstalment.objects.bulk_create(
+        [
+            PaymentInstalment(
+                request=funding_request,
+                budget=budget,
+                school_id=school_id,
+                due_date=due,
+                term=term,
+                amount=share,
+            )
+            for due, term, share in plan
+        ]
+    )
+
+
+def pay_instalment(
+    instalment: PaymentInstalment, *, user: AbstractBaseUser | None, day: date | None = None
+) -> LedgerEntry:
+    """Pay one scheduled instalment: a payment on the ledger drawing down the commitment."""
+    if user is not None:
+        _require_finance(user)
+    with transaction.atomic():
+        lock_budgets(instalment.budget_id)
+        inst = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
+        if inst.status != InstalmentStatus.SCHEDULED:
+            raise BudgetError("This instalment is not waiting to be paid.")
+        unspent = selectors.request_totals(inst.request).unpaid_commitment
+        if inst.amount > unspent:
+            raise BudgetError("This instalment is more than the award has left unpaid.")
+        entry = _entry(
+            inst.budget,
+            EntryKind.PAYMENT,
+            inst.amount,
+            created_by=user,
+            reason=f"{inst.term} instalment",
+            request_id=inst.request_id,
+            school_id=inst.school_id,
+        )
+        inst.status, inst.payment = InstalmentStatus.PAID, entry
+        inst.save(update_fields=["status", "payment"])
+    return entry
+
+
+def pay_due_instalments(
+    *, on_date: date | None = None, user: AbstractBaseUser | None = None
+) -> int:
+    """Pay every scheduled instalment due by ``on_date`` (the termly payment run)."""
+    day = on_date or timezone.localdate()
+    due = PaymentInstalment.objects.filter(
+        status=InstalmentStatus.SCHEDULED, due_date__lte=day
+    ).order_by("budget_id", "due_date", "pk")
+    paid = 0
+    for inst in due:
+        try:
+            pay_instalment(inst, user=user, day=day)
+        except BudgetError:
+            continue
+        paid += 1
+    return paid

@@ -1,0 +1,73 @@
+"""The LA's term dates, on which awards are paid (termly instalments by default).
+
+An LA sets its own dates with ``settings.LA_TERM_STARTS`` (a list of ISO dates);
+without it, term starts follow the usual English pattern: the first working day
+from 1 September, from 5 January and from the Monday a week after Easter Monday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import holidays
+from dateutil.easter import easter
+from django.conf import settings
+
+PENNY = Decimal("0.01")
+
+
+def _first_working_day(day: date, bank_holidays) -> date:
+    while day.weekday() >= 5 or day in bank_holidays:
+        day += timedelta(days=1)
+    return day
+
+
+def term_starts(first_year: int, last_year: int) -> list[tuple[date, str]]:
+    """Each term's first day with its name, for the calendar years given."""
+    configured = getattr(settings, "LA_TERM_STARTS", None)
+    if configured:
+        days = sorted(date.fromisoformat(d) for d in configured)
+        return [(d, _term_name(d)) for d in days if first_year <= d.year <= last_year]
+    bank = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
+    starts: list[tuple[date, str]] = []
+    for year in range(first_year, last_year + 1):
+        easter_monday = easter(year) + timedelta(days=1)
+        starts.append((_first_working_day(date(year, 1, 5), bank), f"Spring {year}"))
+        starts.append(
+            (_first_working_day(easter_monday + timedelta(days=7), bank), f"Summer {year}")
+        )
+        starts.append((_first_working_day(date(year, 9, 1), bank), f"Autumn {year}"))
+    return sorted(starts)
+
+
+def _term_name(day: date) -> str:
+    season = "Spring" if day.month < 4 else "Summer" if day.month < 9 else "Autumn"
+    return f"{season} {day.year}"
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` in ``parts`` pennies-exact shares; the odd pennies go to the first ones."""
+    pennies = int((total / PENNY).to_integral_value())
+    base, extra = divmod(pennies, parts)
+    return [(base + (1 if i < extra else 0)) * PENNY for i in range(parts)]
+
+
+def instalment_plan(amount: Decimal, start: date, end: date) -> list[tuple[date, str, Decimal]]:
+    """Termly instalments for an award from ``start`` to ``end``: (due date, term, amount).
+
+    One instalment per term the award runs in; the first is due on the start
+    date when the award starts mid-term.
+    """
+    if end < start:
+        end = start
+    starts = term_starts(start.year - 1, end.year)
+    terms: list[tuple[date, str]] = []
+    for index, (term_start, name) in enumerate(starts):
+        next_start = starts[index + 1][0] if index + 1 < len(starts) else date.max
+        if term_start <= end and next_start > start:
+            terms.append((max(term_start, start), name))
+    if not terms:
+        terms = [(start, _term_name(start))]
+    shares = split_evenly(amount, len(terms))
+    return [(due, name, share) for (due, name), share in zip(terms, shares, strict=True)]

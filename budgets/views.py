@@ -1,0 +1,261 @@
+"""Budget pages: thin views over the selectors (reads) and services (writes)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from funding.models import FundingStream
+from portal.audit import record_view
+from portal.roles import scope_for
+
+from . import exports, selectors, services
+from .allocation import AllocationInputError, default_stats_year, plan_allocation
+from .forms import AdjustmentForm, AllocationForm, ExportFilterForm, OverrideForm
+from .models import FinancialYear
+
+POLL = "every 3s"
+
+
+def _require_la(request: HttpRequest):
+    scope = scope_for(request.user)
+    if not scope.is_la:
+        raise Http404("Not found")
+    return scope
+
+
+def _require_finance(request: HttpRequest):
+    scope = scope_for(request.user)
+    if not scope.is_finance_officer:
+        raise PermissionDenied("Only an LA finance officer can do this.")
+    return scope
+
+
+def _year_and_stream(request: HttpRequest):
+    year = stream = None
+    if request.GET.get("year", "").isdigit():
+        year = FinancialYear.objects.filter(start_year=int(request.GET["year"])).first()
+    if request.GET.get("stream", "").isdigit():
+        stream = FundingStream.objects.filter(pk=int(request.GET["stream"])).first()
+    return year, stream
+
+
+def _filter_query(year, stream) -> str:
+    parts = []
+    if year:
+        parts.append(f"year={year.start_year}")
+    if stream:
+        parts.append(f"stream={stream.pk}")
+    return "&".join(parts)
+
+
+@login_required
+@require_GET
+def county(request: HttpRequest) -> HttpResponse:
+    """Every cluster's budget for the year, live. School staff go to their own cluster."""
+    scope = scope_for(request.user)
+    if not scope.is_la:
+        if not scope.cluster_ids:
+            raise Http404("Not found")
+        return redirect("budgets:cluster", pk=min(scope.cluster_ids))
+    year, stream = _year_and_stream(request)
+    board = selectors.budget_board(scope, year=year, stream=stream)
+    return render(
+        request,
+        "budgets/county.html",
+        {
+            "board": board,
+            "live_url": reverse("budgets:county_live"),
+            "query": _filter_query(board.year, stream),
+            "years": selectors.financial_years(),
+            "streams": FundingStream.objects.all(),
+            "poll": POLL,
+            "scope": scope,
+        },
+    )
+
+
+@login_required
+@require_GET
+def county_live(request: HttpRequest) -> HttpResponse:
+    """The polled fragment: 204 (htmx keeps what it shows) when the ledger has not moved."""
+    scope = _require_la(request)
+    if request.GET.get("v") == selectors.ledger_version():
+        return HttpResponse(status=204)
+    year, stream = _year_and_stream(request)
+    board = selectors.budget_board(scope, year=year, stream=stream)
+    return render(
+        request,
+        "budgets/_county_live.html",
+        {
+            "board": board,
+            "live_url": reverse("budgets:county_live"),
+            "query": _filter_query(board.year, stream),
+            "poll": POLL,
+            "scope": scope,
+        },
+    )
+
+
+def _cluster_context(request: HttpRequest, pk: int) -> dict:
+    scope = scope_for(request.user)
+    cluster = selectors.get_cluster(scope, pk)
+    year, _ = _year_and_stream(request)
+    board = selectors.budget_board(scope, year=year, cluster_ids=[cluster.pk])
+    return {
+        "cluster": cluster,
+        "board": board,
+        "schools": selectors.cluster_schools(cluster, board.year),
+        "requests": selectors.cluster_requests(scope, cluster),
+        "version": selectors.cluster_version(cluster),
+        "live_url": reverse("budgets:cluster_live", args=[cluster.pk]),
+        "query": _filter_query(board.year, None),
+        "poll": POLL,
+        "scope": scope,
+    }
+
+
+@login_required
+@require_GET
+def cluster(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "budgets/cluster.html", _cluster_context(request, pk))
+
+
+@login_required
+@require_GET
+def cluster_live(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    cluster_obj = selectors.get_cluster(scope, pk)
+    if request.GET.get("v") == selectors.cluster_version(cluster_obj):
+        return HttpResponse(status=204)
+    return render(request, "budgets/_cluster_live.html", _cluster_context(request, pk))
+
+
+@login_required
+@require_GET
+def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One budget's ledger, line by line (LA officers)."""
+    scope = _require_la(request)
+    budget = selectors.get_budget(scope, pk)
+    entries = selectors.visible_ledger(scope).filter(budget=budget).order_by("-id")[:500]
+    return render(
+        request,
+        "budgets/budget_detail.html",
+        {"budget": budget, "totals": selectors.totals_from_sums(budget), "entries": entries},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allocate(request: HttpRequest) -> HttpResponse:
+    """Enter the pot and weights, preview every cluster's share with workings, then allocate."""
+    _require_finance(request)
+    # This year and next are always offered, before anything is allocated in them.
+    today = timezone.localdate()
+    FinancialYear.for_date(today)
+    FinancialYear.objects.get_or_create(start_year=FinancialYear.start_year_for(today) + 1)
+    form = AllocationForm(request.POST or None)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        stats_year = default_stats_year(d["year"].start_year)
+        try:
+            plan = plan_allocation(
+                d["pot"], form.weights, lump_sum=d.get("lump_sum") or 0, stats_year=stats_year
+            )
+        except AllocationInputError as exc:
+            form.add_error(None, str(exc))
+        if plan is not None and request.POST.get("action") == "allocate":
+            try:
+                run, plan = services.allocate_by_formula(
+                    stream=d["stream"],
+                    year=d["year"],
+                    pot=d["pot"],
+                    weights=form.weights,
+                    lump_sum=d.get("lump_sum") or 0,
+                    stats_year=stats_year,
+                    user=request.user,
+                )
+            except services.BudgetError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{d['stream']} for {d['year']} allocated to {len(plan.shares)} clusters.",
+                )
+                return redirect(f"{reverse('budgets:county')}?year={d['year'].start_year}")
+    return render(request, "budgets/allocate.html", {"form": form, "plan": plan})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adjust(request: HttpRequest) -> HttpResponse:
+    _require_finance(request)
+    form = AdjustmentForm(request.POST or None, initial={"budget": request.GET.get("budget")})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["move_to"]:
+                services.transfer(
+                    d["budget"], d["move_to"], d["amount"], user=request.user, reason=d["reason"]
+                )
+            else:
+                services.adjust(d["budget"], d["amount"], user=request.user, reason=d["reason"])
+        except services.BudgetError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "The adjustment is on the ledger.")
+            return redirect("budgets:budget", pk=d["budget"].pk)
+    return render(request, "budgets/adjust.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def override(request: HttpRequest) -> HttpResponse:
+    _require_finance(request)
+    form = OverrideForm(request.POST or None, initial={"reference": request.GET.get("reference")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_override(
+                form.funding_request, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.BudgetError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{form.funding_request.reference} may now be approved over budget; "
+                "the dashboards will flag it.",
+            )
+            return redirect("budgets:county")
+    return render(request, "budgets/override.html", {"form": form})
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
+    """The ledger or the payment schedule, filtered by cluster, stream and period."""
+    scope = _require_la(request)
+    form = ExportFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "budgets/exports.html", {"form": form}, status=400)
+    if not request.GET.get("go"):
+        return render(request, "budgets/exports.html", {"form": ExportFilterForm()})
+    filters = form.filters()
+    if what == "ledger":
+        qs = selectors.filter_ledger(selectors.visible_ledger(scope), **filters).order_by("id")
+        columns, rows, name = exports.LEDGER_COLUMNS, exports.ledger_rows(qs), "ledger"
+    else:
+        qs = selectors.filter_ledger(
+            selectors.visible_instalments(scope), date_field="due_date", **filters
+        ).order_by("due_date", "id")
+        columns, rows, name = exports.PAYMENT_COLUMNS, exports.payment_rows(qs), "payment-schedule"
+    record_view(request, action="export", object_type=f"budgets.{name}", detail=str(filters))
+    writer = exports.as_xlsx if fmt == "xlsx" else exports.as_csv
+    return writer(name, columns, rows)

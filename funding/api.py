@@ -1,0 +1,244 @@
+"""/api/v1/requests/: the same scoping, validation and transitions as the pages."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from clusters.models import School
+from portal.audit import record_view
+from portal.roles import scope_for
+
+from . import selectors, services
+from .filters import RequestFilter
+from .models import ProvisionLine, RequestDocument, ReviewCycle
+from .serializers import (
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    EventSerializer,
+    MessageSerializer,
+    RequestListSerializer,
+    RequestSerializer,
+    RequestTotalsSerializer,
+    StreamSerializer,
+)
+from .services import EditError, TransitionError
+
+
+class ProblemSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+REFUSED = OpenApiResponse(ProblemSerializer, description="Refused: the message says why.")
+
+
+def _transition_schema(name: str, description: str):
+    return extend_schema(
+        summary=description,
+        request=MessageSerializer,
+        responses={200: RequestSerializer, 400: REFUSED, 404: None},
+        description=f"Applies the “{name}” transition of the request lifecycle. "
+        "It changes nothing when refused.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Requests the user may see (finance officers: totals only)"),
+    retrieve=extend_schema(summary="One request (404 outside the user's scope)"),
+    create=extend_schema(summary="Start a draft request for one of the user's schools"),
+    partial_update=extend_schema(summary="Save a draft or a returned request"),
+)
+class RequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    filterset_class = RequestFilter
+    ordering_fields = ["submitted_at", "created_at", "amount_requested", "reference"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = selectors.visible_requests(self.request.user)
+        if selectors.shows_pupil_detail(self.request.user):
+            qs = qs.prefetch_related(
+                Prefetch("cycles", queryset=ReviewCycle.objects.order_by("order")),
+                Prefetch("provision_lines", queryset=ProvisionLine.objects.order_by("order")),
+            ).select_related("band")
+        return qs
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RequestSerializer
+        if not selectors.shows_pupil_detail(self.request.user):
+            return RequestTotalsSerializer
+        return RequestListSerializer if self.action == "list" else RequestSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        record_view(request, instance, action="api_view")
+        return Response(self.get_serializer(instance).data)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if selectors.shows_pupil_detail(request.user):
+            ids = [row["id"] for row in response.data.get("results", [])]
+            if ids:
+                record_view(
+                    request,
+                    action="api_list",
+                    object_type="funding.FundingRequest",
+                    object_ids=ids,
+                )
+        return response
+
+    def _fresh(self, pk):
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def _answer(self, pk, status_code=status.HTTP_200_OK):
+        serializer_class = self.get_serializer_class()
+        data = serializer_class(self._fresh(pk), context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = RequestSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        scope = scope_for(request.user)
+        school = data.pop("school", None)
+        if school is None:
+            if len(scope.school_ids) != 1:
+                raise serializers.ValidationError({"school": "Choose one of your schools."})
+            school = School.objects.get(pk=next(iter(scope.school_ids)))
+        stream = data.pop("stream")
+        cycles = data.pop("cycles", None)
+        lines = data.pop("provision_lines", None)
+        try:
+            fr = services.create_request(
+                user=request.user,
+                school=school,
+                stream=stream,
+                request_type=data.pop("request_type", "individual"),
+                fields=data,
+                cycles=cycles,
+                provision_lines=lines,
+            )
+        except EditError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return self._answer(fr.pk, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
+        fr = self.get_object()
+        serializer = RequestSerializer(
+            fr, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("stream", None)
+        data.pop("school", None)
+        cycles = data.pop("cycles", None)
+        lines = data.pop("provision_lines", None)
+        try:
+            services.save_request(
+                fr, user=request.user, fields=data, cycles=cycles, provision_lines=lines
+            )
+        except EditError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return self._answer(fr.pk)
+
+    def _transition(self, request, pk, name):
+        fr = self.get_object()
+        serializer = MessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.run_transition(
+                fr, name, user=request.user, message=serializer.validated_data["message"]
+            )
+        except TransitionError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return self._answer(fr.pk)
+
+    @_transition_schema("submit", "Submit a draft to the LA")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(request, pk, "submit")
+
+    @_transition_schema("withdraw", "Withdraw the request (message required)")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(request, pk, "withdraw")
+
+    @_transition_schema("return", "LA: return for more information (message required)")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_for_information(self, request, pk=None):
+        return self._transition(request, pk, "return")
+
+    @_transition_schema("resubmit", "Resubmit a returned request (message required)")
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        return self._transition(request, pk, "resubmit")
+
+    @_transition_schema("triage", "LA: mark ready for panel")
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        return self._transition(request, pk, "triage")
+
+    @extend_schema(summary="The request's timeline", responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        fr = self.get_object()
+        record_view(request, fr, action="api_timeline")
+        events = selectors.request_timeline(request.user, fr)
+        return Response(EventSerializer(events, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], summary="Supporting documents", responses=DocumentSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Upload a supporting document (PDF, DOCX, XLSX, PNG, JPEG)",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def documents(self, request, pk=None):
+        fr = self.get_object()
+        if not selectors.shows_pupil_detail(request.user):
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        if request.method == "GET":
+            docs = RequestDocument.objects.filter(request=fr)
+            return Response(DocumentSerializer(docs, many=True).data)
+        upload = DocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            document = services.upload_document(
+                fr,
+                user=request.user,
+                upload=upload.validated_data["file"],
+                kind=upload.validated_data["kind"],
+            )
+        except EditError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Funding streams"), retrieve=extend_schema(summary="One stream")
+)
+class StreamViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = StreamSerializer
+    filterset_fields = ["is_open"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return selectors.streams()

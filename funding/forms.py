@@ -1,0 +1,416 @@
+"""Forms for the request task list. Each section saves as a draft: fields may be
+left blank (the task list says what is missing) but what is typed must be valid."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from .models import (
+    DocumentKind,
+    FundingRequest,
+    FundingStream,
+    NeedBand,
+    ProvisionLine,
+    RequestType,
+    ReviewCycle,
+)
+from .workflow import State
+
+
+class GDSFormMixin:
+    """GOV.UK markup through crispy-forms-gds; the page supplies <form> and buttons."""
+
+    def _gds(self):
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class GDSForm(GDSFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._gds()
+
+
+class GDSModelForm(GDSFormMixin, forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._gds()
+
+
+def _number(width: int = 4, decimal: bool = False) -> forms.TextInput:
+    # GOV.UK asks for a text input with a numeric keyboard, not <input type="number">.
+    return forms.TextInput(
+        attrs={
+            "class": f"govuk-input govuk-input--width-{width}",
+            "inputmode": "decimal" if decimal else "numeric",
+            "spellcheck": "false",
+        }
+    )
+
+
+def _date(label: str, help_text: str = "") -> DateInputField:
+    field = DateInputField(label=label, required=False, require_all_fields=False)
+    field.help_text = help_text or "For example, 27 3 2026"
+    return field
+
+
+def _not_future(value, message):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+    return value
+
+
+class StartForm(GDSForm):
+    school = forms.ModelChoiceField(queryset=None, label="School", empty_label=None)
+    stream = forms.ModelChoiceField(
+        queryset=FundingStream.objects.none(),
+        label="Which fund are you asking?",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Choose the fund you are asking",
+            "invalid_choice": "Choose a fund that is open to your school",
+        },
+    )
+    request_type = forms.ChoiceField(
+        choices=RequestType.choices,
+        label="What kind of request is it?",
+        widget=forms.RadioSelect,
+        initial=RequestType.INDIVIDUAL,
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if len(schools) == 1:
+            self.fields["school"].initial = schools[0].pk
+            self.initial.setdefault("school", schools[0].pk)
+            self.fields["school"].widget = forms.HiddenInput()
+        open_streams = FundingStream.objects.filter(is_open=True)
+        phases = {school.phase for school in schools}
+        # Offer only the funds one of the user's schools may ask (JSON "contains" is not
+        # portable across databases, and there are only a handful of streams).
+        self.fields["stream"].queryset = open_streams.filter(
+            pk__in=[s.pk for s in open_streams if phases & set(s.eligible_phases or [])]
+        )
+
+    def clean(self):
+        data = super().clean()
+        school, stream = data.get("school"), data.get("stream")
+        if school and stream and school.phase not in stream.eligible_phases:
+            self.add_error(
+                "stream",
+                f"{stream.name} is not open to {school.get_phase_display().lower()} schools",
+            )
+        return data
+
+
+class PupilForm(GDSModelForm):
+    # No max_length here: "John Smith" deserves "initials only", not "at most 4 characters".
+    pupil_initials = forms.CharField(
+        label="Pupil's initials",
+        required=False,
+        help_text="Initials only: never the pupil's name or UPN.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = FundingRequest
+        fields = ["request_type", "pupil_initials", "year_group", "sex", "number_of_pupils",
+                  "project_summary"]  # fmt: skip
+        labels = {
+            "request_type": "Kind of request",
+            "pupil_initials": "Pupil's initials",
+            "number_of_pupils": "Number of pupils",
+            "project_summary": "About the group or project",
+        }
+        help_texts = {
+            "pupil_initials": "Initials only: never the pupil's name or UPN.",
+            "number_of_pupils": "For a group: how many pupils share the provision. "
+            "For a project: how many benefit.",
+            "project_summary": "For a group or a school project: who it is for and what it is.",
+        }
+        widgets = {
+            "request_type": forms.RadioSelect,
+            "sex": forms.RadioSelect,
+            "number_of_pupils": _number(3),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["request_type"].required = True
+        self.fields["number_of_pupils"].required = False
+        self.fields["sex"].choices = [c for c in self.fields["sex"].choices if c[0]]
+
+    def clean_pupil_initials(self):
+        value = (self.cleaned_data.get("pupil_initials") or "").strip().upper().replace(".", "")
+        if value and not re.fullmatch(r"[A-Z]{1,3}", value):
+            raise forms.ValidationError("Enter initials as 1 to 3 letters, like AB")
+        return value
+
+    def clean_number_of_pupils(self):
+        value = self.cleaned_data.get("number_of_pupils")
+        if value is None:
+            return 1
+        if value < 1 or value > 500:
+            raise forms.ValidationError("Number of pupils must be between 1 and 500")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("request_type") == RequestType.GROUP
+            and (data.get("number_of_pupils") or 0) < 2
+        ):
+            self.add_error("number_of_pupils", "A group request is for at least 2 pupils")
+        return data
+
+
+class NeedsForm(GDSModelForm):
+    sen_support_since = _date("On SEN support since")
+
+    class Meta:
+        model = FundingRequest
+        fields = ["primary_need", "secondary_need", "sen_support_since", "band",
+                  "ordinarily_available_provision", "agencies_involved"]  # fmt: skip
+        labels = {
+            "primary_need": "Primary need (SEN2 code)",
+            "secondary_need": "Secondary need (optional)",
+            "band": "Band of need (optional)",
+            "ordinarily_available_provision": "Ordinarily available provision already in place",
+            "agencies_involved": "Agencies already involved",
+        }
+        help_texts = {
+            "band": "From the LA's banded descriptors; it suggests the usual award range.",
+            "agencies_involved": "For example, educational psychology, speech and language "
+            "therapy, CAMHS. Write 'none' if none.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["band"].queryset = NeedBand.objects.all()
+        self.fields["band"].label_from_instance = lambda b: (
+            f"{b.need} band {b.band}: {b.descriptor[:60]} "
+            f"(usually £{b.usual_award_min:,.0f}–£{b.usual_award_max:,.0f})"
+        )
+
+    def clean_sen_support_since(self):
+        return _not_future(
+            self.cleaned_data.get("sen_support_since"),
+            "The date the pupil went on SEN support must be today or in the past",
+        )
+
+    def clean(self):
+        data = super().clean()
+        primary, secondary, band = (
+            data.get("primary_need"),
+            data.get("secondary_need"),
+            data.get("band"),
+        )
+        if primary and secondary and primary == secondary:
+            self.add_error("secondary_need", "The secondary need must differ from the primary need")
+        if band and band.need != primary:
+            self.add_error("band", "Choose a band for the primary need")
+        return data
+
+
+class CycleForm(GDSModelForm):
+    class Meta:
+        model = ReviewCycle
+        fields = ["assess", "plan", "duration_weeks", "impact"]
+        widgets = {
+            "assess": forms.Textarea(attrs={"rows": 3}),
+            "plan": forms.Textarea(attrs={"rows": 3}),
+            "duration_weeks": _number(3),
+            "impact": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "assess": "Assess: what did you find?",
+            "plan": "Plan and do: what was tried?",
+            "duration_weeks": "For how many weeks?",
+            "impact": "Review: what was the impact?",
+        }
+
+    def clean_duration_weeks(self):
+        value = self.cleaned_data["duration_weeks"]
+        if value < 1 or value > 104:
+            raise forms.ValidationError("A cycle lasts between 1 and 104 weeks")
+        return value
+
+
+class ProvisionLineForm(GDSModelForm):
+    class Meta:
+        model = ProvisionLine
+        fields = ["description", "hours_per_week", "weeks", "hourly_rate"]
+        labels = {
+            "description": "What provision?",
+            "hours_per_week": "Hours a week",
+            "weeks": "Number of weeks",
+            "hourly_rate": "Rate (£ an hour)",
+        }
+        widgets = {
+            "hours_per_week": _number(4, decimal=True),
+            "weeks": _number(4, decimal=True),
+            "hourly_rate": _number(5, decimal=True),
+        }
+
+    def clean_hours_per_week(self):
+        value = self.cleaned_data["hours_per_week"]
+        if value <= 0 or value > 60:
+            raise forms.ValidationError("Hours a week must be more than 0 and at most 60")
+        return value
+
+    def clean_weeks(self):
+        value = self.cleaned_data["weeks"]
+        if value <= 0 or value > 104:
+            raise forms.ValidationError("Number of weeks must be more than 0 and at most 104")
+        return value
+
+    def clean_hourly_rate(self):
+        value = self.cleaned_data["hourly_rate"]
+        if value < 0 or value > Decimal("500"):
+            raise forms.ValidationError("Rate must be between £0 and £500 an hour")
+        return value
+
+
+class ProvisionForm(GDSModelForm):
+    start_date = _date("Start date")
+    end_date = _date("End date")
+
+    class Meta:
+        model = FundingRequest
+        fields = ["outcomes_sought", "start_date", "end_date"]
+        labels = {"outcomes_sought": "Outcomes sought"}
+        help_texts = {"outcomes_sought": "What the pupil will be able to do by the end."}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date must be on or after the start date")
+        if end and end < timezone.localdate():
+            self.add_error("end_date", "The end date must be in the future")
+        return data
+
+
+class ConsentForm(GDSModelForm):
+    consent_date = _date("Date consent was given")
+
+    class Meta:
+        model = FundingRequest
+        fields = ["parental_consent", "consent_date", "parent_voice", "pupil_voice"]
+        labels = {
+            "parental_consent": "The parent or carer has consented to this request "
+            "and to sharing it with the panel",
+            "parent_voice": "The parent or carer's views",
+            "pupil_voice": "The pupil's views",
+        }
+
+    def clean_consent_date(self):
+        return _not_future(
+            self.cleaned_data.get("consent_date"),
+            "The date of consent must be today or in the past",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("parental_consent")
+            and not data.get("consent_date")
+            and not self.has_error("consent_date")
+        ):
+            self.add_error("consent_date", "Enter the date consent was given")
+        if data.get("consent_date") and not data.get("parental_consent"):
+            self.add_error("parental_consent", "Confirm consent, or remove the date")
+        return data
+
+
+class DocumentForm(GDSForm):
+    kind = forms.ChoiceField(
+        choices=DocumentKind.choices, label="What is it?", initial=DocumentKind.OTHER
+    )
+    file = forms.FileField(
+        label="Upload a file",
+        help_text=f"PDF, DOCX, XLSX, PNG or JPEG, smaller than "
+        f"{settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.",
+    )
+
+
+class MessageForm(GDSForm):
+    message = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, label="Message", required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"].label = label
+        self.fields["message"].required = required
+
+
+class FilterForm(forms.Form):
+    """The list filters; invalid values are ignored rather than shown as errors."""
+
+    cluster = forms.IntegerField(required=False)
+    stream = forms.IntegerField(required=False)
+    state = forms.ChoiceField(choices=[("", "Any")] + State.choices, required=False)
+    need = forms.ChoiceField(required=False, choices=[])
+    submitted_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    submitted_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("created", "Most recently started"),
+            ("oldest", "Waiting longest"),
+            ("newest", "Newest submitted"),
+            ("amount", "Largest amount"),
+            ("reference", "Reference"),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import SEN2Need
+
+        self.fields["need"].choices = [("", "Any")] + SEN2Need.choices
+
+
+class StreamForm(GDSModelForm):
+    eligible_phases = forms.MultipleChoiceField(
+        choices=[], widget=forms.CheckboxSelectMultiple, label="Phases that may apply"
+    )
+
+    class Meta:
+        model = FundingStream
+        fields = ["code", "name", "description", "max_award", "max_duration_weeks",
+                  "eligible_phases", "is_open"]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from clusters.models import Phase
+
+        self.fields["eligible_phases"].choices = Phase.choices
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{2,6}", code):
+            raise forms.ValidationError("Enter a code of 2 to 6 letters, like ENG")
+        return code
+
+    def clean_max_award(self):
+        value = self.cleaned_data["max_award"]
+        if value <= 0:
+            raise forms.ValidationError("The maximum award must be more than £0")
+        return value
+
+    def clean_max_duration_weeks(self):
+        value = self.cleaned_data["max_duration_weeks"]
+        if value < 1 or value > 156:
+            raise forms.ValidationError("The maximum duration is between 1 and 156 weeks")
+        return value

@@ -1,0 +1,429 @@
+"""Every read of funding data, scoped by the user (DESIGN.md §2).
+
+``visible_requests(user)`` is the one place that decides which requests a user
+may see; every list, detail, document, timeline, export and API answer starts
+from it, so an object outside the scope is simply not found (404, never 403).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from importlib import import_module
+from typing import Any
+
+import holidays
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from clusters.models import Cluster, Role, SchoolYearStats
+from portal.roles import Scope, scope_for
+
+from .models import (
+    FundingRequest,
+    FundingStream,
+    RequestDocument,
+    RequestEvent,
+)
+from .workflow import State
+
+# Fields that describe the pupil. Finance officers see request totals only, so
+# these never leave the selectors for them (deferred, and dropped from
+# serializers, templates and exports through ``shows_pupil_detail``).
+PUPIL_FIELDS = (
+    "pupil_initials",
+    "year_group",
+    "sex",
+    "primary_need",
+    "secondary_need",
+    "sen_support_since",
+    "band",
+    "ordinarily_available_provision",
+    "outcomes_sought",
+    "agencies_involved",
+    "parent_voice",
+    "pupil_voice",
+    "project_summary",
+    "parental_consent",
+    "consent_date",
+)
+
+# States the school may still edit: a draft, or a request the LA returned.
+EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})
+
+
+def shows_pupil_detail(user: AbstractBaseUser) -> bool:
+    return scope_for(user).sees_pupil_detail
+
+
+def visible_requests(user: AbstractBaseUser) -> QuerySet[FundingRequest]:
+    """The requests ``user`` may see, with the joins every list needs."""
+    scope = scope_for(user)
+    qs = FundingRequest.objects.select_related("stream", "school", "cluster")
+    if scope.is_admin:
+        return qs
+    if scope.is_la:
+        # A draft is the school's working copy: the LA sees it once submitted.
+        qs = qs.exclude(state=State.DRAFT)
+        return qs if scope.sees_pupil_detail else qs.defer(*PUPIL_FIELDS)
+    if scope.school_ids:
+        return qs.filter(school_id__in=scope.school_ids)
+    return qs.none()
+
+
+def get_request(user: AbstractBaseUser, pk: Any) -> FundingRequest:
+    """One visible request, or 404."""
+    return get_object_or_404(visible_requests(user), pk=pk)
+
+
+def get_request_detail(user: AbstractBaseUser, pk: Any) -> FundingRequest:
+    """One visible request with its evidence and costs prefetched, or 404."""
+    qs = visible_requests(user)
+    if shows_pupil_detail(user):
+        qs = qs.select_related("band", "created_by").prefetch_related(
+            "cycles", "provision_lines", "documents"
+        )
+    else:
+        qs = qs.prefetch_related("provision_lines")
+    return get_object_or_404(qs, pk=pk)
+
+
+def get_document(user: AbstractBaseUser, request_pk: Any, doc_pk: Any) -> RequestDocument:
+    """A document of a visible request; finance officers never see pupil documents."""
+    if not shows_pupil_detail(user):
+        from django.http import Http404
+
+        raise Http404
+    return get_object_or_404(
+        RequestDocument.objects.select_related("request"),
+        pk=doc_pk,
+        request__in=visible_requests(user).values("pk"),
+        request_id=request_pk,
+    )
+
+
+def request_timeline(user: AbstractBaseUser, funding_request: FundingRequest) -> list[RequestEvent]:
+    """The request's events (the request must come from a scoped selector)."""
+    events = list(RequestEvent.objects.filter(request=funding_request).select_related("actor"))
+    if not shows_pupil_detail(user):
+        # Messages to the school may describe the pupil.
+        for event in events:
+            event.message = ""
+    return events
+
+
+# --- Lists -------------------------------------------------------------------
+
+SORTS = {
+    "oldest": ("submitted_at", "pk"),
+    "newest": ("-submitted_at", "-pk"),
+    "amount": ("-amount_requested", "pk"),
+    "reference": ("reference", "pk"),
+    "created": ("-created_at", "-pk"),
+    "updated": ("-updated_at", "-pk"),
+}
+
+
+@dataclass
+class RequestFilters:
+    cluster: int | None = None
+    stream: int | None = None
+    state: str | None = None
+    need: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    sort: str = "created"
+
+
+def filter_requests(qs: QuerySet[FundingRequest], f: RequestFilters) -> QuerySet[FundingRequest]:
+    if f.cluster:
+        qs = qs.filter(cluster_id=f.cluster)
+    if f.stream:
+        qs = qs.filter(stream_id=f.stream)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.need:
+        qs = qs.filter(Q(primary_need=f.need) | Q(secondary_need=f.need))
+    if f.submitted_from:
+        qs = qs.filter(submitted_at__date__gte=f.submitted_from)
+    if f.submitted_to:
+        qs = qs.filter(submitted_at__date__lte=f.submitted_to)
+    return qs.order_by(*SORTS.get(f.sort, SORTS["created"]))
+
+
+def request_list(user: AbstractBaseUser, f: RequestFilters) -> QuerySet[FundingRequest]:
+    return filter_requests(visible_requests(user), f)
+
+
+def streams() -> QuerySet[FundingStream]:
+    return FundingStream.objects.all()
+
+
+def clusters() -> QuerySet[Cluster]:
+    return Cluster.objects.only("pk", "name")
+
+
+# --- Age against the LA's target ---------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _england_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+@lru_cache(maxsize=4096)
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (weekends and English bank holidays off)."""
+    if end <= start:
+        return 0
+    days = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in _england_holidays(day.year):
+            days += 1
+    return days
+
+
+@dataclass(frozen=True)
+class Age:
+    working_days: int
+    target: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days > self.target
+
+    @property
+    def due_soon(self) -> bool:
+        return not self.overdue and self.working_days >= self.target - 3
+
+
+# The clock runs while the request waits on the LA or the panel; it stops at a
+# decision, a withdrawal, or while the school owes information.
+CLOCK_RUNNING = frozenset(
+    {State.SUBMITTED, State.READY, State.ON_AGENDA, State.DEFERRED, State.RETURNED}
+)
+
+
+def request_age(funding_request: FundingRequest, today: date | None = None) -> Age | None:
+    if funding_request.submitted_at is None or funding_request.state not in CLOCK_RUNNING:
+        return None
+    today = today or timezone.localdate()
+    start = timezone.localtime(funding_request.submitted_at).date()
+    return Age(working_days_between(start, today), settings.TARGET_WORKING_DAYS_TO_DECISION)
+
+
+def with_ages(rows, today: date | None = None):
+    """Attach ``age`` to each request of a page (no queries)."""
+    today = today or timezone.localdate()
+    for r in rows:
+        r.age = request_age(r, today)
+    return rows
+
+
+# --- Money shown beside the amount --------------------------------------------
+
+
+def school_contribution_per_pupil() -> Decimal:
+    return Decimal(settings.SCHOOL_CONTRIBUTION_PER_PUPIL)
+
+
+def notional_sen_budget(school_id: int) -> Decimal | None:
+    stats = (
+        SchoolYearStats.objects.filter(school_id=school_id)
+        .order_by("-academic_year")
+        .values_list("notional_sen_budget", flat=True)
+        .first()
+    )
+    return stats
+
+
+def _optional(module: str, name: str):
+    """A function another app may provide; None while it does not (yet)."""
+    try:
+        return getattr(import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def cluster_available(cluster: Cluster, stream: FundingStream) -> Decimal | None:
+    """The cluster's current available budget for the stream, or None if not set."""
+    fn = _optional("budgets.selectors", "cluster_available")
+    if fn is None:
+        return None
+    try:
+        value = fn(cluster, stream)
+    except Exception:  # noqa: BLE001 -- another app's failure must not break the form
+        return None
+    return value if isinstance(value, Decimal) or value is None else Decimal(str(value))
+
+
+def next_meeting(cluster: Cluster):
+    """The cluster panel's next meeting (with its closing date), or None if not set."""
+    try:
+        fn = _optional("panels.selectors", "next_meeting_for_cluster")
+        if fn is not None:
+            return fn(cluster)
+        # Until panels offers that, its "next open meeting" of the cluster's panel.
+        next_open = _optional("panels.services", "next_open_meeting")
+        panel_model = _optional("panels.models", "Panel")
+        if next_open is None or panel_model is None:
+            return None
+        panel = panel_model.objects.filter(cluster=cluster).first()
+        return next_open(panel) if panel else None
+    except Exception:  # noqa: BLE001 -- another app's failure must not break the form
+        return None
+
+
+def meeting_closing_date(meeting) -> date | None:
+    if meeting is None:
+        return None
+    for attr in ("closing_date", "papers_deadline", "deadline"):
+        value = getattr(meeting, attr, None)
+        if value:
+            return value
+    return None
+
+
+def meeting_date(meeting) -> date | None:
+    if meeting is None:
+        return None
+    value = getattr(meeting, "date", None) or getattr(meeting, "starts_at", None)
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    return value
+
+
+# --- Dashboards ----------------------------------------------------------------
+
+
+def school_request_counts(scope: Scope) -> dict[str, int]:
+    rows = (
+        FundingRequest.objects.filter(school_id__in=scope.school_ids)
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    return {r["state"]: r["n"] for r in rows}
+
+
+def needing_action(user: AbstractBaseUser, limit: int = 10) -> list[FundingRequest]:
+    """Drafts and returned requests of the user's schools, most recent first."""
+    scope = scope_for(user)
+    return list(
+        FundingRequest.objects.filter(school_id__in=scope.school_ids, state__in=EDITABLE_STATES)
+        .select_related("stream", "school")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def triage_counts() -> dict[str, int]:
+    rows = (
+        FundingRequest.objects.exclude(state=State.DRAFT)
+        .filter(state__in=[State.SUBMITTED, State.RETURNED, State.READY])
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    counts = {r["state"]: r["n"] for r in rows}
+    return {s: counts.get(s, 0) for s in (State.SUBMITTED, State.RETURNED, State.READY)}
+
+
+def la_send_officers() -> list:
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(memberships__role=Role.LA_SEND_OFFICER, is_active=True)
+        .distinct()
+    )
+
+
+def school_sencos(funding_request: FundingRequest) -> list:
+    """Who hears about the request: its author and the school's SENCOs."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(
+            Q(pk=funding_request.created_by_id)
+            | Q(memberships__role=Role.SENCO, memberships__school_id=funding_request.school_id),
+            is_active=True,
+        )
+        .distinct()
+    )
+
+
+# --- CSV export ----------------------------------------------------------------
+
+TOTAL_COLUMNS = [
+    ("reference", "Reference"),
+    ("state", "State"),
+    ("school", "School"),
+    ("urn", "URN"),
+    ("cluster", "Cluster"),
+    ("stream", "Stream"),
+    ("request_type", "Type"),
+    ("submitted", "Submitted"),
+    ("age", "Working days waiting"),
+    ("total_cost", "Total cost"),
+    ("school_contribution", "School contribution"),
+    ("amount_requested", "Amount requested"),
+    ("amount_awarded", "Amount awarded"),
+]
+PUPIL_COLUMNS = [
+    ("pupil", "Pupil initials"),
+    ("year_group", "Year group"),
+    ("sex", "Sex"),
+    ("primary_need", "Primary need"),
+    ("secondary_need", "Secondary need"),
+]
+
+
+def export_rows(user: AbstractBaseUser, qs: QuerySet[FundingRequest]):
+    """Header and rows for a CSV export; streamed with ``iterator`` at constant memory."""
+    pupil = shows_pupil_detail(user)
+    columns = TOTAL_COLUMNS + (PUPIL_COLUMNS if pupil else [])
+    yield [label for _, label in columns]
+    today = timezone.localdate()
+    for r in qs.iterator(chunk_size=2000):
+        age = request_age(r, today)
+        row = [
+            r.reference or "",
+            r.get_state_display(),
+            r.school.name,
+            r.school.urn,
+            r.cluster.name,
+            r.stream.name,
+            r.get_request_type_display(),
+            timezone.localtime(r.submitted_at).date().isoformat() if r.submitted_at else "",
+            age.working_days if age else "",
+            r.total_cost,
+            r.school_contribution,
+            r.amount_requested,
+            r.amount_awarded if r.amount_awarded is not None else "",
+        ]
+        if pupil:
+            row += [r.pupil_initials, r.year_group, r.sex, r.primary_need, r.secondary_need]
+        yield [_safe_cell(v) for v in row]
+
+
+def _safe_cell(value):
+    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def csv_writer():
+    return csv.writer(Echo())

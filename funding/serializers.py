@@ -1,0 +1,210 @@
+"""API shapes. Finance officers get :class:`RequestTotalsSerializer`: totals, no pupil."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clusters.models import School
+
+from . import rules
+from .models import (
+    FundingRequest,
+    FundingStream,
+    NeedBand,
+    ProvisionLine,
+    RequestDocument,
+    RequestEvent,
+    ReviewCycle,
+)
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundingStream
+        fields = ["id", "code", "name", "max_award", "max_duration_weeks", "eligible_phases",
+                  "is_open"]  # fmt: skip
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    duration_weeks = serializers.IntegerField(min_value=1, max_value=104)
+
+    class Meta:
+        model = ReviewCycle
+        fields = ["assess", "plan", "duration_weeks", "impact"]
+
+
+class ProvisionLineSerializer(serializers.ModelSerializer):
+    hours_per_week = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=60
+    )
+    weeks = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=104
+    )
+    hourly_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=0, max_value=500
+    )
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = ProvisionLine
+        fields = ["description", "hours_per_week", "weeks", "hourly_rate", "cost"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequestDocument
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at",
+                  "download_url"]  # fmt: skip
+
+    def get_download_url(self, obj) -> str:
+        return reverse("funding:download", args=[obj.request_id, obj.pk])
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RequestDocument._meta.get_field("kind").choices)
+    file = serializers.FileField()
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = RequestEvent
+        fields = ["kind", "from_state", "to_state", "message", "actor", "created_at"]
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+TOTAL_FIELDS = [
+    "id", "reference", "state", "request_type", "stream", "school", "school_name", "cluster",
+    "cluster_name", "created_at", "submitted_at", "state_changed_at", "start_date", "end_date",
+    "total_cost", "school_contribution", "amount_requested", "amount_awarded",
+]  # fmt: skip
+
+
+class RequestTotalsSerializer(serializers.ModelSerializer):
+    """What a finance officer sees: money and where it goes, nothing about the pupil."""
+
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    cluster_name = serializers.CharField(source="cluster.name", read_only=True)
+
+    class Meta:
+        model = FundingRequest
+        fields = TOTAL_FIELDS
+        read_only_fields = TOTAL_FIELDS
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    """The whole request; totals are computed from the provision lines, never written."""
+
+    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False)
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    cluster_name = serializers.CharField(source="cluster.name", read_only=True)
+    stream = serializers.PrimaryKeyRelatedField(queryset=FundingStream.objects.all())
+    band = serializers.PrimaryKeyRelatedField(
+        queryset=NeedBand.objects.all(), required=False, allow_null=True
+    )
+    cycles = CycleSerializer(many=True, required=False)
+    provision_lines = ProvisionLineSerializer(many=True, required=False)
+    missing = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FundingRequest
+        fields = [
+            *TOTAL_FIELDS, "pupil_initials", "year_group", "sex", "number_of_pupils",
+            "primary_need", "secondary_need", "sen_support_since", "band",
+            "ordinarily_available_provision", "outcomes_sought", "agencies_involved",
+            "parent_voice", "pupil_voice", "project_summary", "parental_consent", "consent_date",
+            "cycles", "provision_lines", "missing", "actions",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "reference", "state", "cluster", "created_at", "submitted_at",
+            "state_changed_at", "total_cost", "school_contribution", "amount_requested",
+            "amount_awarded",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.DictField(child=serializers.ListField()))
+    def get_missing(self, obj) -> dict:
+        return rules.missing_by_section(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, obj) -> list[str]:
+        from .services import APP_TRANSITIONS, available_transitions
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [
+            t.name for t in available_transitions(request.user, obj) if t.name in APP_TRANSITIONS
+        ]
+
+    def validate_pupil_initials(self, value: str) -> str:
+        value = (value or "").strip().upper().replace(".", "")
+        if value and not re.fullmatch(r"[A-Z]{1,3}", value):
+            raise serializers.ValidationError("Enter initials as 1 to 3 letters, like AB.")
+        return value
+
+    def _not_future(self, value: date | None, message: str):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(message)
+        return value
+
+    def validate_sen_support_since(self, value):
+        return self._not_future(value, "The date must be today or in the past.")
+
+    def validate_consent_date(self, value):
+        return self._not_future(value, "The date of consent must be today or in the past.")
+
+    def validate_number_of_pupils(self, value):
+        if value < 1 or value > 500:
+            raise serializers.ValidationError("Number of pupils must be between 1 and 500.")
+        return value
+
+    def validate(self, attrs):
+        instance = self.instance
+
+        def current(name):
+            return attrs.get(name, getattr(instance, name, None) if instance else None)
+
+        errors = {}
+        primary, secondary, band = (
+            current("primary_need"),
+            current("secondary_need"),
+            current("band"),
+        )
+        if primary and secondary and primary == secondary:
+            errors["secondary_need"] = "The secondary need must differ from the primary need."
+        if band and band.need != primary:
+            errors["band"] = "Choose a band for the primary need."
+        start, end = current("start_date"), current("end_date")
+        if start and end and end < start:
+            errors["end_date"] = "The end date must be on or after the start date."
+        if current("consent_date") and not current("parental_consent"):
+            errors["parental_consent"] = "Confirm consent, or remove the date."
+        if instance and "stream" in attrs and attrs["stream"] != instance.stream:
+            errors["stream"] = "The fund cannot change once a request is started."
+        if instance and "school" in attrs and attrs["school"] != instance.school:
+            errors["school"] = "The school cannot change once a request is started."
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class RequestListSerializer(RequestSerializer):
+    """A row of the list: the actions a user may take are worked out on the detail only
+    (other apps' actor checks would cost a query per row)."""
+
+    class Meta(RequestSerializer.Meta):
+        fields = [f for f in RequestSerializer.Meta.fields if f != "actions"]

@@ -1,0 +1,530 @@
+"""Pages for requests. Thin: reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clusters.models import School
+from portal.audit import record_view
+from portal.roles import scope_for
+
+from . import forms, rules, selectors, services
+from .models import FundingRequest, ReviewCycle, SEN2Need
+from .services import EditError, TransitionError
+from .workflow import TRANSITIONS, Actor, State
+
+PAGE_SIZE = 50
+SECTION_TITLES = {s.slug: s.title for s in rules.SECTIONS}
+SECTION_FORMS = {
+    "pupil": forms.PupilForm,
+    "needs": forms.NeedsForm,
+    "provision": forms.ProvisionForm,
+    "consent": forms.ConsentForm,
+}
+
+
+def _posted(request: HttpRequest):
+    """The POST data on a POST (even when empty, so the form is bound), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _filters(request: HttpRequest, **defaults) -> tuple[forms.FilterForm, selectors.RequestFilters]:
+    data = {**defaults, **request.GET.dict()}
+    form = forms.FilterForm(data)
+    form.is_valid()
+    cleaned = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    if not selectors.shows_pupil_detail(request.user):
+        cleaned.pop("need", None)  # need is pupil detail
+    return form, selectors.RequestFilters(**cleaned)
+
+
+def _querystring(request: HttpRequest) -> str:
+    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+
+
+def _list_page(request: HttpRequest, *, title: str, template_mode: str, **defaults) -> HttpResponse:
+    scope = scope_for(request.user)
+    form, f = _filters(request, **defaults)
+    page = Paginator(selectors.request_list(request.user, f), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    selectors.with_ages(page.object_list)
+    # htmx swaps only the results when a filter changes.
+    template = "funding/_results_region.html" if request.htmx else "funding/list.html"
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "mode": template_mode,
+            "page": page,
+            "form": form,
+            "querystring": _querystring(request),
+            "clusters": selectors.clusters() if scope.is_la else [],
+            "streams": selectors.streams(),
+            "needs": SEN2Need.choices,
+            "states": State.choices,
+            "show_pupil": scope.sees_pupil_detail,
+            "can_start": scope.is_school_staff,
+            "target": selectors.settings.TARGET_WORKING_DAYS_TO_DECISION,
+        },
+    )
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    title = "Requests across the county" if scope.is_la else "My school's requests"
+    return _list_page(request, title=title, template_mode="list")
+
+
+@login_required
+def triage_queue(request: HttpRequest) -> HttpResponse:
+    if not scope_for(request.user).is_la:
+        raise Http404
+    return _list_page(
+        request, title="Triage queue", template_mode="triage", state=State.SUBMITTED, sort="oldest"
+    )
+
+
+@login_required
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    _, f = _filters(request)
+    qs = selectors.request_list(request.user, f)
+    record_view(
+        request,
+        action="export",
+        object_type="funding.FundingRequest",
+        detail=f"CSV export {_querystring(request)}",
+    )
+    writer = selectors.csv_writer()
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in selectors.export_rows(request.user, qs)),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    return response
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.is_school_staff:
+        raise Http404
+    schools = School.objects.filter(pk__in=scope.school_ids)
+    form = forms.StartForm(_posted(request), schools=schools)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fr = services.create_draft(
+                user=request.user,
+                school=form.cleaned_data["school"],
+                stream=form.cleaned_data["stream"],
+                request_type=form.cleaned_data["request_type"],
+            )
+        except EditError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("funding:tasks", pk=fr.pk)
+    return render(request, "funding/start.html", {"form": form})
+
+
+def _can_edit(user, fr: FundingRequest) -> bool:
+    return fr.state in services.EDITABLE_STATES and Actor.SCHOOL in services.actors_for(user, fr)
+
+
+def _editable(request: HttpRequest, pk) -> FundingRequest:
+    fr = selectors.get_request(request.user, pk)
+    if not _can_edit(request.user, fr):
+        raise _NotEditable(fr)
+    return fr
+
+
+class _NotEditable(Exception):
+    def __init__(self, fr):
+        self.fr = fr
+
+
+def editing(view):
+    """Section pages: the request must be the user's school's and still editable."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, pk, *args, **kwargs):
+        try:
+            fr = _editable(request, pk)
+        except _NotEditable as exc:
+            messages.info(request, "This request can no longer be changed.")
+            return redirect("funding:detail", pk=exc.fr.pk)
+        return view(request, fr, *args, **kwargs)
+
+    return wrapper
+
+
+def _task_context(fr: FundingRequest) -> dict:
+    cycles, lines = list(fr.cycles.all()), list(fr.provision_lines.all())
+    missing = rules.missing_by_section(fr, cycles, lines)
+    documents = list(fr.documents.all())
+    tasks = []
+    for section in rules.SECTIONS:
+        items = missing[section.slug]
+        status = rules.section_status(fr, section.slug, items)
+        if section.slug == "documents":
+            status = "complete" if documents else "optional"
+        if section.slug == "evidence" and cycles and not items:
+            status = "complete"
+        tasks.append({"section": section, "missing": items, "status": status})
+    return {
+        "fr": fr,
+        "tasks": tasks,
+        "missing_count": sum(len(v) for v in missing.values()),
+        "problems": rules.stream_rule_problems(fr, lines) + rules.consent_problems(fr),
+        "cycles": cycles,
+        "lines": lines,
+        "documents": documents,
+    }
+
+
+@editing
+def tasks(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
+    return render(request, "funding/tasks.html", _task_context(fr))
+
+
+NEXT_SECTION = {
+    "pupil": "needs",
+    "needs": "evidence",
+    "evidence": "provision",
+    "provision": "consent",
+    "consent": "documents",
+    "documents": "check",
+}
+
+
+def _after_save(request: HttpRequest, fr: FundingRequest, section: str):
+    if "save_draft" in request.POST:
+        messages.success(request, "Your draft has been saved.")
+        return redirect("funding:tasks", pk=fr.pk)
+    return redirect(f"funding:{NEXT_SECTION[section]}", pk=fr.pk)
+
+
+def _section(request: HttpRequest, fr: FundingRequest, name: str) -> HttpResponse:
+    form_class = SECTION_FORMS[name]
+    form = form_class(_posted(request), instance=fr)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in form_class.Meta.fields}
+        try:
+            services.update_request(fr, user=request.user, **fields)
+        except EditError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _after_save(request, fr, name)
+    if name == "provision":
+        return _provision_page(request, fr, dates_form=form)
+    context = {"fr": fr, "form": form, "section": name, "title": SECTION_TITLES[name]}
+    return render(request, "funding/section_form.html", context, status=400 if form.errors else 200)
+
+
+section = editing(_section)
+
+
+def _money_context(fr: FundingRequest) -> dict:
+    lines = list(fr.provision_lines.all())
+    total, contribution, requested = rules.money(fr, lines)
+    meeting = selectors.next_meeting(fr.cluster)
+    return {
+        "lines": lines,
+        "total": total,
+        "contribution": contribution,
+        "requested": requested,
+        "per_pupil": selectors.school_contribution_per_pupil(),
+        "pupils_counted": rules.pupils_counted(fr),
+        "notional_sen_budget": selectors.notional_sen_budget(fr.school_id),
+        "available": selectors.cluster_available(fr.cluster, fr.stream),
+        "meeting": meeting,
+        "meeting_date": selectors.meeting_date(meeting),
+        "closing_date": selectors.meeting_closing_date(meeting),
+        "band": fr.band,
+    }
+
+
+def _provision_page(request, fr, *, dates_form=None, line_form=None):
+    context = {
+        "fr": fr,
+        "form": dates_form or forms.ProvisionForm(instance=fr),
+        "line_form": line_form or forms.ProvisionLineForm(prefix="line"),
+        **_money_context(fr),
+    }
+    status = 400 if context["form"].errors or context["line_form"].errors else 200
+    return render(request, "funding/section_provision.html", context, status=status)
+
+
+@editing
+def provision(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
+    if request.method == "POST":
+        if "add_line" in request.POST:
+            line_form = forms.ProvisionLineForm(request.POST, prefix="line")
+            if line_form.is_valid():
+                services.save_provision_line(fr, user=request.user, **line_form.cleaned_data)
+                messages.success(request, "Provision line added.")
+                return redirect("funding:provision", pk=fr.pk)
+            return _provision_page(request, fr, line_form=line_form)
+        return _section(request, fr, "provision")
+    return _provision_page(request, fr)
+
+
+@require_POST
+@editing
+def remove_line(request: HttpRequest, fr: FundingRequest, line_id: int) -> HttpResponse:
+    services.remove_provision_line(fr, user=request.user, line_id=line_id)
+    messages.success(request, "Provision line removed.")
+    return redirect("funding:provision", pk=fr.pk)
+
+
+@editing
+def evidence(request: HttpRequest, fr: FundingRequest, cycle_id: int | None = None) -> HttpResponse:
+    cycle = None
+    if cycle_id is not None:
+        cycle = ReviewCycle.objects.filter(request=fr, pk=cycle_id).first()
+        if cycle is None:
+            raise Http404
+    form = forms.CycleForm(_posted(request), instance=cycle)
+    if request.method == "POST":
+        if "continue" in request.POST and not any(request.POST.get(f) for f in form.fields):
+            # Nothing typed: the SENCO is moving on, not adding a cycle.
+            return _after_save(request, fr, "evidence")
+        if form.is_valid():
+            services.save_cycle(fr, user=request.user, cycle=cycle, **form.cleaned_data)
+            messages.success(request, "Cycle saved.")
+            if "continue" in request.POST:
+                return _after_save(request, fr, "evidence")
+            return redirect("funding:evidence", pk=fr.pk)
+    return render(
+        request,
+        "funding/section_evidence.html",
+        {"fr": fr, "form": form, "cycles": list(fr.cycles.all()), "editing_cycle": cycle},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@editing
+def remove_cycle(request: HttpRequest, fr: FundingRequest, cycle_id: int) -> HttpResponse:
+    services.remove_cycle(fr, user=request.user, cycle_id=cycle_id)
+    messages.success(request, "Cycle removed.")
+    return redirect("funding:evidence", pk=fr.pk)
+
+
+@editing
+def documents(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
+    form = forms.DocumentForm(_posted(request), request.FILES if request.method == "POST" else None)
+    if request.method == "POST":
+        if "continue" in request.POST and not request.FILES:
+            return _after_save(request, fr, "documents")
+        if form.is_valid():
+            try:
+                services.upload_document(
+                    fr,
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                )
+            except EditError as exc:
+                form.add_error("file", exc.message)
+            else:
+                messages.success(request, "Document uploaded.")
+                return redirect("funding:documents", pk=fr.pk)
+    return render(
+        request,
+        "funding/section_documents.html",
+        {"fr": fr, "form": form, "documents": list(fr.documents.all())},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@editing
+def remove_document(request: HttpRequest, fr: FundingRequest, doc_id: int) -> HttpResponse:
+    services.remove_document(fr, user=request.user, document_id=doc_id)
+    messages.success(request, "Document removed.")
+    return redirect("funding:documents", pk=fr.pk)
+
+
+@login_required
+def download(request: HttpRequest, pk: int, doc_id: int) -> FileResponse:
+    document = selectors.get_document(request.user, pk, doc_id)
+    record_view(request, document, action="download", detail=document.request.reference or "")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@editing
+def check(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
+    fr = selectors.get_request_detail(request.user, fr.pk)
+    record_view(request, fr, action="view")
+    returned = fr.state == State.RETURNED
+    form = forms.MessageForm(
+        _posted(request),
+        label="What have you changed or added?" if returned else "Message",
+        required=returned,
+    )
+    context = {**_task_context(fr), **_money_context(fr), "form": form, "returned": returned}
+    if request.method == "POST" and form.is_valid():
+        try:
+            if returned:
+                services.resubmit_request(
+                    fr, user=request.user, message=form.cleaned_data["message"]
+                )
+            else:
+                services.submit_request(fr, user=request.user)
+        except TransitionError as exc:
+            context["transition_error"] = exc.message
+            return render(request, "funding/check.html", context, status=400)
+        # Post/redirect/get: refreshing the confirmation must not submit again.
+        return redirect(
+            reverse("funding:submitted", args=[fr.pk]) + ("?again=1" if returned else "")
+        )
+    return render(request, "funding/check.html", context)
+
+
+@login_required
+def submitted(request: HttpRequest, pk: int) -> HttpResponse:
+    fr = selectors.get_request(request.user, pk)
+    return render(
+        request, "funding/submitted.html", {"fr": fr, "resubmitted": "again" in request.GET}
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    fr = selectors.get_request_detail(request.user, pk)
+    record_view(request, fr, action="view")
+    show_pupil = selectors.shows_pupil_detail(request.user)
+    actions = [
+        t
+        for t in services.available_transitions(request.user, fr)
+        if t.name in services.APP_TRANSITIONS and t.name not in ("submit", "resubmit")
+    ]
+    return render(
+        request,
+        "funding/detail.html",
+        {
+            "fr": fr,
+            "show_pupil": show_pupil,
+            "can_edit": _can_edit(request.user, fr),
+            "actions": actions,
+            "events": selectors.request_timeline(request.user, fr),
+            "age": selectors.request_age(fr),
+            "cycles": list(fr.cycles.all()) if show_pupil else [],
+            "lines": list(fr.provision_lines.all()),
+            "documents": list(fr.documents.all()) if show_pupil else [],
+            "missing": rules.missing_by_section(fr) if show_pupil else {},
+            **_money_context(fr),
+        },
+    )
+
+
+@login_required
+def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    fr = selectors.get_request(request.user, pk)
+    record_view(request, fr, action="timeline")
+    return render(
+        request,
+        "funding/timeline.html",
+        {"fr": fr, "events": selectors.request_timeline(request.user, fr)},
+    )
+
+
+@login_required
+def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    fr = selectors.get_request(request.user, pk)
+    transition = TRANSITIONS.get(name)
+    if transition is None or name not in services.APP_TRANSITIONS or name == "submit":
+        raise Http404
+    form = forms.MessageForm(
+        _posted(request),
+        label={
+            "return": "What information do you need from the school?",
+            "withdraw": "Why is the request being withdrawn?",
+            "triage": "Note for the panel (optional)",
+            "resubmit": "What have you changed or added?",
+        }.get(name, "Message"),
+        required=transition.needs_message,
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.run_transition(
+                fr, name, user=request.user, message=form.cleaned_data["message"]
+            )
+        except TransitionError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Done: {transition.label.lower()}.")
+            return redirect("funding:detail", pk=fr.pk)
+    return render(
+        request,
+        "funding/action.html",
+        {"fr": fr, "transition": transition, "form": form, "error": error},
+        status=400 if (error or form.errors) else 200,
+    )
+
+
+def section_url(fr: FundingRequest, slug: str) -> str:
+    return reverse(f"funding:{slug}", args=[fr.pk])
+
+
+def _send_officer_only(request: HttpRequest) -> None:
+    if not scope_for(request.user).is_send_officer:
+        raise Http404
+
+
+@login_required
+def streams(request: HttpRequest) -> HttpResponse:
+    _send_officer_only(request)
+    return render(request, "funding/streams.html", {"streams": selectors.streams()})
+
+
+@login_required
+def stream_edit(request: HttpRequest, stream_id: int | None = None) -> HttpResponse:
+    _send_officer_only(request)
+    stream = None
+    if stream_id is not None:
+        stream = selectors.streams().filter(pk=stream_id).first()
+        if stream is None:
+            raise Http404
+    form = forms.StreamForm(_posted(request), instance=stream)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_stream(user=request.user, stream=stream, **form.cleaned_data)
+        except EditError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Funding stream saved.")
+            return redirect("funding:streams")
+    return render(
+        request,
+        "funding/stream_form.html",
+        {"form": form, "stream": stream},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,414 @@
+"""/api/v1/ panels, meetings, agenda items, moderation views and decisions.
+
+The same selectors (scope: 404 outside it) and services (rules) as the pages.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from funding.selectors import get_request
+from funding.services import TransitionError
+from portal.audit import record_view
+
+from . import selectors, services
+from .models import (
+    CRITERIA,
+    AgendaItem,
+    Decision,
+    Meeting,
+    ModerationView,
+    Outcome,
+    Panel,
+    PanelMember,
+    Recommendation,
+)
+from .services import PanelError
+
+PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
+
+
+class PanelProblemSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+REFUSED = OpenApiResponse(PanelProblemSerializer, description="Refused: the message says why.")
+
+
+def _refused(exc: PanelError | TransitionError) -> Response:
+    return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    school = serializers.CharField(source="school.name", default=None, read_only=True)
+
+    class Meta:
+        model = PanelMember
+        fields = ["id", "name", "role", "voting", "school", "start_date", "end_date"]
+
+
+class PanelSerializer(serializers.ModelSerializer):
+    members = MemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Panel
+        fields = [
+            "id",
+            "name",
+            "cluster",
+            "district",
+            "quorum_voting",
+            "quorum_headteachers",
+            "quorum_needs_chair",
+            "closing_days",
+            "members",
+        ]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    chair = serializers.CharField(source="chair.name", default=None, read_only=True)
+    rota_chair = serializers.CharField(source="rota_chair.name", default=None, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "panel",
+            "date",
+            "closing_date",
+            "location",
+            "status",
+            "chair",
+            "rota_chair",
+            "swap_reason",
+            "opened_at",
+            "closed_at",
+            "minutes_published_at",
+        ]
+
+
+class QuorumSerializer(serializers.Serializer):
+    quorate = serializers.BooleanField()
+    voting = serializers.IntegerField()
+    headteachers = serializers.IntegerField()
+    chair_present = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class RecusalSerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    name = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="request.reference", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "request",
+            "reference",
+            "item",
+            "outcome",
+            "amount",
+            "rationale",
+            "conditions",
+            "review_date",
+            "deferred_to",
+            "by_chairs_action",
+            "decided_at",
+        ]
+
+
+def _item_data(row: selectors.ItemRow, pupil_detail: bool) -> dict:
+    item, fr = row.item, row.item.request
+    request_data = {
+        "id": fr.pk,
+        "reference": fr.reference,
+        "school": fr.school.name,
+        "stream": fr.stream.name,
+        "request_type": fr.request_type,
+        "amount_requested": str(fr.amount_requested),
+    }
+    if pupil_detail:
+        request_data |= {f: getattr(fr, f) for f in PUPIL_FIELDS}
+    return {
+        "id": item.pk,
+        "meeting": item.meeting_id,
+        "order": item.order,
+        "kind": item.kind,
+        "ratified_at": item.ratified_at,
+        "request": request_data,
+        "recused": [{"member": m.pk, "name": m.name, "reason": why} for m, why in row.recused],
+        "you_are_recused": row.user_recused,
+        "view_count": row.view_count,
+        "quorate_for_item": row.quorum.quorate if row.quorum else None,
+        "decision": DecisionSerializer(row.decision).data if row.decision else None,
+    }
+
+
+class AgendaItemSerializer(serializers.Serializer):
+    """Documents the shape of an agenda item (built from the scoped meeting page)."""
+
+    id = serializers.IntegerField()
+    meeting = serializers.IntegerField()
+    order = serializers.IntegerField()
+    kind = serializers.CharField()
+    request = serializers.DictField()
+    recused = RecusalSerializer(many=True)
+    you_are_recused = serializers.BooleanField()
+    view_count = serializers.IntegerField()
+    quorate_for_item = serializers.BooleanField(allow_null=True)
+    decision = DecisionSerializer(allow_null=True)
+
+
+class AgendaSerializer(serializers.Serializer):
+    meeting = MeetingSerializer()
+    quorum = QuorumSerializer()
+    present = serializers.ListField(child=serializers.IntegerField())
+    items = AgendaItemSerializer(many=True)
+
+
+class ModerationViewSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+
+    class Meta:
+        model = ModerationView
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            *[c for c, _ in CRITERIA],
+            "recommendation",
+            "comment",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "member", "member_name", "updated_at"]
+
+
+class AttendanceInSerializer(serializers.Serializer):
+    present = serializers.ListField(child=serializers.IntegerField())
+
+
+class ScheduleInSerializer(serializers.Serializer):
+    request = serializers.IntegerField()
+    meeting = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ConflictInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class DecisionInSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    rationale = serializers.CharField()
+    conditions = serializers.CharField(required=False, allow_blank=True, default="")
+    review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    deferred_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class PanelViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PanelSerializer
+    filterset_fields = ["cluster", "district"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Panel.objects.none()
+        return selectors.visible_panels(self.request.user).prefetch_related(
+            "members__user", "members__school"
+        )
+
+
+def _agenda_payload(request, meeting: Meeting) -> dict:
+    page = selectors.meeting_page(request.user, meeting)
+    if page.pupil_detail and page.rows:
+        record_view(
+            request,
+            object_type="funding.FundingRequest",
+            object_ids=[r.item.request_id for r in page.rows],
+            action="view_agenda",
+            detail=f"API agenda of meeting {meeting.pk}",
+        )
+    q = page.quorum
+    return {
+        "meeting": MeetingSerializer(meeting).data,
+        "quorum": {
+            "quorate": q.quorate,
+            "voting": q.voting,
+            "headteachers": q.headteachers,
+            "chair_present": q.chair_present,
+            "problems": q.problems,
+        },
+        "present": sorted(page.present_ids),
+        "items": [_item_data(r, page.pupil_detail) for r in page.rows],
+    }
+
+
+class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MeetingSerializer
+    filterset_fields = ["panel", "status", "date"]
+    ordering_fields = ["date"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Meeting.objects.none()
+        return selectors.visible_meetings(self.request.user).order_by("date", "pk")
+
+    @extend_schema(responses=AgendaSerializer)
+    @action(detail=True)
+    def agenda(self, request, pk=None):
+        """The agenda: items, recusals, quorum; pupil fields only for those who may see them."""
+        return Response(_agenda_payload(request, self.get_object()))
+
+    @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        try:
+            meeting = services.open_meeting(self.get_object(), by=request.user)
+        except PanelError as exc:
+            return _refused(exc)
+        return Response(MeetingSerializer(meeting).data)
+
+    @extend_schema(request=AttendanceInSerializer, responses={200: QuorumSerializer, 400: REFUSED})
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        meeting = self.get_object()
+        data = AttendanceInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        present = list(
+            PanelMember.objects.filter(panel=meeting.panel, pk__in=data.validated_data["present"])
+        )
+        if len(present) != len(set(data.validated_data["present"])):
+            return Response({"detail": "Unknown member."}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            q = services.record_attendance(meeting, by=request.user, present=present)
+        except PanelError as exc:
+            return _refused(exc)
+        return Response(QuorumSerializer(q).data)
+
+    @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        try:
+            meeting = services.close_meeting(self.get_object(), by=request.user)
+        except (PanelError, TransitionError) as exc:
+            return _refused(exc)
+        return Response(MeetingSerializer(meeting).data)
+
+
+class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = AgendaItemSerializer
+    queryset = AgendaItem.objects.none()
+
+    def _item(self) -> AgendaItem:
+        return selectors.get_item(self.request.user, self.kwargs["pk"])
+
+    def _row(self, item: AgendaItem):
+        return selectors.item_row(self.request.user, item)
+
+    def retrieve(self, request, *args, **kwargs):
+        item = self._item()
+        page, row = self._row(item)
+        if page.pupil_detail:
+            record_view(request, item.request, action="view_papers", detail=f"API item {item.pk}")
+        return Response(_item_data(row, page.pupil_detail))
+
+    @extend_schema(
+        methods=["get"], responses={200: ModerationViewSerializer(many=True), 404: REFUSED}
+    )
+    @extend_schema(
+        methods=["post"],
+        request=ModerationViewSerializer,
+        responses={201: ModerationViewSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def views(self, request, pk=None):
+        """The members' views of the item (never to a member recused from it), or record yours."""
+        item = self._item()
+        if request.method == "POST":
+            data = ModerationViewSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            v = data.validated_data
+            try:
+                view = services.record_moderation(
+                    item,
+                    by=request.user,
+                    scores={c: v[c] for c, _ in CRITERIA},
+                    recommendation=v["recommendation"],
+                    comment=v.get("comment", ""),
+                )
+            except PanelError as exc:
+                return _refused(exc)
+            return Response(ModerationViewSerializer(view).data, status=status.HTTP_201_CREATED)
+        _, row = self._row(item)
+        if row.views is None:
+            # Recused members (and those without a panel seat) may not read them at all.
+            raise NotFound("No views you may read.")
+        return Response(ModerationViewSerializer(row.views, many=True).data)
+
+    @extend_schema(request=ConflictInSerializer, responses={201: None, 400: REFUSED})
+    @action(detail=True, methods=["post"])
+    def conflict(self, request, pk=None):
+        item = self._item()
+        data = ConflictInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.declare_conflict(item, by=request.user, reason=data.validated_data["reason"])
+        except PanelError as exc:
+            return _refused(exc)
+        return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecisionInSerializer, responses={201: DecisionSerializer, 400: REFUSED})
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        item = self._item()
+        data = DecisionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        deferred_to = v.pop("deferred_to")
+        if deferred_to:
+            v["deferred_to"] = selectors.get_meeting(request.user, deferred_to)
+        try:
+            decision = services.record_decision(item, by=request.user, **v)
+        except (PanelError, TransitionError) as exc:
+            return _refused(exc)
+        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ScheduleInSerializer, responses={201: AgendaItemSerializer, 400: REFUSED}
+    )
+    @action(detail=False, methods=["post"])
+    def schedule(self, request):
+        """Put a ready request on a meeting (or the next open one of its cluster's panel)."""
+        data = ScheduleInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fr = get_request(request.user, data.validated_data["request"])
+        meeting_id = data.validated_data.get("meeting")
+        meeting = selectors.get_meeting(request.user, meeting_id) if meeting_id else None
+        try:
+            item = services.schedule_request(fr, by=request.user, meeting=meeting)
+        except (PanelError, TransitionError) as exc:
+            return _refused(exc)
+        _, row = self._row(item)
+        return Response(_item_data(row, True), status=status.HTTP_201_CREATED)
+
+
+class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DecisionSerializer
+    filterset_fields = ["outcome", "request"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Decision.objects.none()
+        return selectors.visible_decisions(self.request.user)

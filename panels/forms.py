@@ -1,0 +1,225 @@
+"""Forms for the panel pages (GOV.UK markup through crispy-forms-gds); writes go to services."""
+
+from __future__ import annotations
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model
+
+from clusters.models import Role
+
+from .models import (
+    CRITERIA,
+    SCORE_LABELS,
+    AppealOutcome,
+    MemberRole,
+    Outcome,
+    Recommendation,
+    ReviewResult,
+)
+
+User = get_user_model()
+
+
+class GDSForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.label_size = "s"
+        self.helper.legend_size = "s"
+
+
+def _date(label: str, required: bool = True, help_text: str = "For example, 27 3 2026"):
+    field = DateInputField(label=label, required=required, require_all_fields=False)
+    field.help_text = help_text
+    return field
+
+
+class UserByUsernameField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return User.objects.get(username=value.strip(), is_active=True)
+        except User.DoesNotExist:
+            raise forms.ValidationError("There is no active user with that username.") from None
+
+
+class AddMemberForm(GDSForm):
+    user = UserByUsernameField(label="Username")
+    role = forms.ChoiceField(choices=MemberRole.choices, widget=forms.RadioSelect)
+    voting = forms.BooleanField(
+        label="Voting member", required=False, initial=True, help_text="Untick for an advisor."
+    )
+    start_date = _date("Member from")
+    end_date = _date("Member until", required=False, help_text="Leave blank if open-ended.")
+
+
+class EndMembershipForm(GDSForm):
+    end_date = _date("Last day as a member")
+
+
+class AbsenceForm(GDSForm):
+    start_date = _date("Away from")
+    end_date = _date("Away until")
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class GenerateYearForm(GDSForm):
+    first_date = _date("Date of the first meeting")
+    every_weeks = forms.IntegerField(
+        label="Weeks between meetings", min_value=1, max_value=12, initial=4
+    )
+    location = forms.CharField(max_length=200, required=False)
+
+
+class SwapChairForm(GDSForm):
+    member = forms.ModelChoiceField(queryset=None, label="Chair for this meeting")
+    reason = forms.CharField(label="Reason for the swap", max_length=300)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import PanelMember
+
+        self.fields["member"].queryset = PanelMember.objects.filter(
+            pk__in=[m.pk for m in members]
+        ).select_related("user")
+
+
+class ScheduleForm(GDSForm):
+    meeting = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="The next meeting open for requests",
+        label="Meeting",
+    )
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Meeting
+
+        self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects
+        self.fields["meeting"].label_from_instance = lambda m: (
+            f"{m.panel.name} — {m.date:%d %B %Y} (closes {m.closing_date:%d %B})"
+        )
+
+
+class AttendanceForm(GDSForm):
+    present = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who is present",
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import PanelMember
+
+        field = self.fields["present"]
+        field.queryset = PanelMember.objects.filter(pk__in=[m.pk for m in members]).select_related(
+            "user"
+        )
+        names = {m.pk: m for m in members}
+        field.label_from_instance = lambda m: (
+            f"{names[m.pk].name} — {names[m.pk].get_role_display()}"
+            f"{'' if names[m.pk].voting else ' (advisory)'}"
+        )
+
+
+_SCORES = [(n, label) for n, label in SCORE_LABELS.items()]
+
+
+class ModerationForm(GDSForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in CRITERIA:
+            self.fields[name] = forms.TypedChoiceField(
+                label=label, choices=_SCORES, coerce=int, widget=forms.RadioSelect
+            )
+        self.fields["recommendation"] = forms.ChoiceField(
+            choices=Recommendation.choices, widget=forms.RadioSelect
+        )
+        self.fields["comment"] = forms.CharField(widget=forms.Textarea, required=False)
+
+    def scores(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name, _ in CRITERIA}
+
+
+class ConflictForm(GDSForm):
+    reason = forms.CharField(
+        label="Your conflict of interest",
+        max_length=300,
+        help_text="For example, a relative attends the school.",
+    )
+
+
+class DecisionForm(GDSForm):
+    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label="Amount approved (£), for a partial approval",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+    )
+    rationale = forms.CharField(widget=forms.Textarea, help_text="The school is told this.")
+    conditions = forms.CharField(widget=forms.Textarea, required=False)
+    review_date = _date("Review date", required=False, help_text="Needed for an approval.")
+    deferred_to = forms.ModelChoiceField(
+        queryset=None, required=False, label="Defer to meeting", empty_label="Next available"
+    )
+
+    def __init__(self, *args, later_meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Meeting
+
+        self.fields["deferred_to"].queryset = (
+            later_meetings if later_meetings is not None else Meeting.objects.none()
+        )
+        self.fields["deferred_to"].label_from_instance = lambda m: f"{m.date:%d %B %Y}"
+
+
+class ChairsActionForm(GDSForm):
+    outcome = forms.ChoiceField(
+        choices=[
+            (Outcome.APPROVED, Outcome.APPROVED.label),
+            (Outcome.PARTIALLY_APPROVED, Outcome.PARTIALLY_APPROVED.label),
+            (Outcome.DECLINED, Outcome.DECLINED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    la_officer = forms.ModelChoiceField(
+        queryset=User.objects.filter(memberships__role=Role.LA_SEND_OFFICER).distinct(),
+        label="LA SEND officer who agreed",
+    )
+    amount = forms.DecimalField(
+        label="Amount approved (£), for a partial approval",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+    )
+    rationale = forms.CharField(widget=forms.Textarea)
+    conditions = forms.CharField(widget=forms.Textarea, required=False)
+    review_date = _date("Review date", required=False, help_text="Needed for an approval.")
+
+
+class ReviewForm(GDSForm):
+    result = forms.ChoiceField(
+        choices=ReviewResult.choices, widget=forms.RadioSelect, label="Were the outcomes met?"
+    )
+    evidence = forms.CharField(widget=forms.Textarea, label="Evidence of the outcomes")
+    amount_spent = forms.DecimalField(
+        label="Amount spent (£)", max_digits=12, decimal_places=2, min_value=0
+    )
+
+
+class AppealForm(GDSForm):
+    outcome = forms.ChoiceField(choices=AppealOutcome.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(widget=forms.Textarea, label="Reasons")
+    heard_on = _date("Date of the appeal hearing")

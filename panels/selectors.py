@@ -1,0 +1,415 @@
+"""Every read of the panels app, scoped by user: outside the scope is a 404.
+
+Panel members see their own panel; LA officers see every panel (a finance
+officer without pupil detail). The meeting page is built from a fixed set of
+queries whatever the number of items and members.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import mean
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from clusters.models import School
+from funding.models import FundingRequest
+from portal.roles import Scope, scope_for
+
+from .models import (
+    CRITERIA,
+    AgendaItem,
+    Attendance,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    ModerationView,
+    Panel,
+    PanelMember,
+)
+from .recusal import Quorum, Recusals, quorum
+
+
+def visible_panels(user: AbstractBaseUser) -> QuerySet[Panel]:
+    scope = scope_for(user)
+    panels = Panel.objects.select_related("cluster", "district")
+    if scope.is_la:
+        return panels
+    return panels.filter(Exists(PanelMember.objects.filter(panel=OuterRef("pk"), user=user)))
+
+
+def get_panel(user: AbstractBaseUser, pk: int) -> Panel:
+    try:
+        return visible_panels(user).get(pk=pk)
+    except Panel.DoesNotExist:
+        raise Http404("No such panel") from None
+
+
+def visible_meetings(user: AbstractBaseUser) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(panel__in=visible_panels(user)).select_related(
+        "panel", "chair__user", "rota_chair__user"
+    )
+
+
+def get_meeting(user: AbstractBaseUser, pk: int) -> Meeting:
+    try:
+        return visible_meetings(user).get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404("No such meeting") from None
+
+
+def visible_items(user: AbstractBaseUser) -> QuerySet[AgendaItem]:
+    return AgendaItem.objects.filter(meeting__in=visible_meetings(user)).select_related(
+        "meeting",
+        "meeting__panel",
+        "meeting__chair__user",
+        "request",
+        "request__school",
+        "request__stream",
+    )
+
+
+def get_item(user: AbstractBaseUser, pk: int) -> AgendaItem:
+    try:
+        return visible_items(user).get(pk=pk)
+    except AgendaItem.DoesNotExist:
+        raise Http404("No such agenda item") from None
+
+
+def meetings_with_minutes(user: AbstractBaseUser) -> QuerySet[Meeting]:
+    """Closed meetings whose minutes the user may read: their panel's, or their cluster's."""
+    scope = scope_for(user)
+    closed = Meeting.objects.filter(minutes_published_at__isnull=False).select_related(
+        "panel", "chair__user", "rota_chair__user"
+    )
+    if scope.is_la:
+        return closed
+    return closed.filter(
+        Q(panel__in=visible_panels(user)) | Q(panel__cluster_id__in=scope.cluster_ids)
+    )
+
+
+def get_minutes_meeting(user: AbstractBaseUser, pk: int) -> Meeting:
+    try:
+        return meetings_with_minutes(user).get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404("No such minutes") from None
+
+
+def visible_decisions(user: AbstractBaseUser) -> QuerySet[Decision]:
+    """A decision is visible to the requesting school, the panel and the LA."""
+    scope = scope_for(user)
+    decisions = Decision.objects.select_related(
+        "request", "request__school", "item__meeting", "chair", "deferred_to"
+    )
+    if scope.is_la:
+        return decisions
+    panels = visible_panels(user)
+    return decisions.filter(
+        Q(request__school_id__in=scope.school_ids)
+        | Q(item__meeting__panel__in=panels)
+        | Q(request__cluster__panel__in=panels)
+    )
+
+
+def get_decision(user: AbstractBaseUser, pk: int) -> Decision:
+    try:
+        return visible_decisions(user).get(pk=pk)
+    except Decision.DoesNotExist:
+        raise Http404("No such decision") from None
+
+
+def membership_for(user: AbstractBaseUser, meeting: Meeting, members) -> PanelMember | None:
+    for m in members:
+        if m.user_id == user.pk and m.serves_on(meeting.date):
+            return m
+    return None
+
+
+def sees_pupil_detail(scope: Scope, member: PanelMember | None) -> bool:
+    """Panel members read pseudonymised papers; finance officers see totals only."""
+    return scope.sees_pupil_detail or member is not None
+
+
+@dataclass
+class Spread:
+    """How the members' views of an item spread, criterion by criterion."""
+
+    rows: list[dict]
+    recommendations: dict[str, int]
+    disagree: bool
+    count: int
+
+
+def spread(views: list[ModerationView]) -> Spread | None:
+    if not views:
+        return None
+    rows = []
+    disagree = False
+    for name, label in CRITERIA:
+        scores = [getattr(v, name) for v in views]
+        gap = max(scores) - min(scores)
+        # Two points apart on a four-point scale is a real disagreement.
+        disagree = disagree or gap >= 2
+        rows.append(
+            {
+                "label": label,
+                "min": min(scores),
+                "max": max(scores),
+                "mean": round(mean(scores), 1),
+                "disagree": gap >= 2,
+            }
+        )
+    recommendations: dict[str, int] = defaultdict(int)
+    for v in views:
+        recommendations[v.get_recommendation_display()] += 1
+    disagree = disagree or len(recommendations) > 1
+    return Spread(rows, dict(recommendations), disagree, len(views))
+
+
+@dataclass
+class ItemRow:
+    item: AgendaItem
+    recused: list[tuple[PanelMember, str]]
+    user_recused: bool
+    views: list[ModerationView] | None  # None: the user may not see the others' views
+    my_view: ModerationView | None
+    view_count: int
+    spread: Spread | None
+    quorum: Quorum | None
+    decision: Decision | None
+
+
+@dataclass
+class MeetingPage:
+    meeting: Meeting
+    members: list[PanelMember]
+    present_ids: set[int]
+    quorum: Quorum
+    rows: list[ItemRow]
+    me: PanelMember | None
+    is_chair: bool
+    pupil_detail: bool
+    scope: Scope
+    schools_present: list[School] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.meeting.status == MeetingStatus.OPEN
+
+    @property
+    def current_members(self) -> list[PanelMember]:
+        return [m for m in self.members if m.serves_on(self.meeting.date)]
+
+
+def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
+    """The agenda with everything the user may see, in a constant number of queries.
+
+    Queries: members, school memberships of members, conflicts, attendance, items
+    (with request, school, stream, decision), views — whatever the sizes.
+    """
+    scope = scope_for(user)
+    panel = meeting.panel
+    members = list(
+        PanelMember.objects.filter(panel=panel).select_related("user", "school").order_by("pk")
+    )
+    me = membership_for(user, meeting, members)
+    is_chair = meeting.chair_id is not None and meeting.chair.user_id == user.pk
+    items = list(
+        meeting.items.select_related(
+            "request", "request__school", "request__stream", "decision", "decision__deferred_to"
+        ).prefetch_related(
+            Prefetch(
+                "views",
+                queryset=ModerationView.objects.select_related("member__user").order_by("pk"),
+            )
+        )
+    )
+    recusals = Recusals(items, members)
+    present = [
+        a.member
+        for a in Attendance.objects.filter(meeting=meeting).select_related("member", "school")
+    ]
+    present_ids = {m.pk for m in present}
+    by_id = {m.pk: m for m in members}
+    present = [by_id.get(m.pk, m) for m in present]
+    whole = quorum(panel, present, meeting.chair_id)
+    # LA SEND officers (not finance) and unrecused members may read the views.
+    may_read_views = scope.is_send_officer or me is not None
+    rows = []
+    for item in items:
+        recused = recusals.for_item(item)
+        user_recused = recusals.user_recused(item, user.pk, scope.school_ids)
+        views = list(item.views.all())
+        visible = None if user_recused or not may_read_views else views
+        decision = getattr(item, "decision", None)
+        rows.append(
+            ItemRow(
+                item=item,
+                recused=recused,
+                user_recused=user_recused,
+                views=visible,
+                my_view=next((v for v in views if me and v.member_id == me.pk), None),
+                view_count=len(views),
+                spread=spread(visible) if visible is not None else None,
+                quorum=quorum(
+                    panel, present, meeting.chair_id, excluded_ids={m.pk for m, _ in recused}
+                )
+                if present
+                else None,
+                decision=decision,
+            )
+        )
+    schools = {m.school.pk: m.school for m in present if m.school_id}
+    return MeetingPage(
+        meeting=meeting,
+        members=members,
+        present_ids=present_ids,
+        quorum=whole,
+        rows=rows,
+        me=me,
+        is_chair=is_chair,
+        pupil_detail=sees_pupil_detail(scope, me),
+        scope=scope,
+        schools_present=sorted(schools.values(), key=lambda s: s.name),
+    )
+
+
+def item_row(user: AbstractBaseUser, item: AgendaItem) -> tuple[MeetingPage, ItemRow]:
+    """One item's row (the meeting page trimmed to it)."""
+    page = meeting_page(user, item.meeting)
+    row = next(r for r in page.rows if r.item.pk == item.pk)
+    return page, row
+
+
+def rota_for(panel: Panel, year_meetings: QuerySet[Meeting] | None = None) -> dict:
+    """The year's meetings with chairs, and how many each head chairs."""
+    meetings = list(
+        (year_meetings if year_meetings is not None else panel.meetings.all())
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("chair__user", "rota_chair__user")
+        .annotate(item_count=Count("items"))
+        .order_by("date")
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for m in meetings:
+        if m.chair_id:
+            counts[m.chair_id] += 1
+    return {"meetings": meetings, "counts": counts}
+
+
+def panel_members(panel: Panel) -> list[PanelMember]:
+    return list(
+        PanelMember.objects.filter(panel=panel)
+        .select_related("user", "school")
+        .prefetch_related("absences")
+        .order_by("end_date", "role", "pk")
+    )
+
+
+def schedulable_requests(user: AbstractBaseUser) -> QuerySet[FundingRequest]:
+    """Ready and deferred requests waiting for a meeting (LA SEND officers only)."""
+    if not scope_for(user).is_send_officer:
+        return FundingRequest.objects.none()
+    return (
+        FundingRequest.objects.filter(state__in=["ready", "deferred"])
+        .select_related("school", "cluster", "stream")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def participation(user: AbstractBaseUser, panel: Panel) -> list[dict]:
+    """Each cluster school with how many of the panel's closed meetings it attended."""
+    if not scope_for(user).is_la or panel.cluster_id is None:
+        raise Http404("No such report")
+    held = panel.meetings.filter(status=MeetingStatus.CLOSED)
+    schools = (
+        School.objects.filter(cluster_id=panel.cluster_id)
+        .annotate(
+            attended=Count(
+                "panel_attendance__meeting",
+                filter=Q(panel_attendance__meeting__in=held),
+                distinct=True,
+            )
+        )
+        .order_by("attended", "name")
+    )
+    total = held.count()
+    return [{"school": s, "attended": s.attended, "held": total} for s in schools]
+
+
+def meetings_for_dashboard(user: AbstractBaseUser, *, limit: int = 5) -> list[Meeting]:
+    return list(
+        visible_meetings(user)
+        .filter(status__in=[MeetingStatus.SCHEDULED, MeetingStatus.OPEN])
+        .annotate(item_count=Count("items"))
+        .order_by("date")[:limit]
+    )
+
+
+def minutes(meeting: Meeting) -> dict:
+    """The meeting's record, pseudonymised: attendance, quorum, recusals, each decision."""
+    members = list(PanelMember.objects.filter(panel=meeting.panel).select_related("user", "school"))
+    items = list(
+        meeting.items.select_related(
+            "request", "request__school", "request__stream", "decision", "decision__deferred_to"
+        )
+    )
+    recusals = Recusals(items, members)
+    by_id = {m.pk: m for m in members}
+    present = [
+        by_id[a.member_id]
+        for a in Attendance.objects.filter(meeting=meeting)
+        if a.member_id in by_id
+    ]
+    ratified_ids = [i.request_id for i in items if i.kind == "ratification"]
+    chairs_actions = {
+        d.request_id: d
+        for d in Decision.objects.filter(request_id__in=ratified_ids, by_chairs_action=True)
+    }
+    rows = [
+        {
+            "item": i,
+            "decision": getattr(i, "decision", None) or chairs_actions.get(i.request_id),
+            "recused": recusals.for_item(i),
+        }
+        for i in items
+    ]
+    schools = sorted({m.school for m in present if m.school_id}, key=lambda s: s.name)
+    return {
+        "present": present,
+        "absent": [m for m in members if m.serves_on(meeting.date) and m not in present],
+        "quorum": quorum(meeting.panel, present, meeting.chair_id),
+        "rows": rows,
+        "schools": schools,
+    }
+
+
+def reviews_owed(user: AbstractBaseUser) -> list[FundingRequest]:
+    """The school's funded requests whose review date has come."""
+    school_ids = scope_for(user).school_ids
+    return list(
+        FundingRequest.objects.filter(school_id__in=school_ids, state="review_due")
+        .select_related("school")
+        .order_by("state_changed_at")[:20]
+    )
+
+
+def urgent_request_for_chair(user: AbstractBaseUser, pk: int) -> FundingRequest:
+    """An urgent request the user may decide by chair's action (the rota's current chair
+    of its panel), else 404: the chair is usually from another school."""
+    from .services import current_chair, panel_for_request
+
+    fr = (
+        FundingRequest.objects.filter(pk=pk, request_type="urgent")
+        .select_related("school", "stream")
+        .first()
+    )
+    panel = panel_for_request(fr) if fr else None
+    chair = current_chair(panel) if panel else None
+    if chair is None or chair.user_id != user.pk:
+        raise Http404("No such request")
+    return fr

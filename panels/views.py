@@ -1,0 +1,487 @@
+"""Panel pages: thin views over selectors (reads, scoped) and services (writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from funding.selectors import get_request
+from funding.services import TransitionError
+from portal.audit import record_view
+from portal.roles import scope_for
+
+from . import selectors, services
+from .forms import (
+    AbsenceForm,
+    AddMemberForm,
+    AppealForm,
+    AttendanceForm,
+    ChairsActionForm,
+    ConflictForm,
+    DecisionForm,
+    EndMembershipForm,
+    GenerateYearForm,
+    ModerationForm,
+    ReviewForm,
+    ScheduleForm,
+    SwapChairForm,
+)
+from .models import CRITERIA, MeetingStatus, PanelMember
+from .services import PanelError
+
+
+def _acting(view: Callable) -> Callable:
+    """Show a refused action as a message and go back where the user was."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (PanelError, TransitionError) as exc:
+            messages.error(request, exc.message)
+            back = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+            # Only back to this site: never an open redirect.
+            if not url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                back = "/panels/"
+            return redirect(back)
+
+    return wrapper
+
+
+def _require_send_officer(request: HttpRequest) -> None:
+    if not scope_for(request.user).is_send_officer:
+        raise Http404("Not found")
+
+
+# --- Panels and the rota -------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "panels/index.html",
+        {
+            "panels": selectors.visible_panels(request.user),
+            "upcoming": selectors.meetings_for_dashboard(request.user, limit=20),
+            "scope": scope_for(request.user),
+        },
+    )
+
+
+@login_required
+def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = selectors.get_panel(request.user, pk)
+    scope = scope_for(request.user)
+    members = selectors.panel_members(panel)
+    rota = selectors.rota_for(panel)
+    return render(
+        request,
+        "panels/panel.html",
+        {
+            "panel": panel,
+            "members": members,
+            "meetings": rota["meetings"],
+            "counts": [
+                (m, rota["counts"].get(m.pk, 0)) for m in members if m.role == "headteacher"
+            ],
+            "is_officer": scope.is_send_officer,
+            "member_form": AddMemberForm(),
+            "year_form": GenerateYearForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+@_acting
+def add_member(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = selectors.get_panel(request.user, pk)
+    form = AddMemberForm(request.POST)
+    if not form.is_valid():
+        raise PanelError(" ".join(e for errs in form.errors.values() for e in errs))
+    member = services.add_member(panel, by=request.user, **form.cleaned_data)
+    messages.success(request, f"{member.name} joined the panel; the rota is re-balanced.")
+    return redirect("panels:panel", pk=panel.pk)
+
+
+@login_required
+@require_POST
+@_acting
+def end_membership(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request, pk)
+    form = EndMembershipForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Enter the last day as a member.")
+    services.end_membership(member, by=request.user, end_date=form.cleaned_data["end_date"])
+    messages.success(request, f"{member.name}'s membership ends; the rota is re-balanced.")
+    return redirect("panels:panel", pk=member.panel_id)
+
+
+@login_required
+@require_POST
+@_acting
+def record_absence(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request, pk)
+    form = AbsenceForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Enter when the member is away.")
+    services.record_absence(member, by=request.user, **form.cleaned_data)
+    messages.success(request, f"{member.name} is away; the rota is re-balanced.")
+    return redirect("panels:panel", pk=member.panel_id)
+
+
+def _member(request: HttpRequest, pk: int) -> PanelMember:
+    try:
+        return PanelMember.objects.select_related("user").get(
+            pk=pk, panel__in=selectors.visible_panels(request.user)
+        )
+    except PanelMember.DoesNotExist:
+        raise Http404("No such member") from None
+
+
+@login_required
+@require_POST
+@_acting
+def generate_year(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = selectors.get_panel(request.user, pk)
+    form = GenerateYearForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Enter the date of the first meeting and the weeks between meetings.")
+    made = services.generate_year(panel, by=request.user, **form.cleaned_data)
+    messages.success(request, f"{len(made)} meetings published, chairs assigned by rota.")
+    return redirect("panels:panel", pk=panel.pk)
+
+
+@login_required
+def participation(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = selectors.get_panel(request.user, pk)
+    rows = selectors.participation(request.user, panel)
+    return render(request, "panels/participation.html", {"panel": panel, "rows": rows})
+
+
+# --- Scheduling ------------------------------------------------------------------
+
+
+@login_required
+def schedule(request: HttpRequest) -> HttpResponse:
+    _require_send_officer(request)
+    waiting = list(selectors.schedulable_requests(request.user)[:200])
+    open_meetings = selectors.visible_meetings(request.user).filter(status=MeetingStatus.SCHEDULED)
+    if request.method == "POST":
+        return _schedule_one(request, open_meetings)
+    by_cluster: dict[int, list] = {}
+    for m in open_meetings.filter(closing_date__gte=timezone.localdate()).order_by("date"):
+        by_cluster.setdefault(m.panel.cluster_id, []).append(m)
+    for fr in waiting:
+        fr.open_meetings = by_cluster.get(fr.cluster_id, [])
+    return render(request, "panels/schedule.html", {"waiting": waiting})
+
+
+@_acting
+def _schedule_one(request: HttpRequest, open_meetings) -> HttpResponse:
+    fr = get_request(request.user, request.POST.get("request"))
+    form = ScheduleForm(request.POST, meetings=open_meetings)
+    if not form.is_valid():
+        raise PanelError("Choose a meeting.")
+    item = services.schedule_request(fr, by=request.user, meeting=form.cleaned_data["meeting"])
+    messages.success(request, f"{fr.reference} is on the agenda for {item.meeting}.")
+    return redirect("panels:schedule")
+
+
+# --- The meeting -----------------------------------------------------------------
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting(request.user, pk)
+    page = selectors.meeting_page(request.user, meeting)
+    scope = page.scope
+    context = {"page": page, "meeting": meeting, "criteria": CRITERIA}
+    if page.is_chair or scope.is_send_officer:
+        context["attendance_form"] = AttendanceForm(
+            members=page.current_members, initial={"present": sorted(page.present_ids)}
+        )
+    if scope.is_send_officer and meeting.status == MeetingStatus.SCHEDULED:
+        context["swap_form"] = SwapChairForm(members=[m for m in page.current_members if m.voting])
+    if request.htmx and request.GET.get("part") == "quorum":
+        # The live quorum shows no pupil data: no audit row for each poll.
+        return HttpResponse(render_to_string("panels/_quorum.html", context, request))
+    if page.pupil_detail and page.rows:
+        # The agenda shows each item's pseudonymised pupil summary: that is a read.
+        record_view(
+            request,
+            object_type="funding.FundingRequest",
+            object_ids=[r.item.request_id for r in page.rows],
+            action="view_agenda",
+            detail=f"Agenda of meeting {meeting.pk}",
+        )
+    return render(request, "panels/meeting.html", context)
+
+
+@login_required
+@require_POST
+@_acting
+def open_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting(request.user, pk)
+    services.open_meeting(meeting, by=request.user)
+    messages.success(request, "The meeting is open. Record who is present.")
+    return redirect("panels:meeting", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting(request.user, pk)
+    members = [m for m in selectors.panel_members(meeting.panel) if m.serves_on(meeting.date)]
+    form = AttendanceForm(request.POST, members=members)
+    if not form.is_valid():
+        raise PanelError("Choose who is present.")
+    q = services.record_attendance(
+        meeting, by=request.user, present=list(form.cleaned_data["present"])
+    )
+    (messages.success if q.quorate else messages.warning)(request, q.summary)
+    return redirect("panels:meeting", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def swap_chair(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting(request.user, pk)
+    members = [m for m in selectors.panel_members(meeting.panel) if m.serves_on(meeting.date)]
+    form = SwapChairForm(request.POST, members=members)
+    if not form.is_valid():
+        raise PanelError("Choose the chair and give the reason for the swap.")
+    services.swap_chair(meeting, by=request.user, **form.cleaned_data)
+    messages.success(request, "The chair is swapped for this meeting.")
+    return redirect("panels:meeting", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def close_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting(request.user, pk)
+    services.close_meeting(meeting, by=request.user)
+    messages.success(request, "The meeting is closed and its minutes are published.")
+    return redirect("panels:minutes", pk=pk)
+
+
+# --- Agenda items ----------------------------------------------------------------
+
+
+@login_required
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    page, row = selectors.item_row(request.user, item)
+    fr = item.request
+    if page.pupil_detail:
+        record_view(request, fr, action="view_papers", detail=f"Agenda item {item.pk}")
+    context = {
+        "page": page,
+        "row": row,
+        "item": item,
+        "fr": fr,
+        "criteria": CRITERIA,
+        "provision_lines": list(fr.provision_lines.all()) if page.pupil_detail else [],
+        "cycles": list(fr.cycles.all()) if page.pupil_detail else [],
+    }
+    meeting = item.meeting
+    live = meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
+    if live and page.me and page.me.voting and not row.user_recused and not row.decision:
+        initial = None
+        if row.my_view:
+            initial = {c: getattr(row.my_view, c) for c, _ in CRITERIA}
+            initial |= {
+                "recommendation": row.my_view.recommendation,
+                "comment": row.my_view.comment,
+            }
+        context["view_form"] = ModerationForm(initial=initial)
+    if live and page.me and not row.user_recused:
+        context["conflict_form"] = ConflictForm()
+    if (
+        page.is_chair
+        and meeting.status == MeetingStatus.OPEN
+        and not row.decision
+        and not row.user_recused
+        and item.kind == "decision"
+    ):
+        later = meeting.panel.meetings.filter(
+            status=MeetingStatus.SCHEDULED, date__gt=meeting.date
+        ).order_by("date")
+        context["decision_form"] = DecisionForm(later_meetings=later)
+    return render(request, "panels/item.html", context)
+
+
+@login_required
+@require_POST
+@_acting
+def moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Score each criterion from 1 to 4 and choose a recommendation.")
+    services.record_moderation(
+        item,
+        by=request.user,
+        scores=form.scores(),
+        recommendation=form.cleaned_data["recommendation"],
+        comment=form.cleaned_data["comment"],
+    )
+    messages.success(request, "Your view is recorded.")
+    return redirect("panels:item", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Say what the conflict is.")
+    services.declare_conflict(item, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, "Your conflict is recorded: you are recused from this item.")
+    return redirect("panels:item", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    later = item.meeting.panel.meetings.filter(date__gt=item.meeting.date)
+    form = DecisionForm(request.POST, later_meetings=later)
+    if not form.is_valid():
+        raise PanelError(" ".join(e for errs in form.errors.values() for e in errs))
+    decision = services.record_decision(item, by=request.user, **form.cleaned_data)
+    messages.success(request, f"Recorded: {decision.get_outcome_display()}.")
+    return redirect("panels:meeting", pk=item.meeting_id)
+
+
+@login_required
+@require_POST
+@_acting
+def ratify(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    services.ratify_item(item, by=request.user)
+    messages.success(request, "The chair's action is ratified.")
+    return redirect("panels:meeting", pk=item.meeting_id)
+
+
+# --- Minutes ---------------------------------------------------------------------
+
+
+def _minutes_context(request: HttpRequest, pk: int) -> dict:
+    meeting = selectors.get_minutes_meeting(request.user, pk)
+    minutes = selectors.minutes(meeting)
+    return {"meeting": meeting, "minutes": minutes}
+
+
+@login_required
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "panels/minutes.html", _minutes_context(request, pk))
+
+
+@login_required
+def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    context = _minutes_context(request, pk)
+    html = render_to_string("panels/minutes_pdf.html", context, request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="minutes-{pk}.pdf"'
+    return response
+
+
+# --- Decisions and after ---------------------------------------------------------
+
+
+@login_required
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = selectors.get_decision(request.user, pk)
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "panels/decision.html",
+        {"decision": decision, "fr": decision.request, "is_officer": scope.is_send_officer},
+    )
+
+
+@login_required
+@_acting
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    fr = get_request(request.user, pk)
+    if fr.school_id not in scope_for(request.user).school_ids:
+        raise Http404("Not found")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.report_outcomes(fr, by=request.user, **form.cleaned_data)
+        messages.success(request, f"{fr.reference} is closed; anything unspent is released.")
+        return redirect("dashboard")
+    return render(
+        request,
+        "panels/form.html",
+        {
+            "fr": fr,
+            "form": form,
+            "title": "Report the outcomes",
+            "intro": f"£{fr.amount_awarded or 0:,.2f} was awarded. Anything not spent is "
+            "released back to the cluster's budget when you report.",
+            "button": "Report and close",
+        },
+    )
+
+
+@login_required
+@_acting
+def chairs_action(request: HttpRequest, pk: int) -> HttpResponse:
+    fr = selectors.urgent_request_for_chair(request.user, pk)
+    form = ChairsActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = services.decide_by_chairs_action(fr, by=request.user, **form.cleaned_data)
+        messages.success(request, f"Chair's action recorded: {decision.get_outcome_display()}.")
+        return redirect("panels:decision", pk=decision.pk)
+    return render(
+        request,
+        "panels/form.html",
+        {
+            "fr": fr,
+            "form": form,
+            "title": "Decide by chair's action",
+            "intro": "An urgent request, decided between meetings with an LA SEND officer's "
+            "agreement. It goes on the next meeting's agenda for ratification.",
+            "button": "Record chair's action",
+        },
+    )
+
+
+@login_required
+@_acting
+def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_send_officer(request)
+    fr = get_request(request.user, pk)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_appeal(fr, by=request.user, **form.cleaned_data)
+        messages.success(request, "The appeal outcome is recorded.")
+        return redirect("panels:index")
+    return render(
+        request,
+        "panels/form.html",
+        {"fr": fr, "form": form, "title": "Record the appeal outcome", "button": "Record"},
+    )

@@ -1,0 +1,53 @@
+"""The demo allocates every stream by formula, then pays and moves money like a real year."""
+
+import io
+import random
+from decimal import Decimal
+
+import pytest
+
+from budgets import demo, selectors
+from budgets.models import EntryKind, LedgerEntry
+from clusters.models import Cluster, Role
+from funding.services import apply_transition
+from portal.demo import DemoContext
+from tests.factories import FundingStreamFactory, SchoolFactory, SchoolYearStatsFactory
+
+from .factories import ClusterBudgetFactory, request_on_agenda
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_allocates_then_pays_moves_and_rebalances(
+    finance_officer, send_officer, today, panel_rules, chair
+):
+    FundingStreamFactory()
+    schools = [SchoolFactory() for _ in range(3)]
+    for s in schools:
+        SchoolYearStatsFactory(school=s, academic_year=2026)
+    ctx = DemoContext(rng=random.Random(1), today=today, out=io.StringIO())
+    ctx.shared["users"] = {
+        Role.LA_FINANCE_OFFICER.value: finance_officer,
+        Role.LA_SEND_OFFICER.value: send_officer,
+    }
+
+    demo.load(ctx)
+
+    board = selectors.budget_board(finance_officer)
+    assert len(board.rows) == Cluster.objects.count()  # every cluster, even without schools
+    assert board.totals.allocated == Decimal("60000.00")
+
+    fr = request_on_agenda(
+        ClusterBudgetFactory(cluster=schools[0].cluster, year=board.year),
+        school=schools[0],
+        start_date=today,
+    )
+    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("3000.00"))
+
+    demo.load_payments(ctx)
+
+    kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
+    assert kinds == set(EntryKind.values)
+    fr.refresh_from_db()
+    assert fr.school != schools[0]  # the pupil moved, and the money with them
+    assert selectors.request_totals(fr).committed == Decimal("3000.00")

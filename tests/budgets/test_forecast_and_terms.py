@@ -1,0 +1,48 @@
+"""The year-end forecast and the termly payment plan."""
+
+from datetime import date
+from decimal import Decimal
+
+from budgets.selectors import Totals, forecast
+from budgets.terms import instalment_plan, split_evenly, term_starts
+
+
+def test_the_forecast_projects_the_run_rate_with_best_and_worst_from_past_months():
+    # £100k allocated; after 4 months £40k committed, months of 5k, 15k, 10k, 10k.
+    totals = Totals(allocated=Decimal("100000.00"), committed=Decimal("40000.00"))
+    months = [Decimal(m) for m in ("5000", "15000", "10000", "10000")]
+
+    f = forecast(totals, months, months_elapsed=4, months_left=8)
+
+    assert f.run_rate == Decimal("10000.00")
+    assert f.expected_available == Decimal("-20000.00")  # 40k + 8 × 10k = 120k committed
+    assert f.best_available == Decimal("20000.00")  # the quietest month: 8 × 5k
+    assert f.worst_available == Decimal("-60000.00")  # the busiest month: 8 × 15k
+
+
+def test_a_new_year_forecasts_its_allocation_untouched():
+    f = forecast(Totals(allocated=Decimal("500.00")), [], months_elapsed=0, months_left=12)
+    assert f.expected_available == f.best_available == f.worst_available == Decimal("500.00")
+
+
+def test_terms_start_on_working_days_in_january_after_easter_and_in_september():
+    starts = dict((name, day) for day, name in term_starts(2027, 2027))
+    assert starts["Spring 2027"] == date(2027, 1, 5)
+    assert starts["Summer 2027"] == date(2027, 4, 5)  # Easter Monday 29 March + a week
+    assert starts["Autumn 2027"] == date(2027, 9, 1)
+    assert all(d.weekday() < 5 for d in starts.values())
+
+
+def test_an_award_is_paid_once_a_term_and_the_pennies_add_up():
+    plan = instalment_plan(Decimal("1000.00"), date(2026, 11, 25), date(2027, 7, 20))
+
+    assert [(due, term) for due, term, _ in plan] == [
+        (date(2026, 11, 25), "Autumn 2026"),
+        (date(2027, 1, 5), "Spring 2027"),
+        (date(2027, 4, 5), "Summer 2027"),
+    ]
+    assert [a for _, _, a in plan] == [Decimal("333.34"), Decimal("333.33"), Decimal("333.33")]
+
+
+def test_splitting_keeps_every_penny():
+    assert sum(split_evenly(Decimal("0.05"), 3)) == Decimal("0.05")

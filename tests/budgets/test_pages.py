@@ -1,0 +1,196 @@
+"""The budget pages: who sees what, the live refresh, the formula preview and the exports."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from budgets import selectors
+from budgets.models import AllocationRun, LedgerEntry
+from clusters.models import Role
+from funding.services import apply_transition
+from tests.factories import ClusterFactory, SchoolFactory, SchoolYearStatsFactory, make_user
+
+from .factories import ClusterBudgetFactory, allocate, request_on_agenda
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_la_officer_sees_every_cluster_with_alerts(client, send_officer, budget, this_year):
+    full = ClusterBudgetFactory(year=this_year)
+    allocate(full, "1000.00")
+    fr = request_on_agenda(full)
+    LedgerEntry.objects.create(
+        budget=full, kind="commitment", amount=Decimal("800.00"), reason="Award", request=fr
+    )
+    client.force_login(send_officer)
+
+    page = client.get(reverse("budgets:county")).content.decode()
+
+    assert budget.cluster.name in page and full.cluster.name in page
+    assert "80.0% committed — past 75%" in page
+    assert 'data-testid="tile-allocated">£21,000.00<' in page
+    assert 'hx-trigger="every 3s"' in page
+
+
+def test_the_live_fragment_answers_204_until_the_ledger_moves(client, send_officer, budget):
+    client.force_login(send_officer)
+    version = selectors.ledger_version()
+    url = reverse("budgets:county_live")
+
+    assert client.get(url, {"v": version}).status_code == 204
+
+    allocate(budget, "5.00")
+    fresh = client.get(url, {"v": version})
+    assert fresh.status_code == 200
+    assert "£20,005.00" in fresh.content.decode()
+
+
+def test_the_live_refresh_costs_a_handful_of_queries(
+    client, send_officer, budget, django_assert_max_num_queries
+):
+    client.force_login(send_officer)
+    url = reverse("budgets:county_live")
+    version = selectors.ledger_version()
+    # Session, user, their scope, the ledger's version: then "nothing new".
+    with django_assert_max_num_queries(4):
+        assert client.get(url, {"v": version}).status_code == 204
+
+
+def test_the_county_page_costs_the_same_queries_for_many_clusters(
+    client, send_officer, this_year, django_assert_num_queries
+):
+    client.force_login(send_officer)
+    allocate(ClusterBudgetFactory(year=this_year), "10.00")
+    client.get(reverse("budgets:county"))  # warm the session
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("budgets:county"))
+    for _ in range(30):
+        allocate(ClusterBudgetFactory(year=this_year), "10.00")
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("budgets:county"))
+    assert page.content.decode().count("data-budget=") == 31
+
+
+def test_a_senco_sees_their_own_cluster_totals_only(client, senco_a, this_year):
+    own = ClusterBudgetFactory(cluster=senco_a.memberships.get().school.cluster, year=this_year)
+    allocate(own, "3000.00")
+    other = ClusterBudgetFactory(year=this_year)
+    client.force_login(senco_a)
+
+    assert client.get(reverse("budgets:county")).url == reverse(
+        "budgets:cluster", args=[own.cluster_id]
+    )
+    page = client.get(reverse("budgets:cluster", args=[own.cluster_id])).content.decode()
+    assert "£3,000.00" in page
+    assert client.get(reverse("budgets:cluster", args=[other.cluster_id])).status_code == 404
+    assert client.get(reverse("budgets:budget", args=[own.pk])).status_code == 404
+    assert (
+        client.get(reverse("budgets:export", args=["ledger", "csv"]), {"go": 1}).status_code == 404
+    )
+
+
+def test_the_cluster_view_shows_awards_by_school(client, head_a, this_year, panel_rules, chair):
+    school = head_a.memberships.get().school
+    budget = ClusterBudgetFactory(cluster=school.cluster, year=this_year)
+    allocate(budget, "10000.00")
+    fr = request_on_agenda(budget, school=school)
+    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("4000.00"))
+    client.force_login(head_a)
+
+    page = client.get(reverse("budgets:cluster", args=[school.cluster_id])).content.decode()
+
+    assert school.name in page
+    assert "£4,000.00" in page
+    assert fr.reference in page
+
+
+def test_a_finance_officer_previews_then_allocates(client, finance_officer, this_year):
+    from tests.factories import FundingStreamFactory
+
+    stream = FundingStreamFactory()
+    a, b = ClusterFactory(name="Abingdon"), ClusterFactory(name="Banbury")
+    SchoolYearStatsFactory(school=SchoolFactory(cluster=a), academic_year=2026)
+    SchoolYearStatsFactory(school=SchoolFactory(cluster=b), academic_year=2026)
+    client.force_login(finance_officer)
+    form = {
+        "stream": stream.pk,
+        "year": this_year.pk,
+        "pot": "100000.01",
+        "weight_roll": "1",
+        "weight_fsm": "1",
+        "weight_sen_support": "1",
+        "lump_sum": "0",
+    }
+
+    preview = client.post(reverse("budgets:allocate"), {**form, "action": "preview"})
+    assert 'data-testid="allocation-total">£100,000.01<' in preview.content.decode()
+    assert "(+1p rounding)" in preview.content.decode()
+    assert not AllocationRun.objects.exists()
+
+    done = client.post(reverse("budgets:allocate"), {**form, "action": "allocate"})
+    assert done.status_code == 302
+    assert selectors.cluster_available(a, stream) + selectors.cluster_available(
+        b, stream
+    ) == Decimal("100000.01")
+
+
+def test_only_finance_officers_reach_the_allocation_form(client, send_officer):
+    client.force_login(send_officer)
+    assert client.get(reverse("budgets:allocate")).status_code == 403
+
+
+def test_the_ledger_exports_as_csv_and_xlsx_filtered_by_cluster(
+    client, finance_officer, budget, this_year
+):
+    other = ClusterBudgetFactory(year=this_year)
+    allocate(other, "77.00", reason="=HYPERLINK(evil)")
+    client.force_login(finance_officer)
+    url_csv = reverse("budgets:export", args=["ledger", "csv"])
+
+    body = client.get(url_csv, {"go": 1, "cluster": budget.cluster_id}).content.decode()
+    assert "20000.00" in body and "77.00" not in body
+
+    everything = client.get(url_csv, {"go": 1}).content.decode()
+    assert "'=HYPERLINK(evil)" in everything  # never a live formula
+
+    xlsx = client.get(
+        reverse("budgets:export", args=["ledger", "xlsx"]), {"go": 1, "year": this_year.start_year}
+    )
+    sheet = load_workbook(
+        io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)
+    ).active
+    rows = list(sheet.values)
+    assert rows[0][0] == "Entry" and len(rows) == 3
+
+
+def test_the_payment_schedule_exports(client, finance_officer, budget, panel_rules, chair):
+    fr = request_on_agenda(budget)
+    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("3000.00"))
+    client.force_login(finance_officer)
+
+    body = client.get(
+        reverse("budgets:export", args=["payments", "csv"]), {"go": 1}
+    ).content.decode()
+
+    assert fr.reference in body
+    lines = body.strip().splitlines()[1:]
+    assert sum(Decimal(line.split(",")[8]) for line in lines) == Decimal("3000.00")
+
+
+def test_the_landing_dashboard_shows_the_budget_section(client, finance_officer, budget):
+    client.force_login(finance_officer)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "County budgets" in page and "£20,000.00" in page
+
+
+def test_a_panel_member_sees_their_cluster(client, budget):
+    member = make_user(Role.PANEL_MEMBER, cluster=budget.cluster)
+    client.force_login(member)
+    assert client.get(reverse("budgets:cluster", args=[budget.cluster_id])).status_code == 200
