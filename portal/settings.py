@@ -234,6 +234,10 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "funding.models.DocumentKind",
         "LedgerEntryKindEnum": "budgets.models.EntryKind",
         "AgendaItemKindEnum": "panels.models.ItemKind",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "DecisionOutcomeEnum": "panels.models.Outcome",
+        "AppealOutcomeEnum": "panels.models.AppealOutcome",
+        "ReviewResultEnum": "panels.models.ReviewResult",
     },
 }
 

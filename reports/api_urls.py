@@ -1,5 +1,10 @@
 """This app's endpoints under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import ReportRunViewSet
+
+router = SimpleRouter()
+router.register("report-runs", ReportRunViewSet, basename="reports-api")
+
+urlpatterns = router.urls

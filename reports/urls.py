@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.run_list, name="list"),
+    path("<int:pk>/", views.run_detail, name="detail"),
+    path("<int:pk>/status/", views.run_status, name="status"),
+    path("<int:pk>/again/", views.run_again, name="again"),
+    path("<int:pk>/download/<str:fmt>/", views.download, name="download"),
+]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -85,6 +86,8 @@ class Command(BaseCommand):
             f"Loading the {ctx.scale} demo (seed {options['seed']}, today {ctx.today.isoformat()})"
         )
         started = time.perf_counter()
+        # The demo's story sends hundreds of notifications: nobody should get those emails.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         # All or nothing: a failed step leaves an empty database, so --if-empty retries.
         with transaction.atomic():
             run_steps(ctx)

@@ -1,0 +1,316 @@
+"""Benchmark the inclusiveness and fair-share reports at county and national scale.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_reports_bench \\
+        .venv/bin/python bench/reports_bench.py [county|national|all] [--files] [--reuse]
+
+Builds its own data in bulk (INSERT ... SELECT generate_series, no Python loop over
+requests) in the database named by DATABASE_URL (created and migrated if needed; it is
+emptied of schools and requests first, so never point it at real data), then times:
+
+* the floor: one hand-written SQL query computing the core aggregates per school
+  (the year's roll, SEN, exclusions and joiners, the requests, decisions and £ awarded,
+  and the cluster and county totals by window functions);
+* each report's computation as the worker does it (``reports.services.compute``);
+* with ``--files``, also the four files (HTML, CSV, XLSX, PDF).
+
+and prints each as a ratio to the floor. Targets: county < 5 s, national < 120 s,
+computation within 2x of the floor.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_reports_bench")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from clusters.models import Cluster, District, School, SchoolYearStats  # noqa: E402
+from funding.models import FundingRequest, FundingStream  # noqa: E402
+from reports import rendering, services  # noqa: E402
+from reports.models import ReportKind, ReportRun, ScopeKind  # noqa: E402
+from reports.queries import AWARDED_STATES, DECIDED_STATES, YearWindow  # noqa: E402
+
+SCALES = {
+    "county": {"schools": 300, "clusters": 17, "districts": 5, "requests": 50_000},
+    "national": {"schools": 20_000, "clusters": 1_100, "districts": 150, "requests": 2_000_000},
+}
+YEARS = [2021, 2022, 2023, 2024, 2025]
+REPORT_YEAR = 2025
+STATES = [
+    "submitted",
+    "ready",
+    "approved",
+    "partially_approved",
+    "declined",
+    "active",
+    "review_due",
+    "closed",
+    "withdrawn",
+    "declined",
+]
+
+
+def literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, list | dict):
+        import json
+
+        return "'" + json.dumps(value).replace("'", "''") + "'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def insert_select(model, count: int, exprs: dict[str, str]) -> None:
+    """INSERT INTO model SELECT ... FROM generate_series(1, count) AS g: every column
+    from ``exprs`` (SQL using g) or else the field's default."""
+    cols, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        cols.append(connection.ops.quote_name(f.column))
+        if f.attname in exprs:
+            values.append(exprs[f.attname])
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            values.append("now()")
+        elif f.has_default():
+            values.append(literal(f.get_default()))
+        elif f.null:
+            values.append("NULL")
+        else:
+            values.append("''")
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) "
+        f"SELECT {', '.join(values)} FROM generate_series(1, {count}) AS g"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def build(scale: str) -> None:
+    spec = SCALES[scale]
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in (
+            "reports_reportrun",
+            "funding_requestevent",
+            "funding_provisionline",
+            "funding_reviewcycle",
+            "funding_requestdocument",
+            "funding_fundingrequest",
+            "clusters_schoolyearstats",
+            "clusters_membership",
+        ):
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+        for model in (School, Cluster, District):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    stream, _ = FundingStream.objects.get_or_create(
+        code="BEN",
+        defaults={"name": "Bench stream", "max_award": Decimal("20000"), "max_duration_weeks": 52},
+    )
+    n_d, n_c, n_s = spec["districts"], spec["clusters"], spec["schools"]
+    insert_select(District, n_d, {"code": "'BD' || g", "name": "'Bench district ' || g"})
+    d0 = District.objects.order_by("pk").values_list("pk", flat=True).first()
+    insert_select(
+        Cluster,
+        n_c,
+        {
+            "district_id": f"{d0} + (g % {n_d})",
+            "code": "'BC' || g",
+            "name": "'Bench cluster ' || g",
+        },
+    )
+    c0 = Cluster.objects.order_by("pk").values_list("pk", flat=True).first()
+    insert_select(
+        School,
+        n_s,
+        {
+            "urn": "900000 + g",
+            "name": "'Bench school ' || g",
+            "la_code": "'999'",
+            "phase": "CASE WHEN g % 5 = 0 THEN 'secondary' ELSE 'primary' END",
+            "cluster_id": f"{c0} + (g % {n_c})",
+        },
+    )
+    s0 = School.objects.order_by("pk").values_list("pk", flat=True).first()
+    for year in YEARS:
+        _insert_stats(year)
+    states = "ARRAY[" + ", ".join(literal(s) for s in STATES) + "]"
+    start = YearWindow(YEARS[0]).start.isoformat()
+    insert_select(
+        FundingRequest,
+        spec["requests"],
+        {
+            "reference": "'BEN-' || g",
+            "stream_id": str(stream.pk),
+            "school_id": f"{s0} + ((g::bigint * 7919) % {n_s})",
+            "cluster_id": f"{c0} + ((((g::bigint * 7919) % {n_s}) + 1) % {n_c})",
+            "created_by_id": str(user.pk),
+            "state": f"({states})[1 + (g % {len(STATES)})]",
+            "submitted_at": f"'{start}'::timestamptz + (random() * interval '{len(YEARS) * 365} days')",
+            "amount_requested": "(1000 + random() * 9000)::numeric(12,2)",
+            "school_contribution": "6000.00",
+            "amount_awarded": f"CASE WHEN ({states})[1 + (g % {len(STATES)})] IN "
+            f"({', '.join(literal(s) for s in AWARDED_STATES)}) "
+            "THEN (500 + random() * 9500)::numeric(12,2) END",
+        },
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"{scale}: built {n_s:,} schools, {n_s * len(YEARS):,} stats rows, "
+        f"{spec['requests']:,} requests in {time.perf_counter() - t0:.1f} s"
+    )
+
+
+def _insert_stats(year: int) -> None:
+    """One row per school for the year, its counts drawn from one random roll."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {SchoolYearStats._meta.db_table}
+              (school_id, academic_year, number_on_roll, fsm_pupils, fsm_percent, ehcp_pupils,
+               sen_support_pupils, suspensions, permanent_exclusions, sen_joiners_no_move,
+               notional_sen_budget)
+            SELECT s.id, %s, r.roll, (r.roll * random() * 0.3)::int, 0,
+                   (r.roll * random() * 0.05)::int, (r.roll * random() * 0.2)::int,
+                   (random() * 20)::int, (random() * 1.3)::int, (random() * 8)::int,
+                   (r.roll * 400)::numeric(12,2)
+            FROM {School._meta.db_table} s
+            CROSS JOIN LATERAL (SELECT 150 + (random() * 1200)::int + s.id * 0 AS roll) r
+            """,
+            [year],
+        )
+
+
+FLOOR_SQL = """
+WITH req AS (
+    SELECT school_id,
+           count(*) AS requests,
+           count(*) FILTER (WHERE state = ANY(%(decided)s)) AS decided,
+           count(*) FILTER (WHERE state = ANY(%(awarded)s)) AS approved,
+           coalesce(sum(amount_awarded) FILTER (WHERE state = ANY(%(awarded)s)), 0) AS awarded,
+           coalesce(sum(school_contribution) FILTER (WHERE state = ANY(%(awarded)s)), 0) AS contrib
+    FROM funding_fundingrequest
+    WHERE submitted_at >= %(start)s AND submitted_at < %(end)s
+    GROUP BY school_id
+)
+SELECT st.school_id, sc.cluster_id, st.number_on_roll, st.fsm_pupils, st.ehcp_pupils,
+       st.sen_support_pupils, st.suspensions, st.permanent_exclusions,
+       st.sen_joiners_no_move, st.notional_sen_budget,
+       coalesce(req.requests, 0), coalesce(req.decided, 0), coalesce(req.approved, 0),
+       coalesce(req.awarded, 0), coalesce(req.contrib, 0),
+       sum(st.number_on_roll) OVER w_cluster, sum(st.ehcp_pupils) OVER w_cluster,
+       sum(st.sen_support_pupils) OVER w_cluster,
+       sum(st.number_on_roll) OVER (), sum(st.ehcp_pupils) OVER (),
+       sum(st.sen_support_pupils) OVER (), sum(st.sen_joiners_no_move) OVER (),
+       sum(coalesce(req.awarded, 0)) OVER ()
+FROM clusters_schoolyearstats st
+JOIN clusters_school sc ON sc.id = st.school_id
+LEFT JOIN req ON req.school_id = st.school_id
+WHERE st.academic_year = %(year)s AND sc.cluster_id IS NOT NULL
+WINDOW w_cluster AS (PARTITION BY sc.cluster_id)
+"""
+
+
+def floor() -> int:
+    window = YearWindow(REPORT_YEAR)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FLOOR_SQL,
+            {
+                "decided": list(DECIDED_STATES),
+                "awarded": list(AWARDED_STATES),
+                "start": window.start,
+                "end": window.end,
+                "year": REPORT_YEAR,
+            },
+        )
+        return len(cursor.fetchall())
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def bench(scale: str, with_files: bool, reuse: bool = False) -> list[str]:
+    if not (reuse and School.objects.count() == SCALES[scale]["schools"]):
+        build(scale)
+    repeat = 3 if scale == "county" else 2
+    floor_s, n = timed(floor, repeat)
+    lines = [f"{scale}: floor (one hand-written SQL query, {n:,} school rows): {floor_s:.3f} s"]
+    target = 5 if scale == "county" else 120
+    for kind in ReportKind.values:
+        run = ReportRun.objects.create(
+            kind=kind,
+            scope_kind=ScopeKind.COUNTY,
+            academic_year=REPORT_YEAR,
+            parameters=services.default_parameters(REPORT_YEAR, "2.5"),
+        )
+        compute_s, (result, as_of) = timed(lambda run=run: services.compute(run), repeat)
+        line = (
+            f"{scale}: {kind} computed in {compute_s:.3f} s = {compute_s / floor_s:.2f}x the floor"
+        )
+        if with_files:
+            run.data_as_of = as_of
+            t0 = time.perf_counter()
+            rendering.render_html(run, result)
+            t_html = time.perf_counter() - t0
+            rendering.render_csv(result)
+            t_csv = time.perf_counter() - t0 - t_html
+            rendering.render_xlsx(run, result)
+            t_xlsx = time.perf_counter() - t0 - t_html - t_csv
+            rendering.render_pdf(run, result)
+            t_pdf = time.perf_counter() - t0 - t_html - t_csv - t_xlsx
+            total = compute_s + t_html + t_csv + t_xlsx + t_pdf
+            line += (
+                f"; files html {t_html:.2f} s, csv {t_csv:.2f} s, xlsx {t_xlsx:.2f} s, "
+                f"pdf {t_pdf:.2f} s; whole report {total:.2f} s "
+                f"({'within' if total < target else 'OVER'} the {target} s target)"
+            )
+        lines.append(line)
+        print(line, flush=True)
+    return lines
+
+
+def main(argv: list[str]) -> None:
+    which = next((a for a in argv if not a.startswith("-")), "county")
+    with_files = "--files" in argv
+    reuse = "--reuse" in argv  # keep the data already built for this scale
+    call_command("migrate", verbosity=0)
+    scales = ["county", "national"] if which == "all" else [which]
+    print(f"reports bench {datetime.now():%Y-%m-%d %H:%M} on {connection.vendor}")
+    lines = []
+    for scale in scales:
+        lines += bench(scale, with_files, reuse)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

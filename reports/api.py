@@ -1,0 +1,141 @@
+"""REST API: ask for a report run, poll it, list runs, download its files. Scoped
+like the pages: a run outside the user's scope is 404."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from portal.audit import record_view
+
+from . import selectors, services
+from .models import FILE_FORMATS, ReportKind, ReportRun, RunStatus, ScopeKind
+from .views import CONTENT_TYPES
+
+
+class ReportRunSerializer(serializers.ModelSerializer):
+    scope_label = serializers.CharField(read_only=True)
+    requested_by = serializers.SerializerMethodField()
+    files = serializers.SerializerMethodField()
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportRun
+        fields = [
+            "id",
+            "kind",
+            "scope_kind",
+            "district",
+            "cluster",
+            "scope_label",
+            "academic_year",
+            "parameters",
+            "status",
+            "progress",
+            "progress_message",
+            "error_message",
+            "attempts",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "data_as_of",
+            "status_url",
+            "files",
+        ]
+        read_only_fields = fields
+
+    def get_requested_by(self, run) -> str | None:
+        return run.requested_by.get_username() if run.requested_by else None
+
+    def get_status_url(self, run) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("reports-api-detail", args=[run.pk])
+        )
+
+    def get_files(self, run) -> dict[str, str]:
+        if run.status != RunStatus.SUCCEEDED:
+            return {}
+        request = self.context["request"]
+        return {
+            fmt: request.build_absolute_uri(reverse("reports-api-download", args=[run.pk, fmt]))
+            for fmt in FILE_FORMATS
+        }
+
+
+class ReportRunCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    scope_kind = serializers.ChoiceField(choices=ScopeKind.choices)
+    scope_id = serializers.IntegerField(required=False, allow_null=True)
+    academic_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    national_ehcp_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
+    )
+
+    def validate(self, data):
+        if data["scope_kind"] != ScopeKind.COUNTY and not data.get("scope_id"):
+            raise ValidationError({"scope_id": "Give the district or cluster id."})
+        return data
+
+
+class ReportRunViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ReportRunSerializer
+    filterset_fields = ["kind", "scope_kind", "status", "academic_year", "cluster"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReportRun.objects.none()
+        return selectors.visible_runs(self.request.user)
+
+    def get_serializer_class(self):
+        return ReportRunCreateSerializer if self.action == "create" else ReportRunSerializer
+
+    @extend_schema(request=ReportRunCreateSerializer, responses={202: ReportRunSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ReportRunCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            run = services.request_report(
+                user=request.user,
+                kind=v["kind"],
+                scope_kind=v["scope_kind"],
+                scope_id=v.get("scope_id"),
+                academic_year=v["academic_year"],
+                national_ehcp_pct=v.get("national_ehcp_pct"),
+            )
+        except PermissionDenied as exc:
+            raise ApiPermissionDenied(str(exc)) from exc
+        except services.ReportError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        out = ReportRunSerializer(run, context=self.get_serializer_context())
+        return Response(out.data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
+    )
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|csv|xlsx|pdf)")
+    def download(self, request, pk=None, fmt=None):
+        run = self.get_object()
+        if run.status != RunStatus.SUCCEEDED:
+            raise Http404
+        record_view(request, run, action="download", detail=f"api {fmt}")
+        field = run.file_for(fmt)
+        return FileResponse(
+            run.open_file(fmt),
+            as_attachment=True,
+            filename=field.name.rsplit("/", 1)[-1],
+            content_type=CONTENT_TYPES[fmt],
+        )

@@ -1,0 +1,16 @@
+from portal.dashboards import Section
+
+from .selectors import latest_runs, may_use_reports
+
+
+def sections(request, scope) -> list[Section]:
+    if not scope.user_id or not may_use_reports(request.user):
+        return []
+    return [
+        Section(
+            title="Inclusiveness and fair-share reports",
+            template="reports/dashboard_section.html",
+            context={"runs": latest_runs(request.user)},
+            order=70,
+        )
+    ]

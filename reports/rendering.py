@@ -1,0 +1,174 @@
+"""The report's files, all rendered from the one stored result: HTML, CSV, XLSX, PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from .formatting import format_value, numeric
+
+NUMERIC_FORMATS = {"money", "int", "pct", "share", "rate", "ratio", "index"}
+
+
+# The page and the PDF list at most this many rows of a table (every row is in the
+# HTML, CSV and XLSX files): a national report has 20,000 schools. A county's 300
+# schools are all in its PDF.
+MAX_SHOWN_ROWS = 1000
+PDF_MAX_ROWS = 400
+
+
+def tables(result: dict, compact: bool = False, max_rows: int | None = None) -> list[dict]:
+    """Each section as headers and formatted cells, for the page, the HTML file and PDF.
+
+    ``compact`` keeps the section's print columns (the PDF); ``max_rows`` leaves out
+    the rest of a long table and says so."""
+    spec = {c[0]: c for c in result["columns"]}
+    out = []
+    for section in result["sections"]:
+        keys = section.get("print_columns") if compact else None
+        cols = [spec[k] for k in (keys or section["columns"])]
+        rows = section["rows"]
+        left_out = 0
+        if max_rows is not None and len(rows) > max_rows:
+            left_out, rows = len(rows) - max_rows, rows[:max_rows]
+        out.append(
+            {
+                "key": section["key"],
+                "title": section["title"],
+                "left_out": left_out,
+                "compact": bool(keys),
+                "headers": [{"label": c[1], "numeric": c[2] in NUMERIC_FORMATS} for c in cols],
+                "rows": [
+                    [
+                        {
+                            "text": format_value(row.get(c[0]), c[2]),
+                            "numeric": c[2] in NUMERIC_FORMATS,
+                            "key": c[0],
+                        }
+                        for c in cols
+                    ]
+                    for row in rows
+                ],
+            }
+        )
+    return out
+
+
+def summary(result: dict) -> list[dict]:
+    return [{"label": s[0], "text": format_value(s[1], s[2])} for s in result["summary"]]
+
+
+def charts(result: dict) -> list[dict]:
+    """Each chart with its table of figures and, for files, SVG-ready bar widths."""
+    out = []
+    for chart in result["charts"]:
+        values = [v for d in chart["datasets"] for v in d["data"] if v is not None]
+        biggest = max((abs(float(v)) for v in values), default=0) or 1
+        rows = []
+        for i, label in enumerate(chart["labels"]):
+            cells = []
+            for j, d in enumerate(chart["datasets"]):
+                v = d["data"][i]
+                width = 0 if v is None else abs(float(v)) / biggest * 100
+                cells.append(
+                    {
+                        "text": format_value(v, chart["fmt"]),
+                        "width": round(width, 1),
+                        "negative": v is not None and float(v) < 0,
+                        "series": j,
+                        "series_label": d["label"],
+                    }
+                )
+            rows.append({"label": label, "cells": cells})
+        out.append({**chart, "rows": rows, "series": [d["label"] for d in chart["datasets"]]})
+    return out
+
+
+def context(
+    run, result: dict, compact: bool = False, max_rows: int | None = None
+) -> dict[str, Any]:
+    return {
+        "run": run,
+        "result": result,
+        "compact": compact,
+        "tables": tables(result, compact, max_rows),
+        "summary": summary(result),
+        "charts": charts(result),
+    }
+
+
+def render_html(run, result: dict) -> str:
+    return render_to_string("reports/report_file.html", context(run, result))
+
+
+def render_pdf(run, result: dict) -> bytes:
+    """The PDF: the HTML report with narrower tables of at most PDF_MAX_ROWS rows
+    (WeasyPrint lays out a few thousand table cells a second)."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "reports/report_file.html", context(run, result, compact=True, max_rows=PDF_MAX_ROWS)
+    )
+    return HTML(string=html).write_pdf()
+
+
+def render_csv(result: dict) -> bytes:
+    cols = result["columns"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c[1] for c in cols])
+    for section in result["sections"]:
+        for row in section["rows"]:
+            writer.writerow(["" if row.get(c[0]) is None else row.get(c[0]) for c in cols])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def render_xlsx(run, result: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    formats = {
+        "money": '"£"#,##0.00',
+        "int": "#,##0",
+        "pct": '0.0"%"',
+        "share": "0.0%",
+        "rate": "0.00",
+        "ratio": "0.00",
+        "index": "+0.00;-0.00;0.00",
+    }
+    spec = {c[0]: c for c in result["columns"]}
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    about.append([str(run)])
+    about.append(["Data as of", run.data_as_of.isoformat() if run.data_as_of else ""])
+    about.append(
+        ["Requested by", run.requested_by.get_username() if run.requested_by else "Schedule"]
+    )
+    about.append([])
+    for item in summary(result):
+        about.append([item["label"], item["text"]])
+    about.append([])
+    about.append(["Method"])
+    for line in result["method"] + result["thresholds"]:
+        about.append([line])
+    about["A1"].font = Font(bold=True, size=14)
+    for section in result["sections"]:
+        ws = wb.create_sheet(section["title"][:31])
+        cols = [spec[k] for k in section["columns"]]
+        ws.append([c[1] for c in cols])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in section["rows"]:
+            ws.append([numeric(row.get(c[0]), c[2]) for c in cols])
+        for j, c in enumerate(cols, start=1):
+            if c[2] in formats:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell.number_format = formats[c[2]]
+        ws.freeze_panes = "B2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,388 @@
+"""Every write of report runs: ask for one, produce it (in the worker), fail it, and
+the termly schedule."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from clusters.models import Cluster, District
+from portal.notifications import notify
+from portal.storage import private_storage
+
+from . import figures, queries, rendering
+from . import statistics as st
+from .models import ReportKind, ReportRun, RunStatus, ScopeKind
+from .selectors import can_request
+
+log = logging.getLogger(__name__)
+
+GENERIC_FAILURE = (
+    "The report could not be produced because of a problem in the portal. It was tried "
+    "{attempts} times. Ask for it again; if it fails again, tell the portal support team "
+    "the run number {pk}."
+)
+
+
+class ReportError(Exception):
+    """A problem the user can understand and act on; the run fails with this message."""
+
+
+# ---------------------------------------------------------------- asking
+
+
+def default_parameters(
+    academic_year: int, national_ehcp_pct: Decimal | float | str | None = None
+) -> dict:
+    return {
+        "academic_year": academic_year,
+        "national_ehcp_pct": None if national_ehcp_pct in (None, "") else str(national_ehcp_pct),
+        "contribution_per_pupil": str(settings.SCHOOL_CONTRIBUTION_PER_PUPIL),
+        "thresholds": asdict(st.Thresholds()),
+        "weights": {"roll": 1.0, "fsm": 1.0, "sen_support": 1.0},
+    }
+
+
+def request_report(
+    *,
+    user: AbstractBaseUser | None,
+    kind: str,
+    scope_kind: str,
+    scope_id: int | None,
+    academic_year: int,
+    national_ehcp_pct: Decimal | float | str | None = None,
+    schedule_key: str | None = None,
+    queue: bool = True,
+) -> ReportRun:
+    """Record the request and queue it for the worker once the transaction commits
+    (``queue=False`` leaves it for the caller to produce in-process, as the demo does)."""
+    if kind not in ReportKind.values or scope_kind not in ScopeKind.values:
+        raise ReportError("Choose a kind of report and a scope.")
+    if user is not None and not can_request(user, scope_kind, scope_id):
+        raise PermissionDenied("You may ask only for reports on your own cluster.")
+    district = cluster = None
+    if scope_kind == ScopeKind.DISTRICT:
+        district = District.objects.filter(pk=scope_id).first()
+        if district is None:
+            raise ReportError("Choose a district.")
+    elif scope_kind == ScopeKind.CLUSTER:
+        cluster = Cluster.objects.filter(pk=scope_id).first()
+        if cluster is None:
+            raise ReportError("Choose a cluster.")
+    with transaction.atomic():
+        run = ReportRun.objects.create(
+            kind=kind,
+            scope_kind=scope_kind,
+            district=district,
+            cluster=cluster,
+            academic_year=academic_year,
+            parameters=default_parameters(academic_year, national_ehcp_pct),
+            requested_by=user,
+            schedule_key=schedule_key,
+            progress_message="Waiting for the report worker",
+        )
+        if queue:
+            transaction.on_commit(lambda: enqueue(run.pk))
+    return run
+
+
+def request_again(*, user: AbstractBaseUser, run: ReportRun) -> ReportRun:
+    """The same report (kind, scope, year, parameters) produced afresh from today's data."""
+    if not can_request(user, run.scope_kind, run.cluster_id or run.district_id):
+        raise PermissionDenied("You may ask only for reports on your own cluster.")
+    with transaction.atomic():
+        again = ReportRun.objects.create(
+            kind=run.kind,
+            scope_kind=run.scope_kind,
+            district_id=run.district_id,
+            cluster_id=run.cluster_id,
+            academic_year=run.academic_year,
+            parameters=run.parameters,
+            requested_by=user,
+            progress_message="Waiting for the report worker",
+        )
+        transaction.on_commit(lambda: enqueue(again.pk))
+    return again
+
+
+def enqueue(run_id: int) -> None:
+    from .tasks import produce_report
+
+    queue = getattr(settings, "REPORTS_QUEUE", None)
+    options = {"queue": queue} if queue else {}
+    produce_report.apply_async(args=[run_id], **options)
+
+
+# ---------------------------------------------------------------- producing
+
+
+def _params(run: ReportRun) -> figures.Params:
+    p = run.parameters or {}
+    try:
+        national = p.get("national_ehcp_pct")
+        national = None if national in (None, "") else float(Decimal(str(national)))
+        if national is not None and not 0 <= national <= 100:
+            raise ValueError("national % EHCP must be between 0 and 100")
+        weights = {k: float(v) for k, v in (p.get("weights") or {}).items()}
+        if weights and (min(weights.values()) < 0 or not sum(weights.values())):
+            raise ValueError("the need weights must be positive")
+        return figures.Params(
+            year=run.academic_year,
+            national_ehcp_pct=national,
+            contribution_per_pupil=Decimal(
+                str(p.get("contribution_per_pupil", settings.SCHOOL_CONTRIBUTION_PER_PUPIL))
+            ),
+            thresholds=st.Thresholds(**(p.get("thresholds") or {})),
+            weights=weights or {"roll": 1.0, "fsm": 1.0, "sen_support": 1.0},
+        )
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise ReportError(f"The report's parameters are not valid ({exc}).") from exc
+
+
+def _scope(run: ReportRun) -> figures.ReportScope:
+    if run.scope_kind == ScopeKind.CLUSTER:
+        return figures.ReportScope("cluster", run.cluster_id, f"{run.cluster.name} cluster")
+    if run.scope_kind == ScopeKind.DISTRICT:
+        return figures.ReportScope("district", run.district_id, f"{run.district.name} district")
+    return figures.ReportScope("county", None, "the county")
+
+
+@contextmanager
+def _snapshot():
+    """Read every figure from one snapshot; yields the moment of that snapshot."""
+    if connection.vendor == "postgresql":
+        outer = connection.in_atomic_block  # already inside a transaction: use its snapshot
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if not outer:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT now()")
+                (as_of,) = cursor.fetchone()
+            yield as_of
+    else:
+        yield timezone.now()
+
+
+def compute(run: ReportRun) -> tuple[dict, datetime]:
+    """The report's figures (plain JSON-ready data) and the time of the data they used."""
+    params = _params(run)
+    scope = _scope(run)
+    with _snapshot() as as_of:
+        stats = queries.school_stats(run.academic_year)
+        requests = queries.request_totals_by_school(run.academic_year)
+        allocations = (
+            queries.allocations_by_cluster(run.academic_year)
+            if run.kind == ReportKind.FAIR_SHARE
+            else None
+        )
+    rows = figures.merge(stats, requests, params)
+    if not any(scope.contains(r) for r in rows):
+        raise ReportError(
+            f"There are no school figures for {run.year_label} in {scope.label}: load the "
+            "schools' yearly statistics (roll, SEN, exclusions) for that year, then ask again."
+        )
+    if run.kind == ReportKind.INCLUSIVENESS:
+        result = figures.inclusiveness(rows, scope, params)
+    else:
+        result = figures.fair_share(rows, scope, params, allocations)
+    result["title"] = f"{run.get_kind_display()} report: {scope.label}, {run.year_label}"
+    return result, as_of
+
+
+def _progress(run_id: int, pct: int, message: str) -> None:
+    ReportRun.objects.filter(pk=run_id).update(progress=pct, progress_message=message)
+
+
+def _test_pause() -> None:
+    """Test hook: the worker test sets this to kill a worker part-way through a report."""
+    seconds = os.environ.get("REPORTS_TEST_PAUSE_SECONDS")
+    if seconds:
+        time.sleep(float(seconds))
+
+
+def produce(run_id: int) -> ReportRun | None:
+    """Produce a run's report and attach its files, all or nothing. Safe to call again:
+    a run that is ready is left alone; a run left half-way by a killed worker starts over,
+    and nothing it wrote is ever attached."""
+    run = ReportRun.objects.select_related("cluster", "district", "requested_by").filter(pk=run_id)
+    run = run.first()
+    if run is None:
+        log.warning("report run %s no longer exists", run_id)
+        return None
+    if run.status == RunStatus.SUCCEEDED:
+        return run
+    attempt = run.attempts + 1
+    ReportRun.objects.filter(pk=run_id).update(
+        status=RunStatus.RUNNING,
+        attempts=attempt,
+        started_at=timezone.now(),
+        finished_at=None,
+        error_message="",
+        progress=5,
+        progress_message="Reading the schools' figures",
+    )
+    result, as_of = compute(run)
+    run.data_as_of = as_of
+    run.attempts = attempt
+
+    storage = private_storage()
+    base = f"reports/{run.pk}/attempt-{attempt}"
+    slug = f"{run.kind.replace('_', '-')}-{run.scope_kind}-{run.academic_year}"
+    saved: dict[str, str] = {}
+
+    def save(fmt: str, content: bytes) -> None:
+        saved[fmt] = storage.save(f"{base}/{slug}.{fmt}", ContentFile(content))
+
+    _progress(run_id, 40, "Writing the HTML report and the CSV file")
+    html = rendering.render_html(run, result)
+    save("html", html.encode("utf-8"))
+    save("csv", rendering.render_csv(result))
+    _test_pause()
+    _progress(run_id, 60, "Writing the spreadsheet")
+    save("xlsx", rendering.render_xlsx(run, result))
+    _progress(run_id, 75, "Writing the PDF")
+    save("pdf", rendering.render_pdf(run, result))
+
+    with transaction.atomic():
+        locked = ReportRun.objects.select_for_update().get(pk=run_id)
+        if locked.status == RunStatus.SUCCEEDED:  # another delivery finished first
+            transaction.on_commit(lambda: _delete(saved.values()))
+            return locked
+        for fmt, name in saved.items():
+            setattr(locked, f"{fmt}_file", name)
+        locked.result = result
+        locked.data_as_of = as_of
+        locked.status = RunStatus.SUCCEEDED
+        locked.progress = 100
+        locked.progress_message = "Ready"
+        locked.error_message = ""
+        locked.finished_at = timezone.now()
+        locked.save()
+        if locked.requested_by_id:
+            notify(
+                [locked.requested_by],
+                f"Your report is ready: {locked}",
+                url=reverse("reports:detail", args=[locked.pk]),
+            )
+    transaction.on_commit(lambda: _delete_other_attempts(run.pk, attempt))
+    return locked
+
+
+def _delete(names) -> None:
+    storage = private_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _delete_other_attempts(run_id: int, keep: int) -> None:
+    """Remove what killed or failed attempts left behind (never attached to the run)."""
+    storage = private_storage()
+    folder = f"reports/{run_id}"
+    try:
+        dirs, _ = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for d in dirs:
+        if d != f"attempt-{keep}":
+            _, files = storage.listdir(f"{folder}/{d}")
+            _delete(f"{folder}/{d}/{f}" for f in files)
+
+
+def fail(run_id: int, message: str) -> None:
+    ReportRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCEEDED).update(
+        status=RunStatus.FAILED,
+        error_message=message,
+        progress_message="Failed",
+        finished_at=timezone.now(),
+    )
+    run = ReportRun.objects.select_related("requested_by").filter(pk=run_id).first()
+    if run and run.status == RunStatus.FAILED:
+        _delete_other_attempts(run_id, keep=0)  # a failed run keeps no files
+    if run and run.status == RunStatus.FAILED and run.requested_by_id:
+        notify(
+            [run.requested_by],
+            f"Your report could not be produced: {run}",
+            body=message,
+            url=reverse("reports:detail", args=[run.pk]),
+        )
+
+
+def fail_after_retries(run_id: int) -> None:
+    run = ReportRun.objects.filter(pk=run_id).first()
+    if run:
+        fail(run_id, GENERIC_FAILURE.format(attempts=run.attempts, pk=run.pk))
+
+
+def will_retry(run_id: int, countdown: int) -> None:
+    ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.QUEUED,
+        progress=0,
+        progress_message=f"A problem stopped the report; trying again in {countdown} seconds",
+    )
+
+
+# ---------------------------------------------------------------- the termly schedule
+
+
+def term_of(day: date) -> tuple[int, str]:
+    """(academic year, term) for a day: autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug."""
+    if day.month >= 9:
+        return day.year, "autumn"
+    return day.year - 1, ("spring" if day.month <= 3 else "summer")
+
+
+def _latest_national_figure(year: int) -> str | None:
+    for params in (
+        ReportRun.objects.filter(academic_year=year, requested_by__isnull=False)
+        .order_by("-created_at")
+        .values_list("parameters", flat=True)[:50]
+    ):
+        if params and params.get("national_ehcp_pct") not in (None, ""):
+            return params["national_ehcp_pct"]
+    return None
+
+
+def schedule_termly_reports(today: date | None = None) -> list[ReportRun]:
+    """Both reports for the county and for every cluster, once per term (idempotent)."""
+    today = today or timezone.localdate()
+    year, term = term_of(today)
+    national = _latest_national_figure(year)
+    scopes = [(ScopeKind.COUNTY, None)] + [
+        (ScopeKind.CLUSTER, pk) for pk in Cluster.objects.values_list("pk", flat=True)
+    ]
+    existing = set(
+        ReportRun.objects.filter(schedule_key__startswith=f"{year}-{term}:").values_list(
+            "schedule_key", flat=True
+        )
+    )
+    created = []
+    for kind in ReportKind.values:
+        for scope_kind, scope_id in scopes:
+            key = f"{year}-{term}:{kind}:{scope_kind}:{scope_id or 0}"
+            if key in existing:
+                continue
+            created.append(
+                request_report(
+                    user=None,
+                    kind=kind,
+                    scope_kind=scope_kind,
+                    scope_id=scope_id,
+                    academic_year=year,
+                    national_ehcp_pct=national,
+                    schedule_key=key,
+                )
+            )
+    return created

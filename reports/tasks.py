@@ -1,0 +1,37 @@
+"""Celery entry points: each calls a service.
+
+``produce_report`` is acknowledged late and rejected (so redelivered) if the worker
+dies: the service attaches files only at the end, in one transaction, so a killed
+worker leaves no half report and the redelivered task produces the whole report.
+"""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=2,
+    ignore_result=True,
+)
+def produce_report(self, run_id: int) -> None:
+    try:
+        services.produce(run_id)
+    except services.ReportError as exc:
+        services.fail(run_id, str(exc))
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            services.fail_after_retries(run_id)
+            raise
+        countdown = 5 * (self.request.retries + 1)
+        services.will_retry(run_id, countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(ignore_result=True)
+def produce_termly_reports() -> int:
+    """Beat: both reports for the county and every cluster, once a term."""
+    return len(services.schedule_termly_reports())

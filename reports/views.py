@@ -1,0 +1,105 @@
+"""Thin views: the report list and request form, a run's page with live progress,
+and its files. Reads through selectors, writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.audit import record_view
+
+from . import rendering, selectors, services
+from .forms import ReportRequestForm
+from .models import FILE_FORMATS, RunStatus
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _require_reports(request: HttpRequest) -> None:
+    if not selectors.may_use_reports(request.user):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_list(request: HttpRequest) -> HttpResponse:
+    _require_reports(request)
+    form = ReportRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        scope_kind, scope_id = form.scope_parts()
+        try:
+            run = services.request_report(
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                scope_kind=scope_kind,
+                scope_id=scope_id,
+                academic_year=form.cleaned_data["academic_year"],
+                national_ehcp_pct=form.cleaned_data["national_ehcp_pct"],
+            )
+        except services.ReportError as exc:
+            form.add_error(None, str(exc))
+        except PermissionDenied as exc:
+            form.add_error("scope", str(exc))
+        else:
+            messages.success(
+                request, "Your report is queued. You can leave this page and come back."
+            )
+            return redirect("reports:detail", pk=run.pk)
+    runs = selectors.visible_runs(request.user)[:50]
+    return render(request, "reports/list.html", {"form": form, "runs": runs})
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.get_run(request.user, pk)
+    record_view(request, run)
+    context = {"run": run, "formats": FILE_FORMATS}
+    if run.status == RunStatus.SUCCEEDED:
+        context.update(rendering.context(run, run.result, max_rows=rendering.MAX_SHOWN_ROWS))
+    return render(request, "reports/detail.html", context)
+
+
+@login_required
+@require_POST
+def run_again(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.get_run(request.user, pk)
+    try:
+        again = services.request_again(user=request.user, run=run)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(request, "The report is queued again with the same parameters.")
+    return redirect("reports:detail", pk=again.pk)
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel, polled by htmx until the run is ready or has failed."""
+    run = selectors.get_run(request.user, pk)
+    response = render(request, "reports/_status.html", {"run": run, "formats": FILE_FORMATS})
+    if run.status == RunStatus.SUCCEEDED and request.htmx:
+        # Reload the page once so the charts and tables appear.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    run = selectors.get_run(request.user, pk)
+    if fmt not in FILE_FORMATS or run.status != RunStatus.SUCCEEDED:
+        raise Http404
+    record_view(request, run, action="download", detail=fmt)
+    field = run.file_for(fmt)
+    name = field.name.rsplit("/", 1)[-1]
+    return FileResponse(
+        run.open_file(fmt), as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt]
+    )
