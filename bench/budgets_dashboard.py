@@ -8,7 +8,9 @@ to keep). It builds two funding streams, a budget per cluster and stream for thi
 financial year, and a year of ledger history per budget (an allocation, commitments
 spread over the months, some releases and payments), then requests the page as an LA
 officer through Django's test client and prints the median time and the number of
-queries for the full page and for the polled fragment (changed and unchanged).
+queries for the full page, the polled fragment (changed and unchanged) and one
+district's page. Clusters come 10 to a district; above 60 budgets the county page
+shows a row per district.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def recreate_database(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+CLUSTERS_PER_DISTRICT = 10  # as in the national demo: 150 LAs of 10 clusters
+
+
 def build(first: int, count: int, streams, year, user, rng) -> None:
     """Add ``count`` clusters, each with a school, budgets and a year of ledger history."""
     from django.utils import timezone
@@ -52,12 +57,18 @@ def build(first: int, count: int, streams, year, user, rng) -> None:
     from clusters.models import Cluster, District, School
     from funding.models import FundingRequest
 
-    district, _ = District.objects.get_or_create(
-        code=f"B{first // 100:03d}", name=f"Bench district {first // 100}"
-    )
+    districts = {}
+    for n in {(first + i) // CLUSTERS_PER_DISTRICT for i in range(count)}:
+        districts[n], _ = District.objects.get_or_create(
+            code=f"B{n:03d}", name=f"Bench district {n:03d}"
+        )
     clusters = Cluster.objects.bulk_create(
         [
-            Cluster(district=district, code=f"BC{first + i:05d}", name=f"Cluster {first + i:05d}")
+            Cluster(
+                district=districts[(first + i) // CLUSTERS_PER_DISTRICT],
+                code=f"BC{first + i:05d}",
+                name=f"Cluster {first + i:05d}",
+            )
             for i in range(count)
         ]
     )
@@ -232,10 +243,15 @@ def main() -> int:
         version = selectors.ledger_version()
         unchanged = measure(client, "/budgets/live/", args.repeat * 4, {"v": version})
         changed = measure(client, "/budgets/live/", args.repeat, {"v": "0"})
+        from clusters.models import District
+
+        one = {"district": District.objects.order_by("pk").values_list("pk", flat=True)[0]}
+        district_page = measure(client, "/budgets/", args.repeat, one)
         for name, (median, queries, status) in (
             ("county dashboard page", page),
             ("live fragment, changed", changed),
             ("live fragment, unchanged (204)", unchanged),
+            ("one district's page", district_page),
         ):
             print(f"  {name:32s} {median * 1000:8.1f} ms  {queries:2d} queries  HTTP {status}")
     return 0

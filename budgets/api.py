@@ -7,14 +7,14 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from portal.roles import scope_for
 
 from . import selectors, services
 from .allocation import AllocationInputError, Weights, default_stats_year, plan_allocation
-from .models import AllocationRun, BudgetOverride, LedgerEntry
+from .models import AllocationRun, BudgetOverride, LedgerEntry, PaymentInstalment
 from .serializers import (
     AdjustmentInputSerializer,
     AllocationInputSerializer,
@@ -22,7 +22,11 @@ from .serializers import (
     AllocationRunSerializer,
     BudgetSerializer,
     LedgerEntrySerializer,
+    MovePupilInputSerializer,
     OverrideInputSerializer,
+    PaymentRunSerializer,
+    ReduceAwardInputSerializer,
+    RequestMoneySerializer,
 )
 
 FILTERS = [
@@ -191,3 +195,79 @@ class OverrideViewSet(viewsets.GenericViewSet):
         except services.BudgetError as exc:
             raise ValidationError({"detail": exc.message}) from None
         return Response({"id": override.pk}, status=status.HTTP_201_CREATED)
+
+
+class RequestMoneyViewSet(viewsets.GenericViewSet):
+    """A funded request's money (LA officers; anyone else gets 404): its history, the
+    pupil's move to another school (the unspent award follows them) and a reduced award."""
+
+    serializer_class = RequestMoneySerializer
+    queryset = LedgerEntry.objects.none()  # the request is looked up through the selectors
+
+    @extend_schema(responses=RequestMoneySerializer)
+    def retrieve(self, request, pk=None):
+        money = selectors.request_money(request.user, self._pk(pk))
+        return Response(RequestMoneySerializer(money).data)
+
+    @staticmethod
+    def _pk(pk) -> int:
+        if not str(pk).isdigit():
+            raise NotFound()
+        return int(pk)
+
+    def _write(self, request, pk, serializer_class, do):
+        fr = selectors.get_request_for_money(request.user, self._pk(pk))
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            do(fr, data.validated_data)
+        except services.BudgetError as exc:
+            raise ValidationError({"detail": exc.message}) from None
+        money = selectors.request_money(request.user, fr.pk)
+        return Response(RequestMoneySerializer(money).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=MovePupilInputSerializer, responses=RequestMoneySerializer)
+    @action(detail=True, methods=["post"], url_path="move-pupil")
+    def move_pupil(self, request, pk=None):
+        """The pupil moved school: an LA officer moves the unspent award with them. If the
+        receiving budget cannot cover it, a finance officer must give ``override_reason``."""
+        return self._write(
+            request,
+            pk,
+            MovePupilInputSerializer,
+            lambda fr, d: services.move_pupil(
+                fr,
+                d["new_school"],
+                user=request.user,
+                reason=d["reason"],
+                override_reason=d["override_reason"],
+            ),
+        )
+
+    @extend_schema(request=ReduceAwardInputSerializer, responses=RequestMoneySerializer)
+    @action(detail=True, methods=["post"], url_path="reduce-award")
+    def reduce_award(self, request, pk=None):
+        """A finance officer lowers the award with a reason; the difference is released."""
+        _finance_only(request)
+        return self._write(
+            request,
+            pk,
+            ReduceAwardInputSerializer,
+            lambda fr, d: services.reduce_award(
+                fr, d["new_amount"], user=request.user, reason=d["reason"]
+            ),
+        )
+
+
+class PaymentRunViewSet(viewsets.GenericViewSet):
+    """Run the payment of every instalment due by today now (finance officers). Idempotent:
+    running it again pays only what is still unpaid."""
+
+    serializer_class = PaymentRunSerializer
+    queryset = PaymentInstalment.objects.none()  # writes only; named for the schema
+
+    @extend_schema(request=None, responses={201: PaymentRunSerializer})
+    def create(self, request):
+        _finance_only(request)
+        paid = services.pay_due_instalments(user=request.user)
+        return Response({"paid": paid}, status=status.HTTP_201_CREATED)

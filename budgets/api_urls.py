@@ -10,5 +10,7 @@ router.register("ledger", api.LedgerViewSet, basename="ledger-entry")
 router.register("allocations", api.AllocationViewSet, basename="allocation")
 router.register("adjustments", api.AdjustmentViewSet, basename="adjustment")
 router.register("budget-overrides", api.OverrideViewSet, basename="budget-override")
+router.register("request-money", api.RequestMoneyViewSet, basename="request-money")
+router.register("payment-runs", api.PaymentRunViewSet, basename="payment-run")
 
 urlpatterns = router.urls

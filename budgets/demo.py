@@ -5,15 +5,23 @@
 ``load_payments`` runs after the decisions: it pays the termly instalments due
 so far, moves one funded pupil to a school in another cluster, and moves some
 money between two clusters, so every kind of ledger entry shows in the demo.
+
+The demo replays a past year, so the ledger carries the year's dates: the
+allocation is dated 1 April (or the first day of the demo's meetings), each
+commitment the afternoon of the meeting that decided it (when panels' demo
+back-dates ``Decision.decided_at``), each payment its due date. The trend and
+forecast charts then show a year's shape rather than one spike on the day the
+demo was loaded.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils import timezone
 
 from clusters.models import Role, School
 from funding.models import FundingRequest, FundingStream
@@ -22,12 +30,37 @@ from portal.demo import DemoContext
 
 from . import selectors, services
 from .allocation import Weights
-from .models import ClusterBudget, FinancialYear, LedgerEntry
+from .models import ClusterBudget, FinancialYear, InstalmentStatus, LedgerEntry, PaymentInstalment
 
 WEIGHTS = Weights(Decimal("0.4"), Decimal("0.3"), Decimal("0.3"))
 # Pots sized against what schools ask for, so some clusters come close to their limit.
 SHARE_OF_ASKS = Decimal("0.6")
 MINIMUM_POT = Decimal("60000")
+# At national scale the payment run pays the oldest this many instalments one by one
+# (each its own transaction) and leaves the rest to the real payment run.
+NATIONAL_PAYMENTS = 1500
+# panels.demo stamps decisions at 15:00 on the meeting day; the commitment follows.
+DECIDED_AT = time(15, 0)
+PAID_AT = time(9, 0)
+
+
+def _at(day, hour: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, hour))
+
+
+def _meeting_clock(ctx: DemoContext):
+    """Date a decision's commitment at its meeting, when the meeting is in the past."""
+
+    year_start = FinancialYear.for_date(ctx.today).start
+
+    def clock(funding_request, data) -> datetime | None:
+        meeting = data.get("meeting") or getattr(data.get("item"), "meeting", None)
+        if meeting is None or meeting.date >= ctx.today:
+            return None
+        # The money is on this year's budget, so it is dated in this year.
+        return _at(max(meeting.date, year_start), DECIDED_AT)
+
+    return clock
 
 
 def _finance_officer(ctx: DemoContext):
@@ -55,19 +88,25 @@ def load(ctx: DemoContext) -> None:
         .annotate(total=Sum("amount_requested"))
         .values_list("stream_id", "total")
     )
+    # Allocated at the start of the year (or of the demo's history, if that is later).
+    allocated_on = max(year.start, ctx.today - timedelta(weeks=26))
     for stream in FundingStream.objects.order_by("pk"):
         pot = max(MINIMUM_POT, (asks.get(stream.pk) or 0) * SHARE_OF_ASKS).quantize(Decimal("1000"))
-        run, plan = services.allocate_by_formula(
-            stream=stream,
-            year=year,
-            pot=pot,
-            weights=WEIGHTS,
-            lump_sum=(pot * Decimal("0.1") / max(len(plan_clusters(ctx)), 1)).quantize(
-                Decimal("1")
-            ),
-            user=officer,
-        )
+        # One bulk insert for every cluster's budget and allocation, at any scale.
+        with services.entries_dated(_at(allocated_on, PAID_AT)):
+            run, plan = services.allocate_by_formula(
+                stream=stream,
+                year=year,
+                pot=pot,
+                weights=WEIGHTS,
+                lump_sum=(pot * Decimal("0.1") / max(len(plan_clusters(ctx)), 1)).quantize(
+                    Decimal("1")
+                ),
+                user=officer,
+            )
         ctx.log(f"budgets: {stream.code} {year}: £{plan.pot:,} to {len(plan.shares)} clusters")
+    # Until load_payments: the panels' demo decisions commit money dated at their meeting.
+    ctx.shared["budgets_clock"] = services.decision_clock.set(_meeting_clock(ctx))
 
 
 def plan_clusters(ctx: DemoContext) -> list:
@@ -80,14 +119,43 @@ def plan_clusters(ctx: DemoContext) -> list:
     return clusters
 
 
+def _stop_clock(ctx: DemoContext) -> None:
+    token = ctx.shared.pop("budgets_clock", None)
+    if token is not None:
+        services.decision_clock.reset(token)
+    else:
+        services.decision_clock.set(None)
+
+
+def _pay_due(ctx: DemoContext) -> None:
+    """The year's payment runs: each instalment due so far, paid (and dated) on its due day."""
+    due = PaymentInstalment.objects.filter(
+        status=InstalmentStatus.SCHEDULED, due_date__lte=ctx.today
+    ).order_by("due_date", "pk")
+    total = due.count()
+    cap = NATIONAL_PAYMENTS if ctx.scale == "national" else total
+    paid = 0
+    for inst in due[:cap]:
+        with services.entries_dated(_at(inst.due_date, PAID_AT)):
+            try:
+                services.pay_instalment(inst, user=None)
+            except services.BudgetError:
+                continue
+        paid += 1
+    ctx.log(f"budgets: {paid} termly instalments paid, each on its due date")
+    if total > cap:
+        ctx.log(
+            f"budgets: national scale: {total - cap} more instalments due were left unpaid "
+            "(budgets.tasks.pay_due_instalments pays them)"
+        )
+
+
 def load_payments(ctx: DemoContext) -> None:
+    _stop_clock(ctx)
     officer = _finance_officer(ctx)
     if officer is None:
         return
-    # The LA's payment run pays, at the start of each month, what falls due in it.
-    run_to = ctx.today + timedelta(days=31)
-    paid = services.pay_due_instalments(on_date=run_to)
-    ctx.log(f"budgets: {paid} termly instalments paid (due by {run_to:%d %B %Y})")
+    _pay_due(ctx)
 
     send_officer = ctx.shared.get("users", {}).get(Role.LA_SEND_OFFICER.value)
     funded = (
@@ -105,13 +173,24 @@ def load_payments(ctx: DemoContext) -> None:
             .first()
         )
         if destination is not None:
+            reason = "Family moved house (demo)"
             try:
-                services.move_pupil(
-                    mover, destination, user=send_officer, reason="Family moved house (demo)"
-                )
-                ctx.log(f"budgets: {mover.reference}'s funding followed the pupil to {destination}")
-            except services.BudgetError as exc:
-                ctx.log(f"budgets: demo move skipped: {exc.message}")
+                services.move_pupil(mover, destination, user=send_officer, reason=reason)
+            except services.BudgetError:
+                # The receiving cluster is short: the finance officer moves it over budget.
+                try:
+                    services.move_pupil(
+                        mover,
+                        destination,
+                        user=officer,
+                        reason=reason,
+                        override_reason="The pupil's support continues; the cluster is "
+                        "topped up at the next review (demo)",
+                    )
+                    ctx.log(f"budgets: {mover.reference}'s move needed an over-budget override")
+                except services.BudgetError as exc:
+                    ctx.log(f"budgets: demo move skipped: {exc.message}")
+            ctx.log(f"budgets: {mover.reference}'s funding followed the pupil to {destination}")
 
     # A review that found less support was needed: the award is reduced, the rest released.
     reviewed = next(iter(funded.exclude(pk=getattr(mover, "pk", None))[1:2]), None)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MinValueValidator
 
-from clusters.models import Cluster
+from clusters.models import Cluster, School
 from funding.models import FundingRequest, FundingStream
 
 from .allocation import Weights
@@ -142,3 +142,53 @@ class ExportFilterForm(GovukMixin, forms.Form):
             "date_from": d.get("date_from"),
             "date_to": d.get("date_to"),
         }
+
+
+class SchoolChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} (URN {obj.urn}) — {obj.cluster.name}"
+
+
+class MovePupilForm(GovukMixin, forms.Form):
+    new_school = SchoolChoiceField(
+        School.objects.none(),
+        label="The pupil's new school",
+        error_messages={"required": "Choose the school the pupil has moved to"},
+    )
+    reason = forms.CharField(
+        label="Why the funding moves",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter a reason: it is kept on the ledger"},
+    )
+    override_reason = forms.CharField(
+        label="Over-budget override (finance officers only)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Only if the new cluster's budget cannot cover what moves: why it may go below "
+            "zero. The dashboards flag every override."
+        ),
+    )
+
+    def __init__(self, *args, funding_request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = School.objects.filter(is_open=True, cluster__isnull=False).select_related(
+            "cluster"
+        )
+        if funding_request is not None:
+            schools = schools.exclude(pk=funding_request.school_id)
+        self.fields["new_school"].queryset = schools.order_by("cluster__name", "name")
+
+
+class ReduceAwardForm(GovukMixin, forms.Form):
+    new_amount = _money(
+        "New award (£)",
+        min_value=0,
+        help_text="The whole award after the reduction, including anything already paid.",
+        error_messages={"required": "Enter the new award in pounds"},
+    )
+    reason = forms.CharField(
+        label="Why the award is reduced",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter a reason: it is kept on the ledger"},
+    )

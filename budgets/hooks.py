@@ -49,14 +49,16 @@ def budget_available(funding_request, context: TransitionContext) -> str | None:
 
 
 def commit_award(funding_request, transition, context: TransitionContext) -> None:
-    services.commit_for_request(
-        funding_request,
-        _amount(funding_request, context),
-        user=context.user,
-        reason=context.message or f"{transition.label} by the panel",
-        override_by=context.data.get("override_by") or context.user,
-        override_reason=context.data.get("override_reason", ""),
-    )
+    clock = services.decision_clock.get()  # set only by the demo, which replays a past year
+    with services.entries_dated(clock(funding_request, context.data) if clock else None):
+        services.commit_for_request(
+            funding_request,
+            _amount(funding_request, context),
+            user=context.user,
+            reason=context.message or f"{transition.label} by the panel",
+            override_by=context.data.get("override_by") or context.user,
+            override_reason=context.data.get("override_reason", ""),
+        )
 
 
 def release_unspent(funding_request, transition, context: TransitionContext) -> None:

@@ -216,6 +216,15 @@ class LedgerEntry(models.Model):
     )
     # Entries written together (a transfer's two legs, a pupil's move) share a batch.
     batch = models.UUIDField(null=True, blank=True, db_index=True)
+    # The instalment a payment pays. One-to-one, so the database itself refuses a second
+    # payment of the same instalment (a retried or doubled payment run).
+    paid_instalment = models.OneToOneField(
+        "PaymentInstalment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_payment",
+    )
 
     objects = LedgerQuerySet.as_manager()
 
@@ -239,6 +248,10 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["allocation", "adjustment"]) | Q(request__isnull=False),
                 name="ledger_request_money_names_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_instalment__isnull=True) | Q(kind="payment"),
+                name="ledger_only_payments_pay_instalments",
             ),
         ]
         triggers = [

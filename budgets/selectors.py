@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
@@ -252,6 +253,8 @@ class Forecast:
     best_available: Decimal
     expected_available: Decimal
     worst_available: Decimal
+    best_rate: Decimal = ZERO
+    worst_rate: Decimal = ZERO
 
 
 def forecast(
@@ -259,21 +262,29 @@ def forecast(
 ) -> Forecast:
     """Project the commitment run rate to 31 March.
 
-    The run rate is the mean net commitment per elapsed month; best and worst
-    case use the quietest and busiest past month (the spread an LA would model).
+    Assumptions (written beside the forecast on both dashboards):
+
+    * the expected rate is the mean net commitment (awards less releases) of the
+      months elapsed so far, the current month counted as a whole month;
+    * best and worst case come from the spread of those past monthly rates: every
+      month left runs like the quietest past month (never below £0: releases are not
+      forecast) or like the busiest one;
+    * nothing is forecast to be added to or taken from the allocation.
     """
     months = list(monthly_net[:months_elapsed]) or [ZERO]
     rate = (sum(months, ZERO) / len(months)).quantize(Decimal("0.01"))
-    low, high = min(months), max(months)
+    low, high = max(min(months), ZERO), max(months)
     expected = totals.committed + rate * months_left
     return Forecast(
         months_elapsed=months_elapsed,
         months_left=months_left,
         run_rate=rate,
         expected_committed=expected,
-        best_available=totals.allocated - (totals.committed + max(low, ZERO) * months_left),
+        best_available=totals.allocated - (totals.committed + low * months_left),
         expected_available=totals.allocated - expected,
         worst_available=totals.allocated - (totals.committed + high * months_left),
+        best_rate=low,
+        worst_rate=high,
     )
 
 
@@ -292,26 +303,37 @@ def _months_elapsed(year: FinancialYear, today: date) -> tuple[int, int]:
 
 
 def monthly_commitments(budget_ids_qs: QuerySet, year: FinancialYear) -> dict[int, list[Decimal]]:
-    """Net commitment (commitment − release) per budget per month of the year (one query)."""
+    """Net commitment (commitment − release) per budget per month of the year (one query).
+
+    The month comes back as two integers (year, month), computed in the database in
+    the portal's time zone: converting 20,000 truncated datetimes in Python was most
+    of the county page's time at national scale.
+    """
     rows = (
         LedgerEntry.objects.filter(
-            budget__in=budget_ids_qs, kind__in=[EntryKind.COMMITMENT, EntryKind.RELEASE]
+            budget__in=budget_ids_qs,
+            kind__in=[EntryKind.COMMITMENT, EntryKind.RELEASE],
         )
-        .annotate(month=TruncMonth("created_at"))
-        .values("budget_id", "month")
+        .annotate(y=ExtractYear("created_at"), m=ExtractMonth("created_at"))
+        .values("budget_id", "y", "m")
         .annotate(
             c=_sum("", EntryKind.COMMITMENT),
             r=_sum("", EntryKind.RELEASE),
         )
+        .order_by()
     )
     by_budget: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
     for row in rows:
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
-        index = _month_index(year, month)
+        index = (row["y"] - year.start_year) * 12 + row["m"] - 4
         if 0 <= index < 12:
             by_budget[row["budget_id"]][index] += row["c"] - row["r"]
     return by_budget
+
+
+# Above this many budgets the county page shows a summary row per district, each a link
+# to that district's clusters: 3,000 rows are neither fast to render nor readable.
+GROUP_ABOVE = 60
+ALERTS_LISTED = 10
 
 
 @dataclass
@@ -319,6 +341,7 @@ class BudgetRow:
     budget_id: int
     cluster_id: int
     cluster: str
+    district_id: int
     district: str
     stream: str
     totals: Totals
@@ -334,9 +357,25 @@ class BudgetRow:
 
 
 @dataclass
+class DistrictRow:
+    """A district's budgets added up: the county page's summary row at national scale."""
+
+    district_id: int
+    name: str
+    clusters: set[int] = field(default_factory=set)
+    budgets: int = 0
+    totals: Totals = field(default_factory=Totals)
+    alerts: int = 0
+    overrides: int = 0
+    monthly: list[Decimal] = field(default_factory=lambda: [ZERO] * 12)
+    forecast: Forecast | None = None
+
+
+@dataclass
 class BudgetBoard:
     year: FinancialYear | None
     stream: FundingStream | None
+    district_id: int | None = None
     rows: list[BudgetRow] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     monthly: list[Decimal] = field(default_factory=lambda: [ZERO] * 12)
@@ -350,6 +389,51 @@ class BudgetBoard:
     @property
     def overridden(self) -> list[BudgetRow]:
         return [r for r in self.rows if r.overrides]
+
+    @property
+    def alerts_listed(self) -> list[BudgetRow]:
+        """The worst few, so the warning stays readable when hundreds of budgets are tight."""
+        order = {"over": 0, "red": 1, "amber": 2}
+        ranked = sorted(self.alerts, key=lambda r: (order[r.totals.alert], r.totals.available))
+        return ranked[:ALERTS_LISTED]
+
+    @property
+    def alerts_unlisted(self) -> int:
+        return max(len(self.alerts) - ALERTS_LISTED, 0)
+
+    @property
+    def overridden_listed(self) -> list[BudgetRow]:
+        return self.overridden[:ALERTS_LISTED]
+
+    @property
+    def overridden_unlisted(self) -> int:
+        return max(len(self.overridden) - ALERTS_LISTED, 0)
+
+    @property
+    def grouped(self) -> bool:
+        """Show a row per district rather than per budget."""
+        return self.district_id is None and len(self.rows) > GROUP_ABOVE
+
+    @cached_property
+    def districts(self) -> list[DistrictRow]:
+        by_id: dict[int, DistrictRow] = {}
+        for r in self.rows:
+            d = by_id.get(r.district_id)
+            if d is None:
+                d = by_id[r.district_id] = DistrictRow(r.district_id, r.district)
+            d.clusters.add(r.cluster_id)
+            d.budgets += 1
+            d.totals = d.totals + r.totals
+            d.alerts += bool(r.totals.alert)
+            d.overrides += r.overrides
+            d.monthly = [a + b for a, b in zip(d.monthly, r.monthly, strict=True)]
+        if self.forecast is not None:
+            f = self.forecast
+            for d in by_id.values():
+                d.forecast = forecast(
+                    d.totals, d.monthly[: f.months_elapsed], f.months_elapsed, f.months_left
+                )
+        return sorted(by_id.values(), key=lambda d: d.name)
 
     @property
     def month_labels(self) -> list[str]:
@@ -382,13 +466,14 @@ def budget_board(
     year: FinancialYear | None = None,
     stream: FundingStream | None = None,
     cluster_ids: list[int] | None = None,
+    district_id: int | None = None,
     today: date | None = None,
 ) -> BudgetBoard:
     """Every visible budget for the year with totals, trend and forecast (two queries)."""
     today = today or timezone.localdate()
     if year is None:
         year = FinancialYear.objects.filter(start_year=FinancialYear.start_year_for(today)).first()
-    board = BudgetBoard(year=year, stream=stream)
+    board = BudgetBoard(year=year, stream=stream, district_id=district_id)
     if year is None:
         return board
     budgets = visible_budgets(user).filter(year=year)
@@ -396,12 +481,15 @@ def budget_board(
         budgets = budgets.filter(stream=stream)
     if cluster_ids is not None:
         budgets = budgets.filter(cluster_id__in=cluster_ids)
+    if district_id is not None:
+        budgets = budgets.filter(cluster__district_id=district_id)
     rows = list(
         with_totals(budgets)
         .values(
             "id",
             "cluster_id",
             "cluster__name",
+            "cluster__district_id",
             "cluster__district__name",
             "stream__name",
             "sum_allocation",
@@ -424,6 +512,7 @@ def budget_board(
                 budget_id=r["id"],
                 cluster_id=r["cluster_id"],
                 cluster=r["cluster__name"],
+                district_id=r["cluster__district_id"],
                 district=r["cluster__district__name"],
                 stream=r["stream__name"],
                 totals=totals,
@@ -516,3 +605,92 @@ def cluster_version(cluster: Cluster) -> str:
 
 def financial_years() -> QuerySet[FinancialYear]:
     return FinancialYear.objects.all()
+
+
+# --- one request's money (LA officers) ----------------------------------------------
+
+
+def get_request_for_money(user: AbstractBaseUser | Scope, pk: int) -> FundingRequest:
+    """A request whose money an LA officer looks after; anyone else gets 404."""
+    if not _scope(user).is_la:
+        raise Http404("Not found")
+    try:
+        return FundingRequest.objects.select_related("school", "cluster", "stream").get(pk=pk)
+    except FundingRequest.DoesNotExist:
+        raise Http404("No such request") from None
+
+
+@dataclass
+class RequestMoney:
+    """A request's budget history: every ledger line and instalment, and its totals."""
+
+    request: FundingRequest
+    totals: Totals
+    entries: list[LedgerEntry]
+    instalments: list[PaymentInstalment]
+
+    @property
+    def movable(self) -> bool:
+        from funding.workflow import FUNDED
+
+        return self.request.state in FUNDED and self.totals.unpaid_commitment > 0
+
+
+def request_money(user: AbstractBaseUser | Scope, pk: int) -> RequestMoney:
+    """Four queries, whatever the request's history."""
+    funding_request = get_request_for_money(user, pk)
+    entries = list(
+        visible_ledger(user).filter(request=funding_request).order_by("created_at", "id")
+    )
+    totals = Totals()
+    for e in entries:
+        if e.kind in (EntryKind.COMMITMENT, EntryKind.RELEASE):
+            sign = 1 if e.kind == EntryKind.COMMITMENT else -1
+            totals.committed += sign * e.amount
+        elif e.kind == EntryKind.PAYMENT:
+            totals.paid += e.amount
+    instalments = list(
+        visible_instalments(user).filter(request=funding_request).order_by("due_date", "id")
+    )
+    return RequestMoney(funding_request, totals, entries, instalments)
+
+
+@dataclass
+class MovePreview:
+    """What a pupil's move would do, for the officer to confirm."""
+
+    moving: Decimal
+    target_label: str
+    available_before: Decimal
+    available_after: Decimal
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(-self.available_after, ZERO)
+
+
+def move_preview(funding_request: FundingRequest, new_school) -> MovePreview:
+    """The unspent award and the receiving budget's room for it (the service re-checks under lock)."""
+    balances = request_budget_balances(funding_request)
+    moving = sum((t.unpaid_commitment for t in balances.values() if t.unpaid_commitment > 0), ZERO)
+    if not balances:
+        return MovePreview(ZERO, str(new_school.cluster), ZERO, ZERO)
+    current = ClusterBudget.objects.select_related("stream", "year").get(pk=max(balances))
+    target = ClusterBudget.objects.filter(
+        cluster_id=new_school.cluster_id, stream_id=current.stream_id, year_id=current.year_id
+    ).first()
+    available = budget_totals(target).available if target else ZERO
+    # Within one cluster the release frees the budget's own money first.
+    freed = balances[target.pk].unpaid_commitment if target and target.pk in balances else ZERO
+    label = f"{new_school.cluster} — {current.stream} — {current.year}"
+    return MovePreview(moving, label, available, available + max(freed, ZERO) - moving)
+
+
+def due_instalments(user: AbstractBaseUser | Scope, on_date: date | None = None):
+    """Scheduled instalments due by ``on_date``: (count, total, the first 100)."""
+    day = on_date or timezone.localdate()
+    qs = visible_instalments(user).filter(status="scheduled", due_date__lte=day)
+    summary = qs.aggregate(
+        n=Count("id"), total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY)
+    )
+    return summary["n"], summary["total"], list(qs.order_by("due_date", "id")[:100])

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from clusters.models import School
 from funding.models import FundingRequest, FundingStream
 
-from .models import AllocationRun, ClusterBudget, FinancialYear, LedgerEntry
+from .models import AllocationRun, ClusterBudget, FinancialYear, LedgerEntry, PaymentInstalment
 from .selectors import totals_from_sums
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -45,27 +46,29 @@ class BudgetSerializer(serializers.ModelSerializer):
     def _totals(self, obj):
         return totals_from_sums(obj)
 
-    def get_allocated(self, obj) -> Decimal:
+    def get_allocated(self, obj) -> str:
         return str(self._totals(obj).allocated)
 
-    def get_committed(self, obj) -> Decimal:
+    def get_committed(self, obj) -> str:
         return str(self._totals(obj).committed)
 
-    def get_paid(self, obj) -> Decimal:
+    def get_paid(self, obj) -> str:
         return str(self._totals(obj).paid)
 
-    def get_available(self, obj) -> Decimal:
+    def get_available(self, obj) -> str:
         return str(self._totals(obj).available)
 
-    def get_percent_committed(self, obj) -> Decimal:
+    def get_percent_committed(self, obj) -> str:
         return str(self._totals(obj).percent_committed)
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     request_reference = serializers.CharField(
-        source="request.reference", read_only=True, default=None
+        source="request.reference", read_only=True, default=None, allow_null=True
     )
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = LedgerEntry
@@ -158,3 +161,42 @@ class OverrideInputSerializer(serializers.Serializer):
         slug_field="reference", queryset=FundingRequest.objects.exclude(reference=None)
     )
     reason = serializers.CharField()
+
+
+class InstalmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentInstalment
+        fields = ["id", "due_date", "term", "school", "budget", "amount", "status", "payment"]
+        read_only_fields = fields
+
+
+class RequestMoneySerializer(serializers.Serializer):
+    """A request's budget history (LA officers): totals, ledger lines and instalments."""
+
+    id = serializers.IntegerField(source="request.pk")
+    reference = serializers.CharField(source="request.reference")
+    state = serializers.CharField(source="request.state")
+    school = serializers.IntegerField(source="request.school_id")
+    cluster = serializers.IntegerField(source="request.cluster_id")
+    committed = serializers.DecimalField(source="totals.committed", **MONEY)
+    paid = serializers.DecimalField(source="totals.paid", **MONEY)
+    unpaid = serializers.DecimalField(source="totals.unpaid_commitment", **MONEY)
+    entries = LedgerEntrySerializer(many=True)
+    instalments = InstalmentSerializer(many=True)
+
+
+class MovePupilInputSerializer(serializers.Serializer):
+    new_school = serializers.PrimaryKeyRelatedField(
+        queryset=School.objects.filter(is_open=True, cluster__isnull=False)
+    )
+    reason = serializers.CharField()
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReduceAwardInputSerializer(serializers.Serializer):
+    new_amount = serializers.DecimalField(**MONEY, min_value=Decimal("0"))
+    reason = serializers.CharField()
+
+
+class PaymentRunSerializer(serializers.Serializer):
+    paid = serializers.IntegerField(read_only=True)

@@ -10,12 +10,15 @@ are locked in id order so that two such writes cannot deadlock.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clusters.models import School
@@ -75,7 +78,30 @@ def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
     return {b.pk: b for b in locked}
 
 
+# When set, the time stamped on new ledger entries instead of "now". Only the demo (which
+# replays a past year) and imports of past years set it; live writes are always dated now.
+_entry_time: ContextVar[datetime | None] = ContextVar("budgets_entry_time", default=None)
+# The demo's way to date a decision's commitment at its (past) meeting: called by the
+# decision hook with the request and the transition's data; None means "now".
+decision_clock: ContextVar[Callable[[FundingRequest, dict], datetime | None] | None] = ContextVar(
+    "budgets_decision_clock", default=None
+)
+
+
+@contextmanager
+def entries_dated(when: datetime | None) -> Iterator[None]:
+    """Date the ledger entries written inside the block ``when`` (None: now)."""
+    token = _entry_time.set(when)
+    try:
+        yield
+    finally:
+        _entry_time.reset(token)
+
+
 def _entry(budget: ClusterBudget, kind: str, amount: Decimal, **fields) -> LedgerEntry:
+    when = _entry_time.get()
+    if when is not None:
+        fields.setdefault("created_at", when)
     return LedgerEntry.objects.create(budget=budget, kind=kind, amount=amount, **fields)
 
 
@@ -381,18 +407,47 @@ def release_for_request(
 def reduce_award(
     funding_request: FundingRequest, new_amount: Decimal, *, user: AbstractBaseUser, reason: str
 ) -> list[LedgerEntry]:
-    """Lower an award: the difference is released."""
-    totals = selectors.request_totals(funding_request)
+    """Lower an award after the decision (a review, or the panel on appeal): the difference
+    is released to the budget it was committed on, the unpaid instalments are re-planned,
+    the request's amount awarded follows and its timeline says why.
+
+    A finance officer records it; it cannot go below what has already been paid.
+    """
+    _require_finance(user)
+    reason = _require_reason(reason)
     new_amount = _money(new_amount)
-    if new_amount < totals.paid:
-        raise BudgetError(
-            f"{gbp(totals.paid)} has already been paid: the award cannot go below it."
+    with transaction.atomic():
+        locked = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+        if locked.state not in FUNDED:
+            raise BudgetError("Only a funded request's award can be reduced.")
+        totals = selectors.request_totals(locked)
+        if new_amount < totals.paid:
+            raise BudgetError(
+                f"{gbp(totals.paid)} has already been paid: the award cannot go below it."
+            )
+        if new_amount >= totals.committed:
+            raise BudgetError(
+                f"Enter an amount below the current award of {gbp(totals.committed)}."
+            )
+        entries = release_for_request(
+            locked,
+            totals.committed - new_amount,
+            user=user,
+            reason=f"Award reduced to {gbp(new_amount)}: {reason}",
         )
-    if new_amount >= totals.committed:
-        raise BudgetError(f"Enter an amount below the current award of {gbp(totals.committed)}.")
-    return release_for_request(
-        funding_request, totals.committed - new_amount, user=user, reason=reason
-    )
+        FundingRequest.objects.filter(pk=locked.pk).update(
+            amount_awarded=new_amount, updated_at=timezone.now()
+        )
+        RequestEvent.objects.create(
+            request=locked,
+            actor=user,
+            kind="award_reduced",
+            from_state=locked.state,
+            to_state=locked.state,
+            message=f"Award reduced from {gbp(totals.committed)} to {gbp(new_amount)}. {reason}",
+        )
+    funding_request.refresh_from_db()
+    return entries
 
 
 def move_pupil(
@@ -401,6 +456,7 @@ def move_pupil(
     *,
     user: AbstractBaseUser,
     reason: str,
+    override_reason: str = "",
     day: date | None = None,
 ) -> list[LedgerEntry]:
     """The funded pupil moved school in the county: the unspent award follows them.
@@ -408,7 +464,16 @@ def move_pupil(
     The unspent commitment is released at the old school and committed at the new
     one (on its cluster's budget for the same stream and year), unpaid instalments
     move with it, and the request now belongs to the new school; the history stays
-    on the ledger and the request's timeline.
+    on the ledger and the request's timeline. An LA officer (SEND or finance) does it.
+
+    If the receiving cluster's budget cannot cover what moves, the move is refused
+    and nothing changes, exactly as an over-budget approval is: a finance officer
+    either records an over-budget override for the request beforehand, or does the
+    move and gives ``override_reason``. The commitment then carries the override, so
+    both dashboards flag the cluster ("over budget by finance officer override")
+    and show it below zero. The money is never quietly lost in either direction:
+    the pupil keeps the award; the receiving cluster's overspend is visible and
+    owned by someone with a reason.
     """
     scope = scope_for(user)
     if not scope.is_la:
@@ -458,6 +523,23 @@ def move_pupil(
             )
         if moving <= 0:
             raise BudgetError("All of this award has been paid: there is nothing left to move.")
+        # Read after the releases above, so a move within one cluster frees its own money.
+        room = selectors.budget_totals(locks[target.pk]).available
+        override = None
+        if room < moving:
+            override = selectors.unused_override(locked_request)
+            given = (override_reason or "").strip()
+            if override is None and given and scope.is_finance_officer:
+                override = BudgetOverride.objects.create(
+                    request=locked_request, created_by=user, reason=given
+                )
+            if override is None:
+                raise BudgetError(
+                    f"{target.cluster} has {gbp(max(room, ZERO))} available in {target.stream} "
+                    f"for {target.year}, {gbp(moving - room)} less than the {gbp(moving)} that "
+                    "would follow the pupil. An LA finance officer can make the move with an "
+                    "over-budget override and a reason."
+                )
         entries.append(
             _entry(
                 locks[target.pk],
@@ -468,6 +550,7 @@ def move_pupil(
                 request=locked_request,
                 school_id=new_school.pk,
                 batch=batch,
+                override=override,
             )
         )
         FundingRequest.objects.filter(pk=locked_request.pk).update(
@@ -540,6 +623,7 @@ def pay_instalment(
             reason=f"{inst.term} instalment",
             request_id=inst.request_id,
             school_id=inst.school_id,
+            paid_instalment=inst,
         )
         inst.status, inst.payment = InstalmentStatus.PAID, entry
         inst.save(update_fields=["status", "payment"])
@@ -549,7 +633,15 @@ def pay_instalment(
 def pay_due_instalments(
     *, on_date: date | None = None, user: AbstractBaseUser | None = None
 ) -> int:
-    """Pay every scheduled instalment due by ``on_date`` (the termly payment run)."""
+    """Pay every scheduled instalment due by ``on_date`` (the termly payment run).
+
+    Safe to run twice, or twice at once: each instalment is paid in its own
+    transaction under a row lock, a paid one is skipped, and the database refuses
+    a second payment entry for one instalment (``LedgerEntry.paid_instalment`` is
+    one-to-one). Returns how many were paid by this run.
+    """
+    if user is not None:
+        _require_finance(user)
     day = on_date or timezone.localdate()
     due = PaymentInstalment.objects.filter(
         status=InstalmentStatus.SCHEDULED, due_date__lte=day
@@ -558,7 +650,7 @@ def pay_due_instalments(
     for inst in due:
         try:
             pay_instalment(inst, user=user, day=day)
-        except BudgetError:
-            continue
+        except (BudgetError, IntegrityError):
+            continue  # paid meanwhile by another run, or cancelled by a re-plan
         paid += 1
     return paid

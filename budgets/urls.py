@@ -13,6 +13,10 @@ urlpatterns = [
     path("allocate/", views.allocate, name="allocate"),
     path("adjust/", views.adjust, name="adjust"),
     path("override/", views.override, name="override"),
+    path("requests/<int:pk>/", views.request_money, name="request"),
+    path("requests/<int:pk>/move/", views.move_pupil, name="move_pupil"),
+    path("requests/<int:pk>/reduce/", views.reduce_award, name="reduce_award"),
+    path("payments/", views.payments, name="payments"),
     path("export/", views.export, {"what": "ledger", "fmt": "csv"}, name="exports"),
     re_path(r"^export/(?P<what>ledger|payments)\.(?P<fmt>csv|xlsx)$", views.export, name="export"),
 ]

@@ -11,13 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clusters.models import District
 from funding.models import FundingStream
 from portal.audit import record_view
 from portal.roles import scope_for
 
 from . import exports, selectors, services
 from .allocation import AllocationInputError, default_stats_year, plan_allocation
-from .forms import AdjustmentForm, AllocationForm, ExportFilterForm, OverrideForm
+from .forms import (
+    AdjustmentForm,
+    AllocationForm,
+    ExportFilterForm,
+    MovePupilForm,
+    OverrideForm,
+    ReduceAwardForm,
+)
 from .models import FinancialYear
 
 POLL = "every 3s"
@@ -46,12 +54,19 @@ def _year_and_stream(request: HttpRequest):
     return year, stream
 
 
-def _filter_query(year, stream) -> str:
+def _district(request: HttpRequest) -> int | None:
+    value = request.GET.get("district", "")
+    return int(value) if value.isdigit() else None
+
+
+def _filter_query(year, stream, district_id: int | None = None) -> str:
     parts = []
     if year:
         parts.append(f"year={year.start_year}")
     if stream:
         parts.append(f"stream={stream.pk}")
+    if district_id:
+        parts.append(f"district={district_id}")
     return "&".join(parts)
 
 
@@ -65,16 +80,19 @@ def county(request: HttpRequest) -> HttpResponse:
             raise Http404("Not found")
         return redirect("budgets:cluster", pk=min(scope.cluster_ids))
     year, stream = _year_and_stream(request)
-    board = selectors.budget_board(scope, year=year, stream=stream)
+    district_id = _district(request)
+    board = selectors.budget_board(scope, year=year, stream=stream, district_id=district_id)
     return render(
         request,
         "budgets/county.html",
         {
             "board": board,
             "live_url": reverse("budgets:county_live"),
-            "query": _filter_query(board.year, stream),
+            "query": _filter_query(board.year, stream, district_id),
+            "year_stream_query": _filter_query(board.year, stream),
             "years": selectors.financial_years(),
             "streams": FundingStream.objects.all(),
+            "districts": District.objects.order_by("name").values_list("pk", "name"),
             "poll": POLL,
             "scope": scope,
         },
@@ -89,14 +107,16 @@ def county_live(request: HttpRequest) -> HttpResponse:
     if request.GET.get("v") == selectors.ledger_version():
         return HttpResponse(status=204)
     year, stream = _year_and_stream(request)
-    board = selectors.budget_board(scope, year=year, stream=stream)
+    district_id = _district(request)
+    board = selectors.budget_board(scope, year=year, stream=stream, district_id=district_id)
     return render(
         request,
         "budgets/_county_live.html",
         {
             "board": board,
             "live_url": reverse("budgets:county_live"),
-            "query": _filter_query(board.year, stream),
+            "query": _filter_query(board.year, stream, district_id),
+            "year_stream_query": _filter_query(board.year, stream),
             "poll": POLL,
             "scope": scope,
         },
@@ -259,3 +279,92 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     record_view(request, action="export", object_type=f"budgets.{name}", detail=str(filters))
     writer = exports.as_xlsx if fmt == "xlsx" else exports.as_csv
     return writer(name, columns, rows)
+
+
+@login_required
+@require_GET
+def request_money(request: HttpRequest, pk: int) -> HttpResponse:
+    """One request's budget history: every ledger line and instalment (LA officers)."""
+    scope = _require_la(request)
+    money = selectors.request_money(scope, pk)
+    return render(request, "budgets/request.html", {"money": money, "fr": money.request})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_pupil(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pick the new school and give a reason, check what moves, then confirm."""
+    scope = _require_la(request)
+    fr = selectors.get_request_for_money(scope, pk)
+    form = MovePupilForm(request.POST or None, funding_request=fr)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if request.POST.get("action") != "confirm":
+            preview = selectors.move_preview(fr, d["new_school"])
+        else:
+            try:
+                services.move_pupil(
+                    fr,
+                    d["new_school"],
+                    user=request.user,
+                    reason=d["reason"],
+                    override_reason=d["override_reason"],
+                )
+            except services.BudgetError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, f"{fr.reference}'s funding now follows the pupil to {fr.school.name}."
+                )
+                return redirect("budgets:request", pk=fr.pk)
+    return render(
+        request,
+        "budgets/move.html",
+        {"fr": fr, "form": form, "preview": preview, "scope": scope},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reduce_award(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _require_finance(request)
+    fr = selectors.get_request_for_money(scope, pk)
+    form = ReduceAwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.reduce_award(fr, d["new_amount"], user=request.user, reason=d["reason"])
+        except services.BudgetError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{fr.reference}'s award is now £{d['new_amount']:,.2f}; the rest is released.",
+            )
+            return redirect("budgets:request", pk=fr.pk)
+    return render(
+        request,
+        "budgets/reduce.html",
+        {"fr": fr, "form": form, "totals": selectors.request_totals(fr)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payments(request: HttpRequest) -> HttpResponse:
+    """What falls due for payment; a finance officer can run the payment now."""
+    scope = _require_la(request)
+    if request.method == "POST":
+        _require_finance(request)
+        paid = services.pay_due_instalments(user=request.user)
+        messages.success(
+            request, f"{paid} instalment{'s' if paid != 1 else ''} paid and on the ledger."
+        )
+        return redirect("budgets:payments")
+    count, total, due = selectors.due_instalments(scope)
+    return render(
+        request,
+        "budgets/payments.html",
+        {"count": count, "total": total, "due": due, "scope": scope},
+    )

@@ -8,6 +8,7 @@ PostgreSQL and Redis, as in production and CI.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -201,6 +202,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The portal's own schedule; beat copies it into django-celery-beat's tables, where
+# an administrator can see, pause or re-time each job. Every task is idempotent.
+CELERY_BEAT_SCHEDULE = {
+    "activate-due-funding": {
+        "task": "panels.tasks.activate_due_funding",
+        "schedule": crontab(minute=15, hour=6),
+    },
+    "mark-reviews-due": {
+        "task": "panels.tasks.mark_reviews_due",
+        "schedule": crontab(minute=20, hour=6),
+    },
+    "pay-due-instalments": {
+        "task": "budgets.tasks.pay_due_instalments",
+        "schedule": crontab(minute=0, hour=6),
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

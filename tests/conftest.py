@@ -1,5 +1,6 @@
 import os
 
+import factory.random
 import pytest
 from django.conf import settings
 
@@ -8,6 +9,8 @@ from tests.factories import PASSWORD, SchoolFactory, make_user
 
 
 def pytest_configure(config):
+    # Factories' fake names and dates are the same on every run.
+    factory.random.reseed_random("inclusion-funding-portal")
     # CI runs the production path: PostgreSQL must be there, or the run fails (never skips).
     if os.environ.get("CI") and not settings.USING_POSTGRES:
         raise pytest.UsageError("CI must run against PostgreSQL: set DATABASE_URL")

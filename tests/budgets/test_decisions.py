@@ -166,7 +166,7 @@ def test_funding_follows_a_pupil_who_moves_to_another_cluster(
     first = PaymentInstalment.objects.filter(request=fr).order_by("due_date").first()
     services.pay_instalment(first, user=finance_officer)
     other = ClusterBudgetFactory(stream=budget.stream, year=this_year)
-    allocate(other, "1000.00")
+    allocate(other, "10000.00")
     new_school = SchoolFactory(cluster=other.cluster)
 
     services.move_pupil(fr, new_school, user=send_officer, reason="Family moved to Banbury")

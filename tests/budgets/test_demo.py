@@ -5,6 +5,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from budgets import demo, selectors
 from budgets.models import EntryKind, LedgerEntry
@@ -51,3 +52,38 @@ def test_the_demo_allocates_then_pays_moves_and_rebalances(
     fr.refresh_from_db()
     assert fr.school != schools[0]  # the pupil moved, and the money with them
     assert selectors.request_totals(fr).committed == Decimal("3000.00")
+
+
+def test_the_demo_dates_a_past_meetings_commitment_at_the_meeting(
+    finance_officer, today, panel_rules, chair, this_year
+):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    FundingStreamFactory()
+    school = SchoolFactory()
+    SchoolYearStatsFactory(school=school, academic_year=2026)
+    ctx = DemoContext(rng=random.Random(1), today=today, out=io.StringIO())
+    ctx.shared["users"] = {Role.LA_FINANCE_OFFICER.value: finance_officer}
+    demo.load(ctx)
+    board = selectors.budget_board(finance_officer)
+    fr = request_on_agenda(
+        ClusterBudgetFactory(cluster=school.cluster, year=board.year), school=school
+    )
+    meeting = SimpleNamespace(date=today - timedelta(days=1))
+
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", amount=Decimal("100.00"), meeting=meeting
+    )
+    demo.load_payments(ctx)
+    live = request_on_agenda(ClusterBudgetFactory(cluster=school.cluster, year=board.year))
+    apply_transition(
+        live, "approve", user=chair, message="Yes", amount=Decimal("1.00"), meeting=meeting
+    )
+
+    dated = LedgerEntry.objects.get(request=fr, kind=EntryKind.COMMITMENT).created_at
+    assert timezone.localtime(dated).date() == max(meeting.date, this_year.start)
+    assert timezone.localtime(dated).hour == 15
+    # Once the demo's replay is over, decisions are dated when they are made.
+    now = LedgerEntry.objects.get(request=live, kind=EntryKind.COMMITMENT).created_at
+    assert timezone.localtime(now).date() == today

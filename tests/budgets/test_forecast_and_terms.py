@@ -1,10 +1,17 @@
 """The year-end forecast and the termly payment plan."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from budgets.models import gbp
 from budgets.selectors import Totals, forecast
 from budgets.terms import instalment_plan, split_evenly, term_starts
+
+from .factories import ClusterBudgetFactory, allocate, request_on_agenda
 
 
 def test_the_forecast_projects_the_run_rate_with_best_and_worst_from_past_months():
@@ -46,3 +53,54 @@ def test_an_award_is_paid_once_a_term_and_the_pennies_add_up():
 
 def test_splitting_keeps_every_penny():
     assert sum(split_evenly(Decimal("0.05"), 3)) == Decimal("0.05")
+
+
+@pytest.mark.django_db
+def test_both_dashboards_show_the_forecast_from_past_months_with_its_assumptions(
+    client, send_officer, senco_a, this_year
+):
+    """Hand-worked: £100,000 allocated; awards of £5k, £15k and £10k in the year's first
+    three months, so a £10k mean, £5k quietest and £15k busiest month. Looking from 1 June
+    (3 months gone, 9 left): expected 100k − (30k + 9 × 10k) = −£20,000; best
+    100k − (30k + 9 × 5k) = £25,000; worst 100k − (30k + 9 × 15k) = −£65,000."""
+    from budgets.models import LedgerEntry
+    from budgets.selectors import budget_board
+
+    budget = ClusterBudgetFactory(cluster=senco_a.memberships.get().school.cluster, year=this_year)
+    allocate(budget, "100000.00")
+    for month, amount in ((4, "5000.00"), (5, "15000.00"), (6, "10000.00")):
+        when = timezone.make_aware(datetime(this_year.start_year, month, 10, 12))
+        LedgerEntry.objects.create(
+            budget=budget,
+            kind="commitment",
+            amount=Decimal(amount),
+            reason="Award",
+            request=request_on_agenda(budget),
+            created_at=when,
+        )
+
+    f = budget_board(send_officer, year=this_year, today=date(this_year.start_year, 6, 1)).forecast
+    assert (f.run_rate, f.best_rate, f.worst_rate) == (
+        Decimal("10000.00"),
+        Decimal("5000.00"),
+        Decimal("15000.00"),
+    )
+    assert (f.expected_available, f.best_available, f.worst_available) == (
+        Decimal("-20000.00"),
+        Decimal("25000.00"),
+        Decimal("-65000.00"),
+    )
+
+    # On the live dashboards (today, whatever month that is), the same rule and its wording.
+    live = budget_board(send_officer, year=this_year).forecast
+    for user, url in (
+        (send_officer, reverse("budgets:county")),
+        (senco_a, reverse("budgets:cluster", args=[budget.cluster_id])),
+    ):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert 'data-testid="forecast-assumptions"' in page
+        assert f"the average of the {live.months_elapsed} month" in page
+        assert f"like the quietest month so far ({gbp(live.best_rate)})" in page
+        assert f"like the busiest ({gbp(live.worst_rate)})" in page
+        assert f"best {gbp(live.best_available)}, worst {gbp(live.worst_available)}" in page

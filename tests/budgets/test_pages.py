@@ -194,3 +194,55 @@ def test_a_panel_member_sees_their_cluster(client, budget):
     member = make_user(Role.PANEL_MEMBER, cluster=budget.cluster)
     client.force_login(member)
     assert client.get(reverse("budgets:cluster", args=[budget.cluster_id])).status_code == 200
+
+
+def test_at_national_scale_the_county_page_shows_a_row_per_district_and_filters_by_one(
+    client, send_officer, this_year, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(selectors, "GROUP_ABOVE", 4)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DistrictFactory
+
+    north, south = DistrictFactory(name="North"), DistrictFactory(name="South")
+    for district, amount in ((north, "100.00"), (south, "50.00")):
+        for _ in range(3):
+            allocate(ClusterBudgetFactory(year=this_year, cluster__district=district), amount)
+    client.force_login(send_officer)
+    client.get(reverse("budgets:county"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(reverse("budgets:county")).content.decode()
+
+    assert page.count("data-district=") == 2 and "data-budget=" not in page
+    assert f"district={north.pk}" in page and "£300.00" in page and "£150.00" in page
+
+    for _ in range(20):
+        allocate(ClusterBudgetFactory(year=this_year, cluster__district=south), "1.00")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(reverse("budgets:county"))
+
+    north_only = client.get(reverse("budgets:county"), {"district": north.pk}).content.decode()
+    assert north_only.count("data-budget=") == 3 and "Back to every district" in north_only
+    assert 'data-testid="tile-allocated">£300.00<' in north_only
+    live = client.get(reverse("budgets:county_live"), {"district": north.pk, "v": "x"})
+    assert live.content.decode().count("data-budget=") == 3
+
+
+def test_a_long_list_of_warnings_names_the_worst_and_counts_the_rest(
+    client, send_officer, this_year
+):
+    for i in range(13):
+        b = ClusterBudgetFactory(year=this_year)
+        allocate(b, "100.00")
+        fr = request_on_agenda(b)
+        LedgerEntry.objects.create(
+            budget=b, kind="commitment", amount=Decimal(80 + 2 * i), reason="Award", request=fr
+        )
+    client.force_login(send_officer)
+
+    page = client.get(reverse("budgets:county")).content.decode()
+
+    warnings = page[page.index('data-testid="budget-alerts"') :]
+    assert warnings.index("over budget by £4.00") < warnings.index("over budget by £2.00")
+    assert "and 3 more budgets past 75%" in page
