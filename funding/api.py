@@ -14,7 +14,7 @@ from clusters.models import School
 from portal.audit import record_view
 from portal.roles import scope_for
 
-from . import selectors, services
+from . import selectors, services, uploads
 from .filters import RequestFilter
 from .models import ProvisionLine, RequestDocument, ReviewCycle
 from .serializers import (
@@ -22,6 +22,7 @@ from .serializers import (
     DocumentUploadSerializer,
     EventSerializer,
     MessageSerializer,
+    ReconsiderSerializer,
     RequestListSerializer,
     RequestSerializer,
     RequestTotalsSerializer,
@@ -31,7 +32,8 @@ from .services import EditError, TransitionError
 
 
 class ProblemSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    # Invalid input answers one list of messages per field instead of ``detail``.
+    detail = serializers.CharField(required=False)
 
 
 REFUSED = OpenApiResponse(ProblemSerializer, description="Refused: the message says why.")
@@ -66,6 +68,13 @@ class RequestViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    def initialize_request(self, request, *args, **kwargs):
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        if self.action in ("documents", "reconsider") and request.method == "POST":
+            # Before authentication, whose CSRF check reads the body (see funding.uploads).
+            uploads.limit_document_size(request)
+        return drf_request
+
     def get_queryset(self):
         qs = selectors.visible_requests(self.request.user)
         if selectors.shows_pupil_detail(self.request.user):
@@ -77,7 +86,7 @@ class RequestViewSet(
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False):
-            return RequestSerializer
+            return RequestListSerializer if self.action == "list" else RequestSerializer
         if not selectors.shows_pupil_detail(self.request.user):
             return RequestTotalsSerializer
         return RequestListSerializer if self.action == "list" else RequestSerializer
@@ -193,8 +202,41 @@ class RequestViewSet(
     def triage(self, request, pk=None):
         return self._transition(request, pk, "triage")
 
+    @extend_schema(
+        summary="Ask, once, for a declined request to be reconsidered with new evidence",
+        description="The new evidence is the message and, optionally, a document "
+        "(multipart). The request goes back to the LA as submitted, under its reference. "
+        "A second request for reconsideration is refused. It changes nothing when refused.",
+        request={
+            "multipart/form-data": ReconsiderSerializer,
+            "application/json": ReconsiderSerializer,
+        },
+        responses={200: RequestSerializer, 400: REFUSED, 404: None},
+    )
+    @action(detail=True, methods=["post"])
+    def reconsider(self, request, pk=None):
+        fr = self.get_object()
+        data = request.data
+        if uploads.refused_for_size(request._request):
+            return Response(
+                {"detail": uploads.too_big_message()}, status=status.HTTP_400_BAD_REQUEST
+            )
+        serializer = ReconsiderSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.reconsider_request(
+                fr,
+                user=request.user,
+                message=serializer.validated_data["message"],
+                upload=serializer.validated_data.get("file"),
+                kind=serializer.validated_data["kind"],
+            )
+        except (EditError, TransitionError) as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return self._answer(fr.pk)
+
     @extend_schema(summary="The request's timeline", responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         fr = self.get_object()
         record_view(request, fr, action="api_timeline")
@@ -210,7 +252,7 @@ class RequestViewSet(
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: DocumentSerializer, 400: REFUSED},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def documents(self, request, pk=None):
         fr = self.get_object()
         if not selectors.shows_pupil_detail(request.user):
@@ -218,7 +260,12 @@ class RequestViewSet(
         if request.method == "GET":
             docs = RequestDocument.objects.filter(request=fr)
             return Response(DocumentSerializer(docs, many=True).data)
-        upload = DocumentUploadSerializer(data=request.data)
+        data = request.data
+        if uploads.refused_for_size(request._request):
+            return Response(
+                {"detail": uploads.too_big_message()}, status=status.HTTP_400_BAD_REQUEST
+            )
+        upload = DocumentUploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
         try:
             document = services.upload_document(

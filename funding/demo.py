@@ -9,7 +9,8 @@ spread back over the year (a demo cannot wait a year). Leaves in ``ctx.shared``:
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.test.utils import override_settings
@@ -18,8 +19,16 @@ from django.utils import timezone
 from clusters.models import Phase
 from portal.demo import DemoContext
 
-from . import services
-from .models import FundingRequest, FundingStream, NeedBand, RequestEvent
+from . import rules, services
+from .models import (
+    FundingRequest,
+    FundingStream,
+    NeedBand,
+    ProvisionLine,
+    ReferenceCounter,
+    RequestEvent,
+    ReviewCycle,
+)
 from .workflow import State
 
 MAINSTREAM = [Phase.NURSERY, Phase.PRIMARY, Phase.SECONDARY, Phase.ALL_THROUGH, Phase.POST_16]
@@ -61,10 +70,13 @@ OUTCOMES = [
     (State.READY, 62),
     (State.WITHDRAWN, 10),
 ]
+COUNTY_REQUESTS = 600
+# National scale: about this many requests per cluster (30,000 over 1,500 clusters).
+NATIONAL_REQUESTS_PER_CLUSTER = 20
+BATCH = 2000
 
 
 def load(ctx: DemoContext) -> None:
-    rng = ctx.rng
     streams = {s["code"]: FundingStream.objects.create(**s) for s in STREAMS}
     bands = NeedBand.objects.bulk_create(
         [
@@ -88,53 +100,111 @@ def load(ctx: DemoContext) -> None:
         ctx.log("funding: no schools or LA officer to make requests for; streams only")
         ctx.shared.update(streams=streams, need_bands=bands, requests={})
         return
-    count = 600 if ctx.scale == "county" else 3000
-    # The demo school always has a few, so the SENCO's first page is not empty.
+    if ctx.scale == "national":
+        made = _load_in_bulk(ctx, streams, bands_by, schools, sencos, officer)
+    else:
+        made = _load_through_services(ctx, streams, bands_by, schools, sencos, officer)
+    ctx.shared.update(streams=streams, need_bands=bands, requests=made)
+    ctx.log(
+        "funding: "
+        + ", ".join(f"{len(v)} {k}" for k, v in made.items())
+        + f" requests over {len({fr.cluster_id for v in made.values() for fr in v})} clusters"
+    )
+
+
+def _picks(ctx, schools, count):
+    """(school, days ago) for each request: the demo school always has a few, so the
+    SENCO's first page is not empty; created in date order over the past year, so
+    references run in order too."""
+    rng = ctx.rng
     demo_school = ctx.shared.get("demo_school")
     picks = [demo_school] * 8 if demo_school else []
     picks += [rng.choice(schools) for _ in range(count - len(picks))]
-    # Created in date order over the past year, so references run in order too.
     offsets = sorted((rng.randint(1, 365) for _ in picks), reverse=True)
+    return zip(picks, offsets, strict=True)
+
+
+def _choose(rng, school, streams, states, weights, days_ago):
+    """(stream, target state) for a request, or None when no stream is open to the school."""
+    eligible = [s for s in streams.values() if school.phase in s.eligible_phases]
+    if not eligible:
+        return None
+    stream = rng.choices(eligible, weights=[6, 3, 1, 1][: len(eligible)])[0]
+    target = rng.choices(states, weights=weights)[0]
+    if days_ago < 20 and target == State.READY:
+        target = State.SUBMITTED  # recent ones are still waiting for triage
+    return stream, target
+
+
+def _load_through_services(ctx, streams, bands_by, schools, sencos, officer):
     made: dict[str, list[FundingRequest]] = {state: [] for state, _ in OUTCOMES}
     states, weights = zip(*OUTCOMES, strict=True)
-
     # The demo must not print 600 emails to the console.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        for school, days_ago in zip(picks, offsets, strict=True):
+        for school, days_ago in _picks(ctx, schools, COUNTY_REQUESTS):
             senco = sencos.get(school.pk)
             if senco is None:
                 continue
-            eligible = [s for s in streams.values() if school.phase in s.eligible_phases]
-            if not eligible:
+            chosen = _choose(ctx.rng, school, streams, states, weights, days_ago)
+            if chosen is None:
                 continue
-            stream = rng.choices(eligible, weights=[6, 3, 1, 1][: len(eligible)])[0]
-            target = rng.choices(states, weights=weights)[0]
-            if days_ago < 20 and target == State.READY:
-                target = State.SUBMITTED  # recent ones are still waiting for triage
+            stream, target = chosen
             try:
                 fr = _request(ctx, school, senco, officer, stream, bands_by, target, days_ago)
             except services.TransitionError as exc:
                 ctx.log(f"funding: a demo request stopped short: {exc.message}")
                 continue
             made.setdefault(fr.state, []).append(fr)
-    ctx.shared.update(streams=streams, need_bands=bands, requests=made)
-    ctx.log(
-        "funding: "
-        + ", ".join(f"{len(v)} {k}" for k, v in made.items())
-        + f" requests over {len(set(s.cluster_id for s in picks))} clusters"
-    )
+    return made
 
 
 def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) -> FundingRequest:
     rng = ctx.rng
     today = ctx.today
     created = today - timedelta(days=days_ago)
-    kind = "individual"
-    if stream.code == "IMF":
-        kind = rng.choice(["group", "project", "individual"])
-    elif rng.random() < 0.05:
-        kind = "urgent"
+    kind = _kind(rng, stream)
     fr = services.create_draft(user=senco, school=school, stream=stream, request_type=kind)
+    fields, cycles, lines = _content(rng, today, school, stream, bands_by, kind, target, created)
+    services.save_request(fr, user=senco, fields=fields, cycles=cycles, provision_lines=lines)
+    moments = [created]
+    if target != State.DRAFT:
+        submitted = created + timedelta(days=rng.randint(0, 7))
+        services.apply_transition(fr, "submit", user=senco, submitted_on=submitted)
+        moments.append(submitted)
+        if (
+            target in (State.RETURNED, State.READY)
+            and rng.random() < 0.35
+            or target == State.RETURNED
+        ):
+            services.return_request(
+                fr, user=officer, message="Please add the most recent APDR review notes."
+            )
+            moments.append(submitted + timedelta(days=rng.randint(2, 6)))
+            if target != State.RETURNED:
+                services.resubmit_request(fr, user=senco, message="Review notes added.")
+                moments.append(moments[-1] + timedelta(days=rng.randint(1, 5)))
+        if target == State.READY:
+            services.triage_request(fr, user=officer)
+            moments.append(moments[-1] + timedelta(days=rng.randint(1, 8)))
+        if target == State.WITHDRAWN:
+            services.withdraw_request(fr, user=senco, message="The family has moved away.")
+            moments.append(moments[-1] + timedelta(days=rng.randint(1, 20)))
+    _backdate(fr, moments, today)
+    fr.refresh_from_db()
+    return fr
+
+
+def _kind(rng, stream) -> str:
+    if stream.code == "IMF":
+        return rng.choice(["group", "project", "individual"])
+    return "urgent" if rng.random() < 0.05 else "individual"
+
+
+def _content(rng, today, school, stream, bands_by, kind, target, created):
+    """What the SENCO types for one request: (fields, cycles, provision lines).
+
+    A half-finished draft has only a few fields, and ``None`` for cycles and lines.
+    """
     need = rng.choice(NEEDS)
     secondary = rng.choice([n for n in NEEDS if n != need] + [""])
     year_group = _year_group(rng, school.phase)
@@ -200,33 +270,7 @@ def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) ->
         # A half-finished draft.
         fields = {k: fields[k] for k in ("pupil_initials", "year_group", "sex", "primary_need")}
         cycles, lines = None, None
-    services.save_request(fr, user=senco, fields=fields, cycles=cycles, provision_lines=lines)
-    moments = [created]
-    if target != State.DRAFT:
-        submitted = created + timedelta(days=rng.randint(0, 7))
-        services.apply_transition(fr, "submit", user=senco, submitted_on=submitted)
-        moments.append(submitted)
-        if (
-            target in (State.RETURNED, State.READY)
-            and rng.random() < 0.35
-            or target == State.RETURNED
-        ):
-            services.return_request(
-                fr, user=officer, message="Please add the most recent APDR review notes."
-            )
-            moments.append(submitted + timedelta(days=rng.randint(2, 6)))
-            if target != State.RETURNED:
-                services.resubmit_request(fr, user=senco, message="Review notes added.")
-                moments.append(moments[-1] + timedelta(days=rng.randint(1, 5)))
-        if target == State.READY:
-            services.triage_request(fr, user=officer)
-            moments.append(moments[-1] + timedelta(days=rng.randint(1, 8)))
-        if target == State.WITHDRAWN:
-            services.withdraw_request(fr, user=senco, message="The family has moved away.")
-            moments.append(moments[-1] + timedelta(days=rng.randint(1, 20)))
-    _backdate(fr, moments, today)
-    fr.refresh_from_db()
-    return fr
+    return fields, cycles, lines
 
 
 def _year_group(rng, phase) -> str:
@@ -259,3 +303,180 @@ def _backdate(fr: FundingRequest, moments, today) -> None:
         submitted_at=at(moments[1], 1) if len(moments) > 1 else None,
         state_changed_at=at(moments[-1], len(moments)) if len(moments) > 1 else None,
     )
+
+
+# --- National scale: the same requests, written in bulk ---------------------------------
+
+
+def _load_in_bulk(ctx, streams, bands_by, schools, sencos, officer):
+    """Tens of thousands of requests in a few bulk inserts rather than through the services.
+
+    Each request is made as the county's are (the same content, the same story of
+    submit, return, resubmit, triage or withdraw, the same timeline) and checked with
+    the rules the submit guards apply (a request they would refuse stays a draft), but
+    written directly: rows, cycles, provision lines, timeline events, then references
+    numbered per stream and year in order of submission and the ReferenceCounter rows
+    moved on to match, so a request submitted later through the services numbers on.
+    No notifications: nobody is waiting for 30,000 emails.
+    """
+    rng, today = ctx.rng, ctx.today
+    schools = [s for s in schools if s.pk in sencos]
+    count = NATIONAL_REQUESTS_PER_CLUSTER * len({s.cluster_id for s in schools})
+    states, weights = zip(*OUTCOMES, strict=True)
+    made: dict[str, list[FundingRequest]] = {state: [] for state, _ in OUTCOMES}
+    requests, cycles, lines, events = [], [], [], []
+    submitted_on: dict[int, date] = {}  # index in ``requests`` -> day submitted
+
+    for school, days_ago in _picks(ctx, schools, count):
+        chosen = _choose(rng, school, streams, states, weights, days_ago)
+        if chosen is None:
+            continue
+        stream, target = chosen
+        senco = sencos[school.pk]
+        created = today - timedelta(days=days_ago)
+        kind = _kind(rng, stream)
+        fields, cycle_rows, line_rows = _content(
+            rng, today, school, stream, bands_by, kind, target, created
+        )
+        fr = FundingRequest(
+            school=school,
+            cluster_id=school.cluster_id,
+            stream=stream,
+            request_type=kind,
+            created_by=senco,
+            **fields,
+        )
+        if kind in ("individual", "urgent"):
+            fr.number_of_pupils = 1  # as services.update_request keeps it
+        new_cycles = [ReviewCycle(order=n, **c) for n, c in enumerate(cycle_rows or [], 1)]
+        new_lines = [ProvisionLine(order=n, **li) for n, li in enumerate(line_rows or [], 1)]
+        fr.total_cost, fr.school_contribution, fr.amount_requested = rules.money(fr, new_lines)
+        if target != State.DRAFT and _refused(fr, new_cycles, new_lines, today):
+            target = State.DRAFT
+        steps = _story(rng, target, senco, officer, created)
+        fr.state = steps[-1][2]
+        tz = timezone.get_current_timezone()
+        times = [_at(min(day, today), n, tz) for n, (*_, day) in enumerate(steps)]
+        fr.created_at, fr.updated_at = times[0], times[-1]
+        if len(steps) > 1:
+            fr.submitted_at, fr.state_changed_at = times[1], times[-1]
+            submitted_on[len(requests)] = steps[1][-1]
+        for n, (kind_, actor, to_state, message, _day) in enumerate(steps):
+            from_state = steps[n - 1][2] if n else ""
+            events.append(
+                (
+                    len(requests),
+                    RequestEvent(
+                        kind=kind_,
+                        actor=actor,
+                        from_state=from_state,
+                        to_state=to_state,
+                        message=message,
+                        created_at=times[n],
+                    ),
+                )
+            )
+        cycles += [(len(requests), c) for c in new_cycles]
+        lines += [(len(requests), li) for li in new_lines]
+        requests.append(fr)
+
+    _number(requests, submitted_on)
+    with _dates_as_given(FundingRequest, RequestEvent):
+        FundingRequest.objects.bulk_create(requests, batch_size=BATCH)
+        for rows in (cycles, lines, events):
+            for i, row in rows:
+                row.request = requests[i]
+        ReviewCycle.objects.bulk_create([c for _, c in cycles], batch_size=BATCH)
+        ProvisionLine.objects.bulk_create([li for _, li in lines], batch_size=BATCH)
+        RequestEvent.objects.bulk_create([e for _, e in events], batch_size=BATCH)
+    for fr in requests:
+        made.setdefault(fr.state, []).append(fr)
+    ctx.log(
+        f"funding: national scale: {len(requests)} requests written in bulk "
+        f"({len(cycles)} cycles, {len(lines)} provision lines, {len(events)} events)"
+    )
+    return made
+
+
+def _refused(fr, cycles, lines, today) -> bool:
+    """Whether the submit guards would refuse this request (it then stays a draft)."""
+    missing = any(rules.missing_by_section(fr, cycles, lines).values())
+    return bool(
+        missing
+        or rules.consent_problems(fr, today)
+        or rules.stream_rule_problems(fr, lines, today)
+        or not fr.stream.is_open
+    )
+
+
+def _story(rng, target, senco, officer, created):
+    """The request's timeline to ``target``: [(event kind, actor, state after, message, day)].
+
+    The same story, and the same random draws, as :func:`_request` tells through the services.
+    """
+    steps = [("created", senco, State.DRAFT, "", created)]
+    if target == State.DRAFT:
+        return steps
+    submitted = created + timedelta(days=rng.randint(0, 7))
+    steps.append(("submit", senco, State.SUBMITTED, "", submitted))
+    if target in (State.RETURNED, State.READY) and rng.random() < 0.35 or target == State.RETURNED:
+        returned = submitted + timedelta(days=rng.randint(2, 6))
+        steps.append(
+            ("return", officer, State.RETURNED, "Please add the most recent APDR review notes.",
+             returned)
+        )  # fmt: skip
+        if target != State.RETURNED:
+            day = returned + timedelta(days=rng.randint(1, 5))
+            steps.append(("resubmit", senco, State.SUBMITTED, "Review notes added.", day))
+    if target == State.READY:
+        day = steps[-1][-1] + timedelta(days=rng.randint(1, 8))
+        steps.append(("triage", officer, State.READY, "", day))
+    if target == State.WITHDRAWN:
+        day = steps[-1][-1] + timedelta(days=rng.randint(1, 20))
+        steps.append(("withdraw", senco, State.WITHDRAWN, "The family has moved away.", day))
+    return steps
+
+
+def _number(requests: list[FundingRequest], submitted_on: dict[int, date]) -> None:
+    """References for the submitted requests, as allocate_reference would have given them.
+
+    Per stream and year of submission, gap-free, in order of submission, carrying on from
+    each ReferenceCounter; the counters are then moved on to the last number given.
+    """
+    last = {
+        (c.stream_id, c.year): c.last_number for c in ReferenceCounter.objects.select_for_update()
+    }
+    order = sorted(submitted_on, key=lambda i: (requests[i].submitted_at, i))
+    for i in order:
+        fr = requests[i]
+        key = (fr.stream_id, submitted_on[i].year)
+        last[key] = last.get(key, 0) + 1
+        fr.reference = f"{fr.stream.code}-{key[1]}-{last[key]:05d}"
+    for (stream_id, year), number in last.items():
+        ReferenceCounter.objects.update_or_create(
+            stream_id=stream_id, year=year, defaults={"last_number": number}
+        )
+
+
+@contextmanager
+def _dates_as_given(*models):
+    """Let bulk inserts keep the back-dated times (auto_now and auto_now_add would replace
+    them with now); for the demo's own inserts only, restored straight after."""
+    fields = [
+        f
+        for model in models
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _at(day, n, tz):
+    return datetime.combine(day, time(9 + n % 8, 5 * n % 60), tzinfo=tz)

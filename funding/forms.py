@@ -21,6 +21,7 @@ from .models import (
     RequestType,
     ReviewCycle,
 )
+from .uploads import too_big_message
 from .workflow import State
 
 
@@ -342,6 +343,43 @@ class DocumentForm(GDSForm):
         help_text=f"PDF, DOCX, XLSX, PNG or JPEG, smaller than "
         f"{settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.",
     )
+
+    def __init__(self, *args, refused_too_big: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if refused_too_big:
+            # The file was dropped as it arrived (funding.uploads): say why, not "choose a file".
+            self.fields["file"].error_messages["required"] = too_big_message()
+
+
+class ReconsiderForm(GDSForm):
+    """The school's one request for reconsideration: the new evidence, and a document if any."""
+
+    message = forms.CharField(
+        label="What is the new evidence?",
+        help_text="What has changed or come to light since the panel's decision, and why "
+        "the panel should look at the request again.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter the new evidence"},
+    )
+    kind = forms.ChoiceField(
+        choices=DocumentKind.choices, label="What is the document?", initial="assessment"
+    )
+    file = forms.FileField(
+        label="Upload a document (optional)",
+        required=False,
+        help_text=f"For example a new report from another agency. PDF, DOCX, XLSX, PNG or "
+        f"JPEG, smaller than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.",
+    )
+
+    def __init__(self, *args, refused_too_big: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused_too_big = refused_too_big
+
+    def clean(self):
+        data = super().clean()
+        if self.refused_too_big:
+            self.add_error("file", too_big_message())
+        return data
 
 
 class MessageForm(GDSForm):

@@ -86,6 +86,16 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ReconsiderSerializer(serializers.Serializer):
+    """The school's one request for reconsideration: the new evidence, and a document if any."""
+
+    message = serializers.CharField(help_text="The new evidence, and why to look again.")
+    file = serializers.FileField(required=False, help_text="A new document (optional).")
+    kind = serializers.ChoiceField(
+        choices=RequestDocument._meta.get_field("kind").choices, default="assessment"
+    )
+
+
 TOTAL_FIELDS = [
     "id", "reference", "state", "request_type", "stream", "school", "school_name", "cluster",
     "cluster_name", "created_at", "submitted_at", "state_changed_at", "start_date", "end_date",

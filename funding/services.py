@@ -39,6 +39,7 @@ from portal.roles import scope_for
 
 from . import rules
 from .models import (
+    DocumentKind,
     FundingRequest,
     FundingStream,
     ProvisionLine,
@@ -47,6 +48,7 @@ from .models import (
     RequestEvent,
     ReviewCycle,
 )
+from .uploads import too_big_message
 from .workflow import TRANSITIONS, Actor, State, Transition
 
 
@@ -432,7 +434,7 @@ def check_upload(upload) -> tuple[str, str]:
     """(detected type, MIME type) of an acceptable upload, or EditError."""
     max_bytes = settings.DOCUMENT_MAX_BYTES
     if upload.size is None or upload.size > max_bytes:
-        raise EditError(f"The file must be smaller than {max_bytes / (1024 * 1024):g} MB.")
+        raise EditError(too_big_message())
     if upload.size == 0:
         raise EditError("The selected file is empty.")
     upload.seek(0)
@@ -457,7 +459,17 @@ def upload_document(
 ) -> RequestDocument:
     """Keep a supporting document in private storage, after checking size and content."""
     locked = _lock_for_edit(funding_request, user)
-    detected, mime = check_upload(upload)
+    checked = check_upload(upload)
+    document = _store_document(locked, user=user, upload=upload, kind=kind, checked=checked)
+    locked.save(update_fields=["updated_at"])
+    return document
+
+
+def _store_document(
+    locked: FundingRequest, *, user: AbstractBaseUser, upload, kind: str, checked: tuple[str, str]
+) -> RequestDocument:
+    """Write a checked upload to private storage and record it (inside the caller's transaction)."""
+    detected, mime = checked
     document = RequestDocument(
         request=locked,
         kind=kind,
@@ -477,7 +489,6 @@ def upload_document(
     RequestEvent.objects.create(
         request=locked, actor=user, kind="document_added", message=document.original_name
     )
-    locked.save(update_fields=["updated_at"])
     return document
 
 
@@ -527,6 +538,30 @@ def withdraw_request(
     funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
 ) -> FundingRequest:
     return apply_transition(funding_request, "withdraw", user=user, message=message)
+
+
+@transaction.atomic
+def reconsider_request(
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    message: str,
+    upload=None,
+    kind: str = DocumentKind.ASSESSMENT,
+) -> FundingRequest:
+    """The school asks, once, for a declined request to be reconsidered with new evidence.
+
+    The new evidence is the message and, optionally, a document; the request goes back
+    to the LA as submitted, under its reference. A second try is refused by the
+    "reconsideration_unused" guard.
+    """
+    # Check the file first: a refused file must leave the request as it was.
+    checked = check_upload(upload) if upload is not None else None
+    fr = apply_transition(funding_request, "reconsider", user=user, message=message)
+    if upload is not None:
+        # Stored last, in the same transaction: nothing after it can roll the row back.
+        _store_document(fr, user=user, upload=upload, kind=kind, checked=checked)
+    return fr
 
 
 APP_TRANSITIONS = {
@@ -585,11 +620,25 @@ def _guard_stream_rules(fr: FundingRequest, ctx: TransitionContext) -> str | Non
     return "; ".join(problems) + "." if problems else None
 
 
+RECONSIDERED_ONCE = (
+    "This request has already been reconsidered once: a declined request can be "
+    "reconsidered only once. Speak to the LA SEND team about the appeal route."
+)
+
+
 @register_guard("reconsideration_unused")
 def _guard_reconsideration(fr: FundingRequest, ctx: TransitionContext) -> str | None:
-    if fr.reconsideration_used:
-        return "This request has already been reconsidered once."
-    return None
+    return RECONSIDERED_ONCE if fr.reconsideration_used else None
+
+
+def reconsideration_problem(fr: FundingRequest) -> str | None:
+    """Why the school cannot ask for this request to be reconsidered, or None if it can."""
+    if fr.state != State.DECLINED:
+        return (
+            f"This request is {fr.get_state_display().lower()}: only a declined request "
+            "can be reconsidered."
+        )
+    return RECONSIDERED_ONCE if fr.reconsideration_used else None
 
 
 # --- Effects ------------------------------------------------------------------------

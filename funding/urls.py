@@ -28,5 +28,6 @@ urlpatterns = [
     path("<int:pk>/documents/<int:doc_id>/remove/", views.remove_document, name="remove_document"),
     path("<int:pk>/check/", views.check, name="check"),
     path("<int:pk>/submitted/", views.submitted, name="submitted"),
+    path("<int:pk>/reconsider/", views.reconsider, name="reconsider"),
     path("<int:pk>/action/<slug:name>/", views.action, name="action"),
 ]

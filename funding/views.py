@@ -13,13 +13,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from clusters.models import School
 from portal.audit import record_view
 from portal.roles import scope_for
 
-from . import forms, rules, selectors, services
+from . import forms, rules, selectors, services, uploads
 from .models import FundingRequest, ReviewCycle, SEN2Need
 from .services import EditError, TransitionError
 from .workflow import TRANSITIONS, Actor, State
@@ -325,11 +326,25 @@ def remove_cycle(request: HttpRequest, fr: FundingRequest, cycle_id: int) -> Htt
     return redirect("funding:evidence", pk=fr.pk)
 
 
-@editing
-def documents(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
-    form = forms.DocumentForm(_posted(request), request.FILES if request.method == "POST" else None)
+@csrf_exempt
+def documents(request: HttpRequest, pk: int) -> HttpResponse:
+    # The size limit must be in place before anything reads the body, the CSRF check
+    # included: so CSRF is checked by the view it wraps, once the limit is installed.
     if request.method == "POST":
-        if "continue" in request.POST and not request.FILES:
+        uploads.limit_document_size(request)
+    return _documents(request, pk)
+
+
+@csrf_protect
+@editing
+def _documents(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
+    posted = request.method == "POST"
+    too_big = posted and uploads.refused_for_size(request)
+    form = forms.DocumentForm(
+        _posted(request), request.FILES if posted else None, refused_too_big=too_big
+    )
+    if posted:
+        if "continue" in request.POST and not request.FILES and not too_big:
             return _after_save(request, fr, "documents")
         if form.is_valid():
             try:
@@ -420,7 +435,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = [
         t
         for t in services.available_transitions(request.user, fr)
-        if t.name in services.APP_TRANSITIONS and t.name not in ("submit", "resubmit")
+        if (t.name in services.APP_TRANSITIONS and t.name not in ("submit", "resubmit"))
+        # Offered once: after that the page says the reconsideration has been used.
+        or (t.name == "reconsider" and not fr.reconsideration_used)
     ]
     return render(
         request,
@@ -429,6 +446,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fr": fr,
             "show_pupil": show_pupil,
             "can_edit": _can_edit(request.user, fr),
+            "is_school": Actor.SCHOOL in services.actors_for(request.user, fr),
             "actions": actions,
             "events": selectors.request_timeline(request.user, fr),
             "age": selectors.request_age(fr),
@@ -484,6 +502,56 @@ def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         "funding/action.html",
         {"fr": fr, "transition": transition, "form": form, "error": error},
         status=400 if (error or form.errors) else 200,
+    )
+
+
+@csrf_exempt
+def reconsider(request: HttpRequest, pk: int) -> HttpResponse:
+    # It may carry a document: the size limit goes in before the body is read (see documents).
+    if request.method == "POST":
+        uploads.limit_document_size(request)
+    return _reconsider(request, pk)
+
+
+@csrf_protect
+@login_required
+def _reconsider(request: HttpRequest, pk: int) -> HttpResponse:
+    fr = selectors.get_request(request.user, pk)
+    if Actor.SCHOOL not in services.actors_for(request.user, fr):
+        raise Http404
+    posted = request.method == "POST"
+    form = forms.ReconsiderForm(
+        _posted(request),
+        request.FILES if posted else None,
+        refused_too_big=posted and uploads.refused_for_size(request),
+    )
+    # Say why before the school writes anything, when it cannot be asked (again).
+    error = refusal = services.reconsideration_problem(fr)
+    if posted and refusal is None and form.is_valid():
+        try:
+            services.reconsider_request(
+                fr,
+                user=request.user,
+                message=form.cleaned_data["message"],
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+            )
+        except EditError as exc:
+            form.add_error("file", exc.message)
+        except TransitionError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                "Reconsideration asked for: the LA will look at the new evidence and "
+                "take the request back to the panel.",
+            )
+            return redirect("funding:detail", pk=fr.pk)
+    return render(
+        request,
+        "funding/reconsider.html",
+        {"fr": fr, "form": form, "error": error, "can_ask": refusal is None},
+        status=400 if posted and (error or form.errors) else 200,
     )
 
 

@@ -42,3 +42,25 @@ def stored_document(fr, user, content=PDF, name="plan.pdf") -> RequestDocument:
     doc.file.save("x.pdf", ContentFile(content), save=False)
     doc.save()
     return doc
+
+
+def declined_request(senco, **kwargs) -> FundingRequest:
+    """A request the school submitted and its cluster's panel has declined.
+
+    The decision itself is the panels app's (its own tests go through it); here it is
+    recorded as the panel would leave it: the state and a timeline event.
+    """
+    fr = submitted_request(senco, **kwargs)
+    return decline(fr)
+
+
+def decline(fr: FundingRequest) -> FundingRequest:
+    from funding.models import RequestEvent
+
+    RequestEvent.objects.create(
+        request=fr, kind="decline", from_state=fr.state, to_state="declined",
+        message="Not enough evidence of the impact of the provision already in place.",
+    )  # fmt: skip
+    FundingRequest.objects.filter(pk=fr.pk).update(state="declined")
+    fr.refresh_from_db()
+    return fr
