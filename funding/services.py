@@ -685,7 +685,7 @@ _SCHOOL_MOVES = {"submit", "resubmit", "reconsider"}
 # The panels app tells the school of its decisions itself (with the rationale), and of a
 # review falling due: this effect does not say it twice.
 _TOLD_BY_PANELS = {"approve", "partially_approve", "decline", "defer", "request_information",
-                   "review_due"}  # fmt: skip
+                   "review_due", "appeal_upheld"}  # fmt: skip
 
 
 @register_effect("*")

@@ -181,6 +181,18 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("reconsideration_unused",),
             needs_message=True,
         ),
+        # The LA's appeal route, once the reconsideration is used: an upheld appeal sends
+        # the request back to its cluster's panel (the panels app schedules it); a dismissed
+        # one changes no state. "appeal_open" (panels) allows one appeal per request.
+        _t(
+            "appeal_upheld",
+            "Appeal upheld: back to the panel",
+            {State.DECLINED},
+            State.READY,
+            {Actor.SEND_OFFICER},
+            guards=("appeal_open",),
+            needs_message=True,
+        ),
         _t(
             "activate",
             "Funding starts",

@@ -19,6 +19,8 @@ from . import selectors, services
 from .models import (
     CRITERIA,
     AgendaItem,
+    Appeal,
+    AppealOutcome,
     Decision,
     Meeting,
     ModerationView,
@@ -33,7 +35,8 @@ PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondar
 
 
 class PanelProblemSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    # Invalid input answers one list of messages per field instead of ``detail``.
+    detail = serializers.CharField(required=False)
 
 
 REFUSED = OpenApiResponse(PanelProblemSerializer, description="Refused: the message says why.")
@@ -45,7 +48,9 @@ def _refused(exc: PanelError | TransitionError) -> Response:
 
 class MemberSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    school = serializers.CharField(source="school.name", default=None, read_only=True)
+    school = serializers.CharField(
+        source="school.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PanelMember
@@ -195,7 +200,10 @@ class ModerationViewSerializer(serializers.ModelSerializer):
 
 
 class AttendanceInSerializer(serializers.Serializer):
-    present = serializers.ListField(child=serializers.IntegerField())
+    # Bounded: an id past 64 bits would reach the database (and crash SQLite) in ``pk__in``.
+    present = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    )
 
 
 class ScheduleInSerializer(serializers.Serializer):
@@ -310,6 +318,9 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
 class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AgendaItemSerializer
     queryset = AgendaItem.objects.none()
+    # Integer ids only: the selector's lookup would turn any other text into a 500 (and the
+    # schema now documents the id as an integer).
+    lookup_value_regex = r"\d+"
 
     def _item(self) -> AgendaItem:
         return selectors.get_item(self.request.user, self.kwargs["pk"])
@@ -332,7 +343,7 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         request=ModerationViewSerializer,
         responses={201: ModerationViewSerializer, 400: REFUSED},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def views(self, request, pk=None):
         """The members' views of the item (never to a member recused from it), or record yours."""
         item = self._item()
@@ -412,3 +423,56 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Decision.objects.none()
         return selectors.visible_decisions(self.request.user)
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="request.reference", read_only=True)
+    meeting_date = serializers.DateField(source="meeting.date", default=None, read_only=True)
+    request_state = serializers.CharField(source="request.state", read_only=True)
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "id",
+            "request",
+            "reference",
+            "outcome",
+            "notes",
+            "heard_on",
+            "recorded_at",
+            "meeting",
+            "meeting_date",
+            "request_state",
+        ]
+
+
+class AppealInSerializer(serializers.Serializer):
+    request = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=AppealOutcome.choices)
+    notes = serializers.CharField()
+    heard_on = serializers.DateField()
+
+
+class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Appeal outcomes: the school reads its own, the LA SEND officer records them."""
+
+    serializer_class = AppealSerializer
+    filterset_fields = ["outcome", "request"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appeal.objects.none()
+        return selectors.visible_appeals(self.request.user)
+
+    @extend_schema(request=AppealInSerializer, responses={201: AppealSerializer, 400: REFUSED})
+    def create(self, request, *args, **kwargs):
+        data = AppealInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        fr = get_request(request.user, v.pop("request"))
+        try:
+            appeal = services.record_appeal(fr, by=request.user, **v)
+        except (PanelError, TransitionError) as exc:
+            return _refused(exc)
+        appeal.request.refresh_from_db()
+        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)

@@ -2,7 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .api import AgendaItemViewSet, DecisionViewSet, MeetingViewSet, PanelViewSet
+from .api import (
+    AgendaItemViewSet,
+    AppealViewSet,
+    DecisionViewSet,
+    MeetingViewSet,
+    PanelViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -10,5 +16,6 @@ router.register("panels", PanelViewSet, basename="panel")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
 router.register("decisions", DecisionViewSet, basename="decision")
+router.register("appeals", AppealViewSet, basename="appeal")
 
 urlpatterns = router.urls

@@ -1,9 +1,18 @@
 """Demo step: a panel per cluster, a year's rota, past meetings with decisions, and a
-meeting tomorrow with an agenda.
+meeting tomorrow with an agenda (and an urgent request decided by chair's action,
+waiting for ratification there).
 
-Everything goes through the services, as the LA officer and each meeting's chair,
-with ``today`` set to the meeting's day for the past ones (a demo cannot wait a
-year), so the demo obeys the panel rules: quorum, recusal, budget.
+At county scale everything goes through the services, as the LA officer and each
+meeting's chair, with ``today`` set to the meeting's day for the past ones (a demo
+cannot wait a year), so the demo obeys the panel rules: quorum, recusal, budget.
+Afterwards the record is dated when it happened: agenda items and timeline events at
+the meeting's closing date, decisions, their timeline events and notifications at
+the meeting, funding starting and reviews falling due on their days.
+
+At national scale (1,500 clusters) the services would take an hour, so the demo
+cluster is built as above and every other panel, its members and a year of meetings
+(chairs from the pure rota function, past meetings closed with attendance) are
+bulk-inserted, without decisions.
 """
 
 from __future__ import annotations
@@ -12,14 +21,30 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import holidays
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
+from funding.models import FundingRequest, RequestEvent, RequestType
 from funding.workflow import State
 from portal.demo import DemoContext
+from portal.models import Notification
 
-from . import services
-from .models import CRITERIA, Decision, Meeting, MeetingStatus, MemberRole, Outcome, PanelMember
+from . import rota, services
+from .models import (
+    CRITERIA,
+    AgendaItem,
+    Attendance,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    MemberRole,
+    ModerationView,
+    Outcome,
+    Panel,
+    PanelMember,
+)
 from .services import PanelError
 
 HEADS_PER_PANEL = 5
@@ -46,8 +71,8 @@ RATIONALES = {
 }
 
 
-def _aware(day, hour=16):
-    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+def _aware(day, hour=16, minute=0):
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
 def load(ctx: DemoContext) -> None:
@@ -61,9 +86,7 @@ def load(ctx: DemoContext) -> None:
         ctx.log("panels: no clusters or LA officer; no panels made")
         return
     today = ctx.today
-    tomorrow = today + timedelta(days=1)
     demo_school = ctx.shared.get("demo_school")
-    demo_head = ctx.shared.get("users", {}).get("headteacher")
 
     by_cluster = defaultdict(list)
     for s in schools:
@@ -73,76 +96,214 @@ def load(ctx: DemoContext) -> None:
     for fr in ctx.shared.get("requests", {}).get(State.READY, []):
         ready[fr.cluster_id].append(fr)
 
+    def picks_for(cluster) -> list:
+        picks = [s for s in by_cluster.get(cluster.pk, []) if heads.get(s.pk)]
+        rng.shuffle(picks)
+        picks = picks[:HEADS_PER_PANEL]
+        if demo_school and demo_school.cluster_id == cluster.pk and demo_school not in picks:
+            picks = [demo_school, *picks[: HEADS_PER_PANEL - 1]]
+        return picks
+
+    if ctx.scale == "national":
+        # The demo logins' cluster gets the full story; the others are bulk-inserted.
+        demo_cluster_id = demo_school.cluster_id if demo_school else clusters[0].pk
+        full = [c for c in clusters if c.pk == demo_cluster_id]
+        bulk = [c for c in clusters if c.pk != demo_cluster_id]
+    else:
+        full, bulk = clusters, []
+
     decided = 0
+    urgent = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        for cluster in clusters:
-            cluster_schools = by_cluster.get(cluster.pk, [])
-            picks = [s for s in cluster_schools if heads.get(s.pk)]
-            rng.shuffle(picks)
-            picks = picks[:HEADS_PER_PANEL]
-            if demo_school and demo_school.cluster_id == cluster.pk and demo_school not in picks:
-                picks = [demo_school, *picks[: HEADS_PER_PANEL - 1]]
+        for cluster in full:
+            picks = picks_for(cluster)
             if len(picks) < 2:
                 continue
-            panel = services.create_panel(cluster=cluster, by=officer)
-            joined = today - timedelta(days=400)
-            for school in picks:
-                services.add_member(
-                    panel,
-                    by=officer,
-                    user=heads[school.pk],
-                    role=MemberRole.HEADTEACHER,
-                    school=school,
-                    start_date=joined,
-                )
-            if panel_members.get(cluster.pk):
-                services.add_member(
-                    panel,
-                    by=officer,
-                    user=panel_members[cluster.pk],
-                    role=MemberRole.EDUCATIONAL_PSYCHOLOGIST,
-                    start_date=joined,
-                )
-            # A year of four-weekly meetings through tomorrow, half past and half to come.
-            first = tomorrow - timedelta(weeks=4 * PAST_MEETINGS)
-            services.generate_year(
-                panel, by=officer, first_date=first, location=f"{cluster.name} hub", today=first
+            made, chairs_action = _cluster_story(
+                ctx, cluster, picks, officer, ready.get(cluster.pk, []), want_urgent=urgent is None
             )
-            if not panel.meetings.filter(date=tomorrow).exists():
-                Meeting.objects.create(panel=panel, date=tomorrow, closing_date=today)
-                services.rebalance_rota(panel, today=first)
-            upcoming = panel.meetings.get(date=tomorrow)
-            if upcoming.closing_date < today:
-                # Tomorrow's agenda is the demo: it still takes the LA's last additions today.
-                Meeting.objects.filter(pk=upcoming.pk).update(closing_date=today)
-                upcoming.refresh_from_db()
-            if demo_head and panel.members.filter(user=demo_head).exists():
-                demo_member = panel.members.get(user=demo_head)
-                if upcoming.chair_id != demo_member.pk:
-                    services.swap_chair(
-                        upcoming,
-                        by=officer,
-                        member=demo_member,
-                        reason="Swapped with the next meeting at the chair's request.",
-                    )
-                    upcoming.refresh_from_db()
-
-            queue = ready.get(cluster.pk, [])
-            past = list(panel.meetings.filter(date__lt=today).order_by("date"))
-            for meeting in past:
-                batch, queue = queue[:ITEMS_PER_PAST_MEETING], queue[ITEMS_PER_PAST_MEETING:]
-                decided += _hold(ctx, meeting, batch, officer)
-            for fr in queue[:ITEMS_TOMORROW]:
-                fr.refresh_from_db()
-                try:
-                    item = services.schedule_request(fr, by=officer, meeting=upcoming)
-                except PanelError as exc:
-                    ctx.log(f"panels: could not schedule {fr.reference}: {exc.message}")
-                    continue
-                _views(ctx, item, upcoming)
+            decided += made
+            urgent = urgent or chairs_action
+        # Funding starts and reviews fall due on their days, not on the day the demo ran.
+        mark = timezone.now()
         services.activate_due(today=today)
         services.reviews_due(today=today)
-    ctx.log(f"panels: {len(clusters)} clusters' panels, {decided} decisions at past meetings")
+        _date_scheduled_moves(mark)
+    ctx.log(f"panels: {len(full)} clusters' panels, {decided} decisions at past meetings")
+    if urgent is not None:
+        ctx.log(
+            f"panels: {urgent.request.reference} (urgent) decided by chair's action, "
+            "for ratification at tomorrow's meeting"
+        )
+    if bulk:
+        _bulk_panels(ctx, bulk, [picks_for(c) for c in bulk], panel_members)
+
+
+def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
+    """One cluster's panel through the services: members, a year's rota, six past
+    meetings held, a chair's action and tomorrow's agenda. Returns (decisions, the
+    chair's-action decision or None)."""
+    today = ctx.today
+    tomorrow = today + timedelta(days=1)
+    heads = ctx.shared.get("headteachers") or {}
+    panel_members = ctx.shared.get("panel_members") or {}
+    demo_head = ctx.shared.get("users", {}).get("headteacher")
+    panel = services.create_panel(cluster=cluster, by=officer)
+    joined = today - timedelta(days=400)
+    for school in picks:
+        services.add_member(
+            panel,
+            by=officer,
+            user=heads[school.pk],
+            role=MemberRole.HEADTEACHER,
+            school=school,
+            start_date=joined,
+        )
+    if panel_members.get(cluster.pk):
+        services.add_member(
+            panel,
+            by=officer,
+            user=panel_members[cluster.pk],
+            role=MemberRole.EDUCATIONAL_PSYCHOLOGIST,
+            start_date=joined,
+        )
+    # A year of four-weekly meetings through tomorrow, half past and half to come.
+    first = tomorrow - timedelta(weeks=4 * PAST_MEETINGS)
+    services.generate_year(
+        panel, by=officer, first_date=first, location=f"{cluster.name} hub", today=first
+    )
+    if not panel.meetings.filter(date=tomorrow).exists():
+        Meeting.objects.create(panel=panel, date=tomorrow, closing_date=today)
+        services.rebalance_rota(panel, today=first)
+    upcoming = panel.meetings.get(date=tomorrow)
+    if upcoming.closing_date < today:
+        # Tomorrow's agenda is the demo: it still takes the LA's last additions today.
+        Meeting.objects.filter(pk=upcoming.pk).update(closing_date=today)
+        upcoming.refresh_from_db()
+    if demo_head and panel.members.filter(user=demo_head).exists():
+        demo_member = panel.members.get(user=demo_head)
+        if upcoming.chair_id != demo_member.pk:
+            services.swap_chair(
+                upcoming,
+                by=officer,
+                member=demo_member,
+                reason="Swapped with the next meeting at the chair's request.",
+            )
+            upcoming.refresh_from_db()
+
+    queue = list(queue)
+    decided = 0
+    for meeting in panel.meetings.filter(date__lt=today).order_by("date"):
+        # Only what the LA had triaged by the meeting's closing date can be on its agenda.
+        batch = [fr for fr in queue if _triaged_by(fr, meeting.closing_date)]
+        batch = batch[:ITEMS_PER_PAST_MEETING]
+        queue = [fr for fr in queue if fr not in batch]
+        decided += _hold(ctx, meeting, batch, officer)
+    chairs_action = _chairs_action(ctx, panel, queue, officer) if want_urgent else None
+    if chairs_action is not None:
+        queue = [fr for fr in queue if fr.pk != chairs_action.request_id]
+    for fr in queue[:ITEMS_TOMORROW]:
+        fr.refresh_from_db()
+        mark = timezone.now()
+        try:
+            item = services.schedule_request(fr, by=officer, meeting=upcoming)
+        except PanelError as exc:
+            ctx.log(f"panels: could not schedule {fr.reference}: {exc.message}")
+            continue
+        _views(ctx, item, upcoming)
+        # Put on the agenda at the end of today, after the LA's triage.
+        _date_events([fr.pk], mark, lambda event: _aware(today, 17, 30))
+    return decided, chairs_action
+
+
+def _triaged_by(fr: FundingRequest, day) -> bool:
+    return fr.state_changed_at is None or timezone.localtime(fr.state_changed_at).date() <= day
+
+
+def _chairs_action(ctx, panel: Panel, queue, officer) -> Decision | None:
+    """An urgent request the rota's chair in post decided yesterday with the LA officer:
+    it waits on tomorrow's agenda for ratification."""
+    today = ctx.today
+    chair = services.current_chair(panel, today=today)
+    if chair is None:
+        return None
+    candidates = [fr for fr in queue if fr.school_id != chair.school_id]
+    fr = next((f for f in candidates if f.request_type == RequestType.URGENT), None)
+    if fr is None and candidates:
+        # None of this cluster's ready requests is urgent: the demo makes the last one so.
+        fr = candidates[-1]
+        FundingRequest.objects.filter(pk=fr.pk).update(request_type=RequestType.URGENT)
+    if fr is None:
+        return None
+    fr.refresh_from_db()
+    mark = timezone.now()
+    try:
+        decision = services.decide_by_chairs_action(
+            fr,
+            by=chair.user,
+            la_officer=officer,
+            outcome=Outcome.APPROVED,
+            rationale="The placement is at risk this week: the chair and the LA agreed "
+            "interim support until the panel meets.",
+            conditions="Ratified at the next meeting; reviewed with the EP after a term.",
+            review_date=today + timedelta(weeks=14),
+            today=today,
+        )
+    except PanelError as exc:
+        ctx.log(f"panels: chair's action on {fr.reference} not taken: {exc.message}")
+        return None
+    # Yesterday morning, unless the LA only triaged it today.
+    acted = (
+        _aware(today - timedelta(days=1), 11)
+        if _triaged_by(fr, today - timedelta(days=2))
+        else _aware(today, 17, 45)
+    )
+    _date_events([fr.pk], mark, lambda event: acted)
+    Decision.objects.filter(pk=decision.pk).update(decided_at=acted)
+    AgendaItem.objects.filter(request=fr).update(added_at=acted)
+    return decision
+
+
+def _date_events(request_ids, mark, when) -> None:
+    """Date the timeline events (and the request's state change) made since ``mark``."""
+    events = list(
+        RequestEvent.objects.filter(request_id__in=request_ids, created_at__gte=mark).order_by("pk")
+    )
+    last = {}
+    for event in events:
+        event.created_at = when(event)
+        last[event.request_id] = event.created_at
+    RequestEvent.objects.bulk_update(events, ["created_at"])
+    for request_id, at in last.items():
+        FundingRequest.objects.filter(pk=request_id).update(state_changed_at=at, updated_at=at)
+
+
+def _date_scheduled_moves(mark) -> None:
+    """Funding that started, and reviews that fell due, on their own days."""
+    events = list(
+        RequestEvent.objects.filter(created_at__gte=mark, kind__in=["activate", "review_due"])
+        .select_related("request")
+        .order_by("pk")
+    )
+    reviews = dict(
+        Decision.objects.filter(
+            request_id__in={e.request_id for e in events}, review_date__isnull=False
+        ).values_list("request_id", "review_date")
+    )
+    for event in events:
+        fr = event.request
+        day = fr.start_date if event.kind == "activate" else reviews.get(fr.pk)
+        if day is not None:
+            event.created_at = _aware(day, 7)
+    RequestEvent.objects.bulk_update(events, ["created_at"])
+    for event in events:
+        FundingRequest.objects.filter(pk=event.request_id).update(
+            state_changed_at=event.created_at, updated_at=event.created_at
+        )
+        if event.kind == "review_due":
+            Notification.objects.filter(
+                created_at__gte=mark, url=reverse("panels:review", args=[event.request_id])
+            ).update(created_at=event.created_at)
 
 
 def _views(ctx: DemoContext, item, meeting: Meeting) -> None:
@@ -181,10 +342,11 @@ def _views(ctx: DemoContext, item, meeting: Meeting) -> None:
 
 
 def _hold(ctx: DemoContext, meeting: Meeting, batch, officer) -> int:
-    """Run a past meeting: schedule, moderate, attend, decide, close."""
+    """Run a past meeting: schedule, moderate, attend, decide, close; then date it all."""
     rng = ctx.rng
     if meeting.chair is None:
         return 0
+    mark = timezone.now()
     items = []
     for fr in batch:
         try:
@@ -216,6 +378,8 @@ def _hold(ctx: DemoContext, meeting: Meeting, batch, officer) -> int:
             if kw["amount"] <= 0:
                 outcome = Outcome.APPROVED
                 kw.pop("amount")
+        if kw:
+            _start_after(fr, meeting.date + timedelta(days=14))
         try:
             services.record_decision(
                 item,
@@ -230,12 +394,146 @@ def _hold(ctx: DemoContext, meeting: Meeting, batch, officer) -> int:
         except PanelError:
             continue  # e.g. the chair's own school: closing the meeting defers it
     services.close_meeting(meeting, by=chair)
-    # Back-date the record to the day it happened.
+    _date_meeting(meeting, items, mark)
+    return made
+
+
+def _date_meeting(meeting: Meeting, items, mark) -> None:
+    """Date the meeting's record on the days it happened (the services wrote "now").
+
+    Agenda items and the "schedule" event on the closing date, the members' views the
+    day before the meeting, and the decisions, their timeline events and the
+    notifications that told the school at the meeting, item by item.
+    """
+    day = meeting.date
+    order = {item.request_id: item.order for item in items}
     Meeting.objects.filter(pk=meeting.pk).update(
-        opened_at=_aware(meeting.date, 14),
-        closed_at=_aware(meeting.date),
-        minutes_published_at=_aware(meeting.date),
+        opened_at=_aware(day, 14),
+        closed_at=_aware(day, 16, 30),
+        minutes_published_at=_aware(day, 16, 30),
         status=MeetingStatus.CLOSED,
     )
-    Decision.objects.filter(item__meeting=meeting).update(decided_at=_aware(meeting.date, 15))
-    return made
+    # After the day's triage (the funding demo dates it 09:00-17:00).
+    added = _aware(meeting.closing_date, 17, 30)
+    AgendaItem.objects.filter(meeting=meeting).update(added_at=added)
+    ModerationView.objects.filter(item__meeting=meeting).update(
+        updated_at=_aware(day - timedelta(days=1), 18)
+    )
+
+    def decided(request_id):
+        # 15:00, when the budgets demo dates the commitments, a minute an item.
+        return _aware(day, 15, min(order[request_id] - 1, 59))
+
+    for item in items:
+        Decision.objects.filter(item=item).update(decided_at=decided(item.request_id))
+    _date_events(
+        list(order),
+        mark,
+        lambda event: added if event.kind == "schedule" else decided(event.request_id),
+    )
+    Notification.objects.filter(created_at__gte=mark).update(created_at=_aware(day, 16, 30))
+
+
+def _start_after(fr: FundingRequest, start) -> None:
+    """An award's funding starts a fortnight after its meeting (the school planned the
+    dates; the demo's past requests all planned them from the demo's "today"), so its
+    termly instalments and the daily activation fall on days that have passed."""
+    if fr.start_date is not None and fr.start_date <= start:
+        return
+    length = (fr.end_date - fr.start_date) if fr.start_date and fr.end_date else None
+    end = start + length if length is not None else fr.end_date
+    FundingRequest.objects.filter(pk=fr.pk).update(start_date=start, end_date=end)
+    fr.start_date, fr.end_date = start, end
+
+
+# ---------------------------------------------------------------------------
+# National scale: bulk inserts, chairs from the pure rota function, no decisions
+# ---------------------------------------------------------------------------
+
+BATCH = 2000
+
+
+def _bulk_panels(ctx: DemoContext, clusters, picks_by_cluster, panel_members) -> None:
+    today = ctx.today
+    tomorrow = today + timedelta(days=1)
+    heads = ctx.shared.get("headteachers") or {}
+    first = tomorrow - timedelta(weeks=4 * PAST_MEETINGS)
+    closed = frozenset(
+        holidays.country_holidays("GB", subdiv="ENG", years=range(first.year, first.year + 2))
+    )
+    dates = rota.meeting_dates(first, every_weeks=4, closed_days=closed)
+    if tomorrow not in dates:
+        # The demo's "tomorrow" is always a meeting day.
+        dates = sorted({*dates, tomorrow})
+    chosen = [
+        (c, picks) for c, picks in zip(clusters, picks_by_cluster, strict=True) if len(picks) >= 2
+    ]
+    panels = Panel.objects.bulk_create(
+        [Panel(cluster=c, name=f"{c.name} panel") for c, _ in chosen], batch_size=BATCH
+    )
+    joined = today - timedelta(days=400)
+    members = []
+    for panel, (cluster, picks) in zip(panels, chosen, strict=True):
+        members += [
+            PanelMember(
+                panel=panel,
+                user=heads[s.pk],
+                role=MemberRole.HEADTEACHER,
+                school=s,
+                start_date=joined,
+            )
+            for s in picks
+        ]
+        if panel_members.get(cluster.pk):
+            members.append(
+                PanelMember(
+                    panel=panel,
+                    user=panel_members[cluster.pk],
+                    role=MemberRole.EDUCATIONAL_PSYCHOLOGIST,
+                    start_date=joined,
+                )
+            )
+    members = PanelMember.objects.bulk_create(members, batch_size=BATCH)
+    by_panel = defaultdict(list)
+    for m in members:
+        by_panel[m.panel_id].append(m)
+
+    meetings = []
+    for panel, (cluster, _) in zip(panels, chosen, strict=True):
+        # The same rule services.rebalance_rota applies, members in the order they joined.
+        candidates = [
+            rota.Candidate(id=m.pk, role=m.role, start=m.start_date, end=m.end_date)
+            for m in sorted(by_panel[panel.pk], key=lambda m: m.pk)
+        ]
+        for day, chair_id in zip(dates, rota.assign_chairs(dates, candidates), strict=True):
+            held = day < today
+            meetings.append(
+                Meeting(
+                    panel=panel,
+                    date=day,
+                    closing_date=today if day == tomorrow else day - timedelta(days=10),
+                    location=f"{cluster.name} hub",
+                    chair_id=chair_id,
+                    rota_chair_id=chair_id,
+                    status=MeetingStatus.CLOSED if held and chair_id else MeetingStatus.SCHEDULED,
+                    opened_at=_aware(day, 14) if held and chair_id else None,
+                    closed_at=_aware(day, 16, 30) if held and chair_id else None,
+                    minutes_published_at=_aware(day, 16, 30) if held and chair_id else None,
+                )
+            )
+    meetings = Meeting.objects.bulk_create(meetings, batch_size=BATCH)
+    # Past meetings were attended by every member (their minutes say who was there).
+    Attendance.objects.bulk_create(
+        [
+            Attendance(meeting=meeting, member=m, school_id=m.school_id)
+            for meeting in meetings
+            if meeting.status == MeetingStatus.CLOSED
+            for m in by_panel[meeting.panel_id]
+        ],
+        batch_size=BATCH,
+    )
+    ctx.log(
+        f"panels: national scale: {len(panels)} more panels, {len(members)} members and "
+        f"{len(meetings)} meetings bulk-inserted (chairs by rota); no decisions or agendas "
+        "for them (through the services that would take about an hour)"
+    )

@@ -366,7 +366,12 @@ class AppealOutcome(models.TextChoices):
 
 
 class Appeal(models.Model):
-    """The LA's appeal route after the one reconsideration, recorded by an LA officer."""
+    """The LA's appeal route after the one reconsideration, recorded by an LA officer.
+
+    One appeal per request: upheld, the request goes back to its cluster's panel
+    (``meeting`` is the one it was scheduled to); dismissed, the decline stands and
+    the route is closed.
+    """
 
     request = models.ForeignKey(FundingRequest, on_delete=models.PROTECT, related_name="appeals")
     outcome = models.CharField(max_length=12, choices=AppealOutcome.choices)
@@ -376,10 +381,25 @@ class Appeal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        help_text="The panel meeting an upheld appeal sent the request back to.",
+    )
 
     class Meta:
         ordering = ["-recorded_at"]
-        constraints = [models.CheckConstraint(condition=~Q(notes=""), name="appeal_has_notes")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(notes=""), name="appeal_has_notes"),
+            models.UniqueConstraint(fields=["request"], name="one_appeal_per_request"),
+            models.CheckConstraint(
+                condition=Q(outcome="upheld") | Q(meeting__isnull=True),
+                name="appeal_meeting_only_if_upheld",
+            ),
+        ]
 
 
 class ReviewResult(models.TextChoices):

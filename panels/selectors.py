@@ -22,6 +22,7 @@ from portal.roles import Scope, scope_for
 from .models import (
     CRITERIA,
     AgendaItem,
+    Appeal,
     Attendance,
     Decision,
     Meeting,
@@ -120,6 +121,15 @@ def get_decision(user: AbstractBaseUser, pk: int) -> Decision:
         return visible_decisions(user).get(pk=pk)
     except Decision.DoesNotExist:
         raise Http404("No such decision") from None
+
+
+def visible_appeals(user: AbstractBaseUser) -> QuerySet[Appeal]:
+    """An appeal is seen by the requesting school and the LA (it is about the school's case)."""
+    scope = scope_for(user)
+    appeals = Appeal.objects.select_related("request", "meeting").order_by("-recorded_at", "-pk")
+    if scope.is_la:
+        return appeals
+    return appeals.filter(request__school_id__in=scope.school_ids)
 
 
 def membership_for(user: AbstractBaseUser, meeting: Meeting, members) -> PanelMember | None:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Membership, Role
-from funding.models import FundingRequest, RequestType
+from funding.models import FundingRequest, RequestEvent, RequestType
 from funding.services import (
     TransitionContext,
     TransitionError,
@@ -38,6 +38,7 @@ from .models import (
     OUTCOME_TRANSITION,
     AgendaItem,
     Appeal,
+    AppealOutcome,
     Attendance,
     ConflictDeclaration,
     Decision,
@@ -755,28 +756,44 @@ def ratify_item(item: AgendaItem, *, by: AbstractBaseUser) -> AgendaItem:
     return item
 
 
+def _undecided(meeting: Meeting):
+    # Only requests still waiting on this agenda: one withdrawn meanwhile has nothing to defer.
+    return meeting.items.filter(
+        kind=ItemKind.DECISION, decision__isnull=True, request__state=State.ON_AGENDA
+    ).select_related("request")
+
+
 @transaction.atomic
-def close_meeting(meeting: Meeting, *, by: AbstractBaseUser) -> Meeting:
-    """Close the meeting: items not decided are deferred; the minutes go to the cluster."""
+def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
+    """Close the meeting: items not decided are deferred; the minutes go to the cluster.
+
+    ``by=None`` is the portal closing a meeting left open after its day (a daily task).
+    """
     meeting = (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("chair", "panel")
         .get(pk=meeting.pk)
     )
-    if not _is_chair_or_officer(meeting, by):
+    if by is not None and not _is_chair_or_officer(meeting, by):
         raise PanelError("Only the meeting's chair (or an LA SEND officer) can close it.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Only a meeting in progress can be closed.")
-    undecided = meeting.items.filter(kind=ItemKind.DECISION, decision__isnull=True).select_related(
-        "request"
+    rationale = (
+        "Not reached at the meeting: deferred to the next one."
+        if by is not None
+        else "Not decided before the meeting was left open past its day: deferred to the next one."
     )
-    for item in undecided:
+    for item in _undecided(meeting):
+        chair_user = meeting.chair.user if meeting.chair else by
+        if chair_user is None:
+            _defer_unheard(item, rationale)
+            continue
         decision = Decision.objects.create(
             request=item.request,
             item=item,
             outcome=Outcome.DEFERRED,
-            rationale="Not reached at the meeting: deferred to the next one.",
-            chair=meeting.chair.user if meeting.chair else by,
+            rationale=rationale,
+            chair=chair_user,
         )
         apply_transition(item.request, "defer", user=None, message=decision.rationale, item=item)
         _notify_decision(decision)
@@ -806,6 +823,14 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser) -> Meeting:
 # ---------------------------------------------------------------------------
 
 
+def _appeal_problem(funding_request: FundingRequest) -> str | None:
+    if funding_request.state != State.DECLINED or not funding_request.reconsideration_used:
+        return "An appeal is recorded for a request declined after its reconsideration."
+    if Appeal.objects.filter(request_id=funding_request.pk).exists():
+        return "An appeal has already been heard on this request: the appeal route is closed."
+    return None
+
+
 @transaction.atomic
 def record_appeal(
     funding_request: FundingRequest,
@@ -814,23 +839,73 @@ def record_appeal(
     outcome: str,
     notes: str,
     heard_on: date,
+    today: date | None = None,
 ) -> Appeal:
-    """The LA's appeal route, open once the single reconsideration has been used."""
+    """The LA's appeal route, open once the single reconsideration has been used.
+
+    Upheld: the request goes back to ready and onto the next open meeting of its
+    cluster's panel (if none is open yet it waits on the schedule page). Dismissed:
+    the decline stands. Either way the school is told and no second appeal is heard.
+    """
     _require_send_officer(by)
-    if funding_request.state != State.DECLINED or not funding_request.reconsideration_used:
-        raise PanelError("An appeal is recorded for a request declined after its reconsideration.")
+    if outcome not in AppealOutcome.values:
+        raise PanelError("Choose whether the appeal is upheld or dismissed.")
     notes = (notes or "").strip()
     if not notes:
         raise PanelError("Record the appeal's reasons.")
+    # The row lock makes two officers recording at once queue: the second is refused.
+    locked = FundingRequest.objects.select_for_update(of=("self",)).get(pk=funding_request.pk)
+    problem = _appeal_problem(locked)
+    if problem:
+        raise PanelError(problem)
+    meeting = None
+    if outcome == AppealOutcome.UPHELD:
+        try:
+            apply_transition(locked, "appeal_upheld", user=by, message=f"Appeal upheld: {notes}")
+        except TransitionError as exc:
+            raise PanelError(exc.message) from exc
+        panel = panel_for_request(locked)
+        if panel is not None and next_open_meeting(panel, today=today) is not None:
+            item = schedule_request(locked, by=by, today=today)
+            meeting = item.meeting
     appeal = Appeal.objects.create(
-        request=funding_request, outcome=outcome, notes=notes, heard_on=heard_on, recorded_by=by
+        request=locked,
+        outcome=outcome,
+        notes=notes,
+        heard_on=heard_on,
+        recorded_by=by,
+        meeting=meeting,
     )
+    if outcome == AppealOutcome.DISMISSED:
+        # Not a state change, so the timeline is told here.
+        RequestEvent.objects.create(
+            request=locked,
+            actor=by,
+            kind="appeal_dismissed",
+            from_state=locked.state,
+            to_state=locked.state,
+            message=f"Appeal dismissed: {notes}",
+        )
+    body = notes
+    if outcome == AppealOutcome.UPHELD:
+        body += (
+            f"\n\nThe request goes back to the panel: it is on the agenda of {meeting}."
+            if meeting
+            else "\n\nThe request goes back to the panel at its next meeting open for requests."
+        )
+    else:
+        body += "\n\nThe panel's decision stands. This was the last step of the appeal route."
     notify(
-        _school_staff(funding_request),
-        f"Appeal outcome for {funding_request.reference}: {appeal.get_outcome_display()}",
-        notes,
+        _school_staff(locked),
+        f"Appeal outcome for {locked.reference}: {appeal.get_outcome_display()}",
+        body,
+        reverse("funding:detail", args=[locked.pk]),
     )
     return appeal
+
+
+def guard_appeal_open(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    return _appeal_problem(fr)
 
 
 @transaction.atomic
@@ -873,15 +948,25 @@ def report_outcomes(
     return review
 
 
+# The daily jobs (panels.tasks). Each is idempotent: it acts only on what is due and
+# still in the state it expects, and the transition re-checks that state under a row
+# lock, so a re-run, a retry or two workers at once move nothing twice.
+
+
 def activate_due(*, today: date | None = None) -> int:
-    """Approved funding becomes active on its start date (run daily)."""
+    """Approved funding becomes active on its start date (run daily); returns how many."""
     today = _today(today)
-    due = FundingRequest.objects.filter(
-        state__in=[State.APPROVED, State.PARTIALLY_APPROVED]
-    ).filter(Q(start_date__lte=today) | Q(start_date__isnull=True))
+    due = (
+        FundingRequest.objects.filter(state__in=[State.APPROVED, State.PARTIALLY_APPROVED])
+        .filter(Q(start_date__lte=today) | Q(start_date__isnull=True))
+        .order_by("pk")
+    )
     count = 0
     for fr in due:
-        apply_transition(fr, "activate", user=None, message="Funding starts.")
+        try:
+            apply_transition(fr, "activate", user=None, message="Funding starts.")
+        except TransitionError:
+            continue  # moved meanwhile (withdrawn, or another run got there first)
         count += 1
     return count
 
@@ -889,21 +974,81 @@ def activate_due(*, today: date | None = None) -> int:
 def reviews_due(*, today: date | None = None) -> int:
     """Active funding whose review date has come is marked due and the school told."""
     today = _today(today)
-    due = FundingRequest.objects.filter(
-        state=State.ACTIVE, decisions__review_date__lte=today
-    ).distinct()
+    due = (
+        FundingRequest.objects.filter(state=State.ACTIVE, decisions__review_date__lte=today)
+        .distinct()
+        .order_by("pk")
+    )
     count = 0
     for fr in due:
-        with transaction.atomic():
-            apply_transition(fr, "review_due", user=None, message="Review date reached.")
-            notify(
-                _school_staff(fr),
-                f"Review due for {fr.reference}",
-                "Report whether the outcomes were met, with evidence.",
-                reverse("panels:review", args=[fr.pk]),
-            )
+        try:
+            with transaction.atomic():
+                apply_transition(fr, "review_due", user=None, message="Review date reached.")
+                notify(
+                    _school_staff(fr),
+                    f"Review due for {fr.reference}",
+                    "Report whether the outcomes were met, with evidence.",
+                    reverse("panels:review", args=[fr.pk]),
+                )
+        except TransitionError:
+            continue
         count += 1
     return count
+
+
+def _defer_unheard(item: AgendaItem, rationale: str) -> None:
+    """Defer a request nobody decided on (no decision row: nobody decided anything)."""
+    fr = apply_transition(item.request, "defer", user=None, message=rationale, item=item)
+    notify(
+        _school_staff(fr),
+        f"Not heard: {fr.reference} is deferred to the next panel meeting",
+        rationale,
+        reverse("funding:detail", args=[fr.pk]),
+    )
+
+
+def sweep_past_meetings(*, today: date | None = None) -> dict[str, int]:
+    """Meetings whose day has passed and that were left unfinished (run daily).
+
+    Left open: the portal closes them, which defers whatever was not decided and
+    publishes the minutes. Never opened, with requests still waiting on the agenda:
+    the meeting did not happen, so it is cancelled and its requests deferred to the
+    next one (the LA schedules them again). Returns how many of each.
+    """
+    today = _today(today)
+    closed = 0
+    for meeting in Meeting.objects.filter(status=MeetingStatus.OPEN, date__lt=today):
+        try:
+            close_meeting(meeting, by=None)
+        except PanelError:
+            continue  # closed meanwhile
+        closed += 1
+    missed = 0
+    waiting = (
+        Meeting.objects.filter(
+            status=MeetingStatus.SCHEDULED,
+            date__lt=today,
+            items__kind=ItemKind.DECISION,
+            items__request__state=State.ON_AGENDA,
+        )
+        .distinct()
+        .order_by("date", "pk")
+    )
+    for meeting in waiting:
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
+            if locked.status != MeetingStatus.SCHEDULED:
+                continue
+            rationale = (
+                f"The panel meeting of {locked.date:%d %B %Y} was not held: "
+                "deferred to the next one."
+            )
+            for item in _undecided(locked):
+                _defer_unheard(item, rationale)
+            locked.status = MeetingStatus.CANCELLED
+            locked.save(update_fields=["status"])
+        missed += 1
+    return {"closed": closed, "missed": missed}
 
 
 # ---------------------------------------------------------------------------
@@ -982,4 +1127,5 @@ def chair_actor(user: AbstractBaseUser, fr: FundingRequest) -> set[str]:
 def register() -> None:
     register_guard("quorate")(guard_quorate)
     register_guard("not_recused")(guard_not_recused)
+    register_guard("appeal_open")(guard_appeal_open)
     register_actor_resolver(chair_actor)

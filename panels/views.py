@@ -249,9 +249,18 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttendanceForm(request.POST, members=members)
     if not form.is_valid():
         raise PanelError("Choose who is present.")
-    q = services.record_attendance(
-        meeting, by=request.user, present=list(form.cleaned_data["present"])
-    )
+    present = list(form.cleaned_data["present"])
+    if request.htmx:
+        # The chair ticks names during the meeting: answer with the live quorum panel only,
+        # so the page (and what the chair is reading) stays where it is.
+        problem = ""
+        try:
+            services.record_attendance(meeting, by=request.user, present=present)
+        except PanelError as exc:
+            problem = exc.message
+        page = selectors.meeting_page(request.user, selectors.get_meeting(request.user, pk))
+        return render(request, "panels/_quorum.html", {"page": page, "quorum_problem": problem})
+    q = services.record_attendance(meeting, by=request.user, present=present)
     (messages.success if q.quorate else messages.warning)(request, q.summary)
     return redirect("panels:meeting", pk=pk)
 
@@ -286,6 +295,12 @@ def close_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_item(request.user, pk)
+    return _render_item(request, item)
+
+
+def _render_item(
+    request: HttpRequest, item, decision_form: DecisionForm | None = None
+) -> HttpResponse:
     page, row = selectors.item_row(request.user, item)
     fr = item.request
     if page.pupil_detail:
@@ -319,11 +334,21 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and not row.user_recused
         and item.kind == "decision"
     ):
-        later = meeting.panel.meetings.filter(
-            status=MeetingStatus.SCHEDULED, date__gt=meeting.date
-        ).order_by("date")
-        context["decision_form"] = DecisionForm(later_meetings=later)
+        context["decision_form"] = decision_form or DecisionForm(
+            later_meetings=_later_meetings(item)
+        )
+    elif decision_form is not None:
+        # Not (or no longer) the chair's to decide: say why rather than drop it.
+        errors = [e for errs in decision_form.errors.values() for e in errs]
+        messages.error(request, " ".join(errors) or "This item cannot be decided now.")
     return render(request, "panels/item.html", context)
+
+
+def _later_meetings(item):
+    meeting = item.meeting
+    return meeting.panel.meetings.filter(
+        status=MeetingStatus.SCHEDULED, date__gt=meeting.date
+    ).order_by("date")
 
 
 @login_required
@@ -363,13 +388,18 @@ def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 @_acting
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_item(request.user, pk)
-    later = item.meeting.panel.meetings.filter(date__gt=item.meeting.date)
-    form = DecisionForm(request.POST, later_meetings=later)
-    if not form.is_valid():
-        raise PanelError(" ".join(e for errs in form.errors.values() for e in errs))
-    decision = services.record_decision(item, by=request.user, **form.cleaned_data)
-    messages.success(request, f"Recorded: {decision.get_outcome_display()}.")
-    return redirect("panels:meeting", pk=item.meeting_id)
+    form = DecisionForm(request.POST, later_meetings=_later_meetings(item))
+    if form.is_valid():
+        try:
+            decision = services.record_decision(item, by=request.user, **form.cleaned_data)
+        except (PanelError, TransitionError) as exc:
+            # A rule the form cannot know (amount, quorum, budget): shown like a field error.
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Recorded: {decision.get_outcome_display()}.")
+            return redirect("panels:meeting", pk=item.meeting_id)
+    # The chair keeps what they typed, with the errors summarised at the top of the page.
+    return _render_item(request, item, decision_form=form)
 
 
 @login_required
@@ -477,11 +507,25 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     fr = get_request(request.user, pk)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.record_appeal(fr, by=request.user, **form.cleaned_data)
-        messages.success(request, "The appeal outcome is recorded.")
-        return redirect("panels:index")
+        appeal = services.record_appeal(fr, by=request.user, **form.cleaned_data)
+        if appeal.meeting:
+            done = f"Appeal upheld: {fr.reference} is on the agenda of {appeal.meeting}."
+        elif appeal.outcome == "upheld":
+            done = f"Appeal upheld: {fr.reference} is ready for the panel's next open meeting."
+        else:
+            done = f"Appeal dismissed: the decision on {fr.reference} stands."
+        messages.success(request, done)
+        return redirect("funding:detail", pk=fr.pk)
     return render(
         request,
         "panels/form.html",
-        {"fr": fr, "form": form, "title": "Record the appeal outcome", "button": "Record"},
+        {
+            "fr": fr,
+            "form": form,
+            "title": "Record the appeal outcome",
+            "intro": "Upheld, the request goes back to the next open meeting of its cluster's "
+            "panel. Dismissed, the decision stands. Either way the school is told, and no "
+            "further appeal can be recorded.",
+            "button": "Record",
+        },
     )

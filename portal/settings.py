@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panels.tasks.mark_reviews_due",
         "schedule": crontab(minute=20, hour=6),
     },
+    "sweep-past-meetings": {
+        "task": "panels.tasks.sweep_past_meetings",
+        "schedule": crontab(minute=30, hour=1),
+    },
     "pay-due-instalments": {
         "task": "budgets.tasks.pay_due_instalments",
         "schedule": crontab(minute=0, hour=6),

@@ -340,7 +340,7 @@ class TestChairsActionAndAfter:
             services.record_appeal(
                 fr, by=send_officer, outcome="dismissed", notes="n", heard_on=fr.created_at.date()
             )
-        fr.reconsideration_used = True
+        FundingRequest.objects.filter(pk=fr.pk).update(reconsideration_used=True)
         appeal = services.record_appeal(
             fr,
             by=send_officer,
