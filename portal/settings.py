@@ -126,6 +126,21 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
+# Who changed the set-up, and how (django-auditlog). Pupil data reads are audited
+# separately (portal.ViewAudit); the ledger and timelines are append-only already.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "auth.user", "exclude_fields": ["password", "last_login"]},
+    "clusters.district",
+    "clusters.cluster",
+    "clusters.school",
+    "clusters.membership",
+    "funding.fundingstream",
+    "funding.needband",
+    "panels.panel",
+    "panels.panelmember",
+    "panels.meeting",
+)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
