@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from portal.filters import IdFilter
+
 from .models import Cluster, Phase, School
 
 
@@ -15,7 +17,7 @@ class ClusterFilter(django_filters.FilterSet):
 
 
 class SchoolFilter(django_filters.FilterSet):
-    cluster = django_filters.NumberFilter(field_name="cluster_id", label="Cluster id")
+    cluster = IdFilter(field_name="cluster_id", label="Cluster id")
     cluster_code = django_filters.CharFilter(field_name="cluster__code")
     district = django_filters.CharFilter(
         field_name="cluster__district__code", label="District code"

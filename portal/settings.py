@@ -125,6 +125,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
 
 # Who changed the set-up, and how (django-auditlog). Pupil data reads are audited
 # separately (portal.ViewAudit); the ledger and timelines are append-only already.

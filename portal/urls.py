@@ -41,3 +41,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

@@ -1,0 +1,525 @@
+"""Who may open what: one table for every page and API route of the portal.
+
+Each route the URLconf serves is classified here (a new route without an entry
+fails ``test_every_route_is_classified``), with the URL of cluster A's / school A's
+object it shows or changes:
+
+* ``OBJECT``: school A's or cluster A's thing. The SENCO and the headteacher of
+  school B (another cluster) and a panel member of cluster B get 404 for every
+  method the route takes; the owner opens it (200); a finance officer gets 404 or a
+  page without pupil detail, as the entry says.
+* ``LIST``: a list. Outsiders never see cluster A's marker in it; the owner does.
+* ``LA``: LA officers only. School staff and panel members get 403/404.
+* ``OPEN``: no school's data (sign-in, health, schema, the user's own notifications).
+
+Then: every route refuses a POST without a CSRF token, and an anonymous user is sent
+to sign in (pages) or refused (API) on every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .conftest import World, secrets
+
+OBJECT, LIST, LA, OPEN = "object", "list", "la", "open"
+OUTSIDERS = ("senco_b", "head_b", "panel_b")
+SCHOOL_SIDE = ("senco_a", "head_a", "panel_a")
+PUPIL_KEYS = ("pupil_initials", "primary_need", "outcomes_sought", "parent_voice")
+ANONYMOUS_ALLOWED = {"login", "logout", "healthz", "schema", "api-docs"}
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    url: Callable[[World], str]
+    owner: str | None = None  # who opens it with a GET (200); None: not checked here
+    methods: tuple[str, ...] = ("GET",)
+    finance: str | None = None  # "404" or "no_pupil"
+    marker: Callable[[World], str] | None = None  # LIST: text only the owner's side sees
+    # LA: how others are refused (a service refusal is a 400 with its message).
+    refused: tuple[int, ...] = (403, 404)
+
+
+def r(name: str, *args, **kwargs) -> Callable[[World], str]:
+    """A URL builder: each arg is an attribute path on the world (``a.draft.pk``) or a value."""
+
+    def value(w: World, arg):
+        if isinstance(arg, str) and arg.startswith(("a.", "b.")):
+            obj = w
+            for part in arg.split("."):
+                obj = getattr(obj, part)
+            return obj
+        return arg
+
+    return lambda w: reverse(
+        name,
+        args=[value(w, a) for a in args],
+        kwargs={k: value(w, v) for k, v in kwargs.items()},
+    )
+
+
+POST = ("POST",)
+BOTH = ("GET", "POST")
+REF = lambda w: w.a.submitted.reference  # noqa: E731
+
+ROUTES: dict[str, Route] = {
+    # --- portal ---------------------------------------------------------------------
+    "dashboard": Route(OPEN, r("dashboard")),
+    "login": Route(OPEN, r("login")),
+    "logout": Route(OPEN, r("logout"), methods=POST),
+    "notifications": Route(OPEN, r("notifications")),
+    "healthz": Route(OPEN, r("healthz")),
+    "schema": Route(OPEN, r("schema")),
+    "api-docs": Route(OPEN, r("api-docs")),
+    # --- clusters -------------------------------------------------------------------
+    "clusters:directory": Route(
+        LIST, r("clusters:directory"), "head_a", marker=lambda w: w.a.school.name
+    ),
+    "clusters:cluster": Route(OBJECT, r("clusters:cluster", "a.cluster.pk"), "head_a"),
+    "clusters:school": Route(OBJECT, r("clusters:school", "a.school.urn"), "head_a"),
+    # --- funding pages --------------------------------------------------------------
+    "funding:list": Route(LIST, r("funding:list"), "senco_a", finance="no_pupil", marker=REF),
+    "funding:export": Route(LIST, r("funding:export"), "senco_a", finance="no_pupil", marker=REF),
+    "funding:triage": Route(LA, r("funding:triage"), "send_officer"),
+    "funding:start": Route(OPEN, r("funding:start")),
+    "funding:streams": Route(LA, r("funding:streams"), "send_officer"),
+    "funding:stream_new": Route(LA, r("funding:stream_new"), "send_officer", methods=BOTH),
+    "funding:stream_edit": Route(
+        LA, r("funding:stream_edit", "a.decided.stream_id"), "send_officer", methods=BOTH
+    ),
+    "funding:detail": Route(
+        OBJECT, r("funding:detail", "a.submitted.pk"), "senco_a", finance="no_pupil"
+    ),
+    "funding:timeline": Route(
+        OBJECT, r("funding:timeline", "a.submitted.pk"), "senco_a", finance="no_pupil"
+    ),
+    "funding:submitted": Route(OBJECT, r("funding:submitted", "a.submitted.pk"), "senco_a"),
+    "funding:download": Route(
+        OBJECT,
+        r("funding:download", "a.submitted.pk", "a.document.pk"),
+        "senco_a",
+        finance="404",
+    ),
+    "funding:action": Route(
+        OBJECT, r("funding:action", "a.submitted.pk", "withdraw"), "senco_a", methods=BOTH
+    ),
+    "funding:reconsider": Route(OBJECT, r("funding:reconsider", "a.decided.pk"), methods=BOTH),
+    # The draft's task list and sections: the school's working copy, never the LA's.
+    **{
+        f"funding:{name}": Route(
+            OBJECT, r(f"funding:{name}", "a.draft.pk"), "senco_a", methods=BOTH, finance="404"
+        )
+        for name in (
+            "tasks",
+            "pupil",
+            "needs",
+            "evidence",
+            "provision",
+            "consent",
+            "documents",
+            "check",
+        )
+    },
+    "funding:cycle": Route(
+        OBJECT,
+        lambda w: reverse("funding:cycle", args=[w.a.draft.pk, w.a.draft.cycles.first().pk]),
+        "senco_a",
+        methods=BOTH,
+        finance="404",
+    ),
+    "funding:remove_cycle": Route(
+        OBJECT,
+        lambda w: reverse("funding:remove_cycle", args=[w.a.draft.pk, w.a.draft.cycles.first().pk]),
+        methods=POST,
+    ),
+    "funding:remove_line": Route(
+        OBJECT,
+        lambda w: reverse(
+            "funding:remove_line", args=[w.a.draft.pk, w.a.draft.provision_lines.first().pk]
+        ),
+        methods=POST,
+    ),
+    "funding:remove_document": Route(
+        OBJECT,
+        r("funding:remove_document", "a.draft.pk", "a.draft_document.pk"),
+        methods=POST,
+    ),
+    # --- panels pages ---------------------------------------------------------------
+    "panels:index": Route(LIST, r("panels:index"), "panel_a", marker=lambda w: w.a.panel.name),
+    "panels:panel": Route(OBJECT, r("panels:panel", "a.panel.pk"), "panel_a"),
+    "panels:participation": Route(OBJECT, r("panels:participation", "a.panel.pk"), "send_officer"),
+    "panels:add_member": Route(OBJECT, r("panels:add_member", "a.panel.pk"), methods=POST),
+    "panels:generate_year": Route(OBJECT, r("panels:generate_year", "a.panel.pk"), methods=POST),
+    "panels:end_membership": Route(OBJECT, r("panels:end_membership", "a.member.pk"), methods=POST),
+    "panels:absence": Route(OBJECT, r("panels:absence", "a.member.pk"), methods=POST),
+    "panels:schedule": Route(LA, r("panels:schedule"), "send_officer", methods=BOTH),
+    "panels:meeting": Route(
+        OBJECT, r("panels:meeting", "a.next_meeting.pk"), "panel_a", finance="no_pupil"
+    ),
+    **{
+        f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.next_meeting.pk"), methods=POST)
+        for name in ("open", "attendance", "swap_chair", "close")
+    },
+    "panels:minutes": Route(
+        OBJECT, r("panels:minutes", "a.past_meeting.pk"), "senco_a", finance="no_pupil"
+    ),
+    "panels:minutes_pdf": Route(OBJECT, r("panels:minutes_pdf", "a.past_meeting.pk"), "senco_a"),
+    "panels:item": Route(OBJECT, r("panels:item", "a.open_item.pk"), "panel_a", finance="no_pupil"),
+    **{
+        f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.open_item.pk"), methods=POST)
+        for name in ("moderate", "conflict", "decide", "ratify")
+    },
+    "panels:decision": Route(OBJECT, r("panels:decision", "a.decision.pk"), "senco_a"),
+    "panels:review": Route(OBJECT, r("panels:review", "a.decided.pk"), methods=BOTH),
+    "panels:chairs_action": Route(OBJECT, r("panels:chairs_action", "a.decided.pk"), methods=BOTH),
+    "panels:appeal": Route(LA, r("panels:appeal", "a.decided.pk"), "send_officer", methods=BOTH),
+    # --- budgets pages --------------------------------------------------------------
+    "budgets:county": Route(
+        LIST, r("budgets:county"), "send_officer", marker=lambda w: w.a.cluster.name
+    ),
+    "budgets:county_live": Route(LA, r("budgets:county_live"), "send_officer"),
+    "budgets:cluster": Route(OBJECT, r("budgets:cluster", "a.cluster.pk"), "head_a"),
+    "budgets:cluster_live": Route(OBJECT, r("budgets:cluster_live", "a.cluster.pk"), "head_a"),
+    "budgets:budget": Route(LA, r("budgets:budget", "a.budget.pk"), "finance_officer"),
+    "budgets:allocate": Route(LA, r("budgets:allocate"), "finance_officer", methods=BOTH),
+    "budgets:adjust": Route(LA, r("budgets:adjust"), "finance_officer", methods=BOTH),
+    "budgets:override": Route(LA, r("budgets:override"), "finance_officer", methods=BOTH),
+    "budgets:request": Route(LA, r("budgets:request", "a.decided.pk"), "finance_officer"),
+    "budgets:move_pupil": Route(LA, r("budgets:move_pupil", "a.decided.pk"), methods=BOTH),
+    "budgets:reduce_award": Route(LA, r("budgets:reduce_award", "a.decided.pk"), methods=BOTH),
+    "budgets:payments": Route(LA, r("budgets:payments"), "finance_officer"),
+    "budgets:exports": Route(LA, r("budgets:exports"), "finance_officer"),
+    "budgets:export": Route(LA, r("budgets:export", what="ledger", fmt="csv"), "finance_officer"),
+    # --- reports pages --------------------------------------------------------------
+    "reports:list": Route(
+        LIST,
+        r("reports:list"),
+        "head_a",
+        marker=lambda w: reverse("reports:detail", args=[w.a.report.pk]),
+    ),
+    "reports:detail": Route(OBJECT, r("reports:detail", "a.report.pk"), "head_a"),
+    "reports:status": Route(OBJECT, r("reports:status", "a.report.pk"), "head_a"),
+    "reports:again": Route(OBJECT, r("reports:again", "a.report.pk"), methods=POST),
+    # Files exist only once the run has succeeded: 404 to all here; outsiders still 404.
+    "reports:download": Route(OBJECT, r("reports:download", "a.report.pk", "html")),
+    # --- API: clusters --------------------------------------------------------------
+    "district-list": Route(OPEN, r("district-list")),
+    "district-detail": Route(
+        OPEN, lambda w: reverse("district-detail", args=[w.a.cluster.district_id])
+    ),
+    "cluster-list": Route(LIST, r("cluster-list"), "head_a", marker=lambda w: w.a.cluster.name),
+    "cluster-detail": Route(OBJECT, r("cluster-detail", "a.cluster.pk"), "head_a"),
+    "school-list": Route(LIST, r("school-list"), "head_a", marker=lambda w: w.a.school.name),
+    "school-detail": Route(OBJECT, r("school-detail", "a.school.urn"), "head_a"),
+    # --- API: funding ---------------------------------------------------------------
+    "funding-request-list": Route(
+        LIST, r("funding-request-list"), "senco_a", finance="no_pupil", marker=REF, methods=BOTH
+    ),
+    "funding-request-detail": Route(
+        OBJECT,
+        r("funding-request-detail", "a.submitted.pk"),
+        "senco_a",
+        methods=("GET", "PATCH"),
+        finance="no_pupil",
+    ),
+    "funding-request-documents": Route(
+        OBJECT,
+        r("funding-request-documents", "a.submitted.pk"),
+        "senco_a",
+        methods=BOTH,
+        finance="404",
+    ),
+    "funding-request-timeline": Route(
+        OBJECT, r("funding-request-timeline", "a.submitted.pk"), "senco_a", finance="no_pupil"
+    ),
+    **{
+        f"funding-request-{name}": Route(
+            OBJECT, r(f"funding-request-{name}", "a.submitted.pk"), methods=POST
+        )
+        for name in ("reconsider", "resubmit", "return", "submit", "triage", "withdraw")
+    },
+    "funding-stream-list": Route(OPEN, r("funding-stream-list")),
+    "funding-stream-detail": Route(OPEN, r("funding-stream-detail", "a.decided.stream_id")),
+    # --- API: panels ----------------------------------------------------------------
+    "panel-list": Route(LIST, r("panel-list"), "panel_a", marker=lambda w: w.a.panel.name),
+    "panel-detail": Route(OBJECT, r("panel-detail", "a.panel.pk"), "panel_a"),
+    "meeting-list": Route(
+        LIST,
+        r("meeting-list"),
+        "panel_a",
+        marker=lambda w: f'"id":{w.a.next_meeting.pk},"panel":{w.a.panel.pk}',
+    ),
+    "meeting-detail": Route(OBJECT, r("meeting-detail", "a.next_meeting.pk"), "panel_a"),
+    "meeting-agenda": Route(
+        OBJECT, r("meeting-agenda", "a.next_meeting.pk"), "panel_a", finance="no_pupil"
+    ),
+    **{
+        f"meeting-{name}": Route(OBJECT, r(f"meeting-{name}", "a.next_meeting.pk"), methods=POST)
+        for name in ("attendance", "close", "open")
+    },
+    "agenda-item-schedule": Route(
+        LA, r("agenda-item-schedule"), methods=POST, refused=(400, 403, 404)
+    ),
+    "agenda-item-detail": Route(
+        OBJECT, r("agenda-item-detail", "a.open_item.pk"), "panel_a", finance="no_pupil"
+    ),
+    "agenda-item-views": Route(
+        OBJECT, r("agenda-item-views", "a.open_item.pk"), "voter_a", methods=BOTH, finance="404"
+    ),
+    **{
+        f"agenda-item-{name}": Route(
+            OBJECT, r(f"agenda-item-{name}", "a.open_item.pk"), methods=POST
+        )
+        for name in ("conflict", "decision")
+    },
+    "decision-list": Route(
+        LIST, r("decision-list"), "senco_a", marker=lambda w: w.a.decision.rationale
+    ),
+    "decision-detail": Route(OBJECT, r("decision-detail", "a.decision.pk"), "senco_a"),
+    "appeal-list": Route(LIST, r("appeal-list"), "senco_a", methods=BOTH),
+    # No appeal in this county: an unknown id is a 404 to all, never a 500.
+    "appeal-detail": Route(OBJECT, r("appeal-detail", 999999)),
+    # --- API: budgets ---------------------------------------------------------------
+    "budget-list": Route(
+        LIST, r("budget-list"), "head_a", marker=lambda w: f'"cluster_name":"{w.a.cluster.name}"'
+    ),
+    "budget-detail": Route(OBJECT, r("budget-detail", "a.budget.pk"), "head_a"),
+    "ledger-entry-list": Route(LA, r("ledger-entry-list"), "finance_officer"),
+    "ledger-entry-detail": Route(
+        LA,
+        lambda w: reverse("ledger-entry-detail", args=[w.a.budget.entries.first().pk]),
+        "finance_officer",
+    ),
+    "allocation-list": Route(LA, r("allocation-list"), "finance_officer", methods=BOTH),
+    "allocation-preview": Route(LA, r("allocation-preview"), methods=POST),
+    "adjustment-list": Route(LA, r("adjustment-list"), methods=POST),
+    "budget-override-list": Route(LA, r("budget-override-list"), methods=POST),
+    "payment-run-list": Route(LA, r("payment-run-list"), methods=POST),
+    "request-money-detail": Route(LA, r("request-money-detail", "a.decided.pk"), "finance_officer"),
+    "request-money-move-pupil": Route(
+        LA, r("request-money-move-pupil", "a.decided.pk"), methods=POST
+    ),
+    "request-money-reduce-award": Route(
+        LA, r("request-money-reduce-award", "a.decided.pk"), methods=POST
+    ),
+    # --- API: reports ---------------------------------------------------------------
+    "reports-api-list": Route(
+        LIST,
+        r("reports-api-list"),
+        "head_a",
+        methods=BOTH,
+        marker=lambda w: f"/api/v1/report-runs/{w.a.report.pk}/",
+    ),
+    "reports-api-detail": Route(OBJECT, r("reports-api-detail", "a.report.pk"), "head_a"),
+    "reports-api-download": Route(OBJECT, r("reports-api-download", "a.report.pk", "html")),
+}
+
+
+def served_routes() -> dict[str, str]:
+    """Every named route of the URLconf except the Django admin: name -> pattern."""
+    found: dict[str, str] = {}
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> None:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                ns = ":".join(filter(None, [namespace, p.namespace])) or None
+                walk(p, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                name = ":".join(filter(None, [namespace, p.name]))
+                found.setdefault(name, prefix + str(p.pattern))
+
+    walk(get_resolver(), "", None)
+    return {n: pat for n, pat in found.items() if not n.startswith("admin:") and n != "admin"}
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def test_every_route_is_classified():
+    served = served_routes()
+    unnamed = [pattern for name, pattern in served.items() if not name or name.endswith(":")]
+    assert not unnamed, f"routes without a name cannot be classified: {unnamed}"
+    missing = sorted(set(served) - set(ROUTES))
+    assert not missing, "New routes need an entry in ROUTES (who may open them?): " + ", ".join(
+        missing
+    )
+    gone = sorted(set(ROUTES) - set(served))
+    assert not gone, f"ROUTES lists routes the URLconf no longer serves: {gone}"
+
+
+# --- the matrix ------------------------------------------------------------------------
+
+
+class Clients:
+    def __init__(self, world: World):
+        self.world = world
+        self._clients: dict[str, Client] = {}
+
+    def __call__(self, key: str) -> Client:
+        if key not in self._clients:
+            client = Client()
+            client.force_login(self.world.user(key))
+            self._clients[key] = client
+        return self._clients[key]
+
+
+def call(client: Client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    if method == "PATCH":
+        return client.patch(url, data="{}", content_type="application/json")
+    if is_api(url):
+        return client.post(url, data="{}", content_type="application/json")
+    return client.post(url, {})
+
+
+def body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def empty_list(response) -> bool:
+    """An API list with nothing in it (an LA list, scoped to nothing for others)."""
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        return False
+    data = response.json()
+    return data == [] or (isinstance(data, dict) and data.get("count") == 0)
+
+
+def pupil_leaks(response, tag: str = "A", *, keys: bool = False) -> list[str]:
+    """School ``tag``'s pupil markers in the response (and, with ``keys``, any pupil field
+    of the API at all: a finance officer sees none, whoever's the pupil)."""
+    text = body(response)
+    leaks = [s for s in secrets(tag) if s in text] + ([f"QX{tag}"] if f"QX{tag}" in text else [])
+    if keys and response.get("Content-Type", "").startswith("application/json"):
+        leaks += [k for k in PUPIL_KEYS if f'"{k}"' in text]
+    return leaks
+
+
+def check_route(name: str, route: Route, world: World, clients: Clients) -> list[str]:
+    problems: list[str] = []
+    url = route.url(world)
+
+    def expect(who: str, method: str, ok: Callable[[int], bool], wanted: str):
+        response = call(clients(who), method, url)
+        if not ok(response.status_code):
+            problems.append(f"{name}: {who} {method} {url} -> {response.status_code}, {wanted}")
+        return response
+
+    if route.kind == OBJECT:
+        for who in OUTSIDERS:
+            for method in route.methods:
+                expect(who, method, lambda s: s == 404, "want 404")
+        if route.finance == "404":
+            expect("finance_officer", route.methods[0], lambda s: s == 404, "want 404")
+    elif route.kind == LA:
+        for who in SCHOOL_SIDE:
+            for method in route.methods:
+                response = call(clients(who), method, url)
+                if not (response.status_code in route.refused or empty_list(response)):
+                    problems.append(
+                        f"{name}: {who} {method} {url} -> {response.status_code}, want refused"
+                    )
+    elif route.kind == LIST:
+        for who in OUTSIDERS:
+            response = expect(who, "GET", lambda s: s in (200, 302, 404), "want 200/302/404")
+            if route.marker and route.marker(world) in body(response):
+                problems.append(f"{name}: {who} sees cluster A's {route.marker(world)!r}")
+    else:
+        # A client of its own: ``logout`` must not sign the others out.
+        client = Client()
+        client.force_login(world.user("senco_b"))
+        response = call(client, route.methods[0], url)
+        if response.status_code >= 500:
+            problems.append(f"{name}: {response.status_code}")
+
+    if route.finance == "no_pupil":
+        response = expect("finance_officer", "GET", lambda s: s == 200, "want 200")
+        if leaks := pupil_leaks(response, keys=True):
+            problems.append(f"{name}: the finance officer sees pupil detail {leaks}")
+    if route.owner:
+        response = expect(route.owner, "GET", lambda s: s == 200, "want 200 for the owner")
+        if (
+            route.marker
+            and response.status_code == 200
+            and route.marker(world) not in body(response)
+        ):
+            problems.append(f"{name}: the owner {route.owner} does not see {route.marker(world)!r}")
+    return problems
+
+
+def test_outsiders_get_404_and_owners_get_200_on_every_route(world):
+    clients = Clients(world)
+    problems: list[str] = []
+    # Reads first, then writes (an outsider's refused write must change nothing).
+    ordered = sorted(ROUTES.items(), key=lambda item: "GET" not in item[1].methods)
+    for name, route in ordered:
+        problems += check_route(name, route, world, clients)
+    assert not problems, "\n".join(problems)
+
+
+def test_school_b_never_sees_school_a_pupils_anywhere(world):
+    """Whatever school B's staff open, school A's pupil markers are not in it."""
+    clients = Clients(world)
+    leaks = []
+    for name, route in ROUTES.items():
+        if "GET" not in route.methods:
+            continue
+        for who in OUTSIDERS:
+            response = clients(who).get(route.url(world))
+            if found := pupil_leaks(response):
+                leaks.append(f"{name} ({who}): {found}")
+    assert not leaks, "\n".join(leaks)
+
+
+# --- CSRF and anonymous ----------------------------------------------------------------
+
+
+def test_every_route_refuses_a_post_without_a_csrf_token(world):
+    clients: dict[str, Client] = {}
+    problems = []
+    for name, route in ROUTES.items():
+        who = "anonymous" if name == "login" else route.owner or "senco_a"
+        if who not in clients:
+            clients[who] = Client(enforce_csrf_checks=True)
+            if who != "anonymous":
+                clients[who].force_login(world.user(who))
+        url = route.url(world)
+        response = clients[who].post(url, {"anything": "1"})
+        if response.status_code != 403:
+            problems.append(f"{name}: POST {url} without a token -> {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_an_anonymous_user_is_sent_to_sign_in_or_refused_everywhere(world):
+    problems = []
+    client = Client()
+    for name, route in ROUTES.items():
+        url = route.url(world)
+        method = route.methods[0]
+        response = call(client, method, url)
+        code = response.status_code
+        if name in ANONYMOUS_ALLOWED:
+            ok = code < 500
+        elif is_api(url):
+            ok = code in (401, 403)
+        else:
+            ok = code == 302 and response["Location"].startswith(reverse("login"))
+        if not ok:
+            problems.append(f"{name}: anonymous {method} {url} -> {code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_django_admin_is_for_staff_only(world, client):
+    client.force_login(world.user("send_officer"))
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
