@@ -233,6 +233,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panels.tasks.sweep_past_meetings",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Both reports for the county and every cluster, at the start of each term.
+    "termly-reports": {
+        "task": "reports.tasks.produce_termly_reports",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,9"),
+    },
+    "requeue-stale-report-runs": {
+        "task": "reports.tasks.requeue_stale_runs",
+        "schedule": crontab(minute="*/10"),
+    },
     "pay-due-instalments": {
         "task": "budgets.tasks.pay_due_instalments",
         "schedule": crontab(minute=0, hour=6),

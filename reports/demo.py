@@ -14,14 +14,21 @@ DEMO_NATIONAL_EHCP_PCT = "2.5"
 
 
 def load(ctx: DemoContext) -> None:
-    year = ctx.shared.get("academic_year") or (
+    current = ctx.shared.get("academic_year") or (
         SchoolYearStats.objects.order_by("-academic_year")
         .values_list("academic_year", flat=True)
         .first()
     )
-    if year is None:
+    if current is None:
         ctx.log("reports: no school figures, no demo reports")
         return
+    # The last complete academic year: the current one has only a term of requests, so
+    # its report would show almost nothing awarded.
+    year = (
+        current - 1
+        if SchoolYearStats.objects.filter(academic_year=current - 1).exists()
+        else current
+    )
     officer = ctx.shared.get("users", {}).get("la_send_officer")
     for kind in ReportKind.values:
         if ReportRun.objects.filter(

@@ -76,15 +76,13 @@ def _json(value: Any) -> Any:
 
 
 def _sum_rows(rows: Iterable[dict]) -> dict:
-    totals: dict[str, Any] = dict.fromkeys(COUNTS, 0) | dict.fromkeys(MONEY, ZERO)
-    n = 0
-    for r in rows:
-        n += 1
-        for k in COUNTS:
-            totals[k] += r.get(k) or 0
-        for k in MONEY:
-            totals[k] += r.get(k) or ZERO
-    totals["schools"] = n
+    # One pass per column (a generator sum), not a Python loop per cell: national
+    # reports sum 20,000 schools twice over.
+    rows = rows if isinstance(rows, list) else list(rows)
+    totals: dict[str, Any] = {k: sum([r.get(k) or 0 for r in rows]) for k in COUNTS}
+    for k in MONEY:
+        totals[k] = sum([r.get(k) or ZERO for r in rows], ZERO)
+    totals["schools"] = len(rows)
     return totals
 
 
@@ -105,20 +103,17 @@ def _rates(t: dict) -> dict:
     }
 
 
-def merge(stats: list[dict], requests: dict[int, dict], params: Params) -> list[dict]:
-    """One row per school: its year's figures, its requests, and its first-£6,000 position."""
-    empty = {"requests": 0, "decided": 0, "approved": 0, "awarded": ZERO, "contributions": ZERO}
-    rows = []
-    for s in stats:
-        r = {**s, **requests.get(s["school_id"], empty)}
+def merge(schools: list[dict], params: Params) -> list[dict]:
+    """Each school's row (its figures and requests, from one query) with its first-£6,000
+    position: the contributions it makes before the high-needs block pays."""
+    for r in schools:
         for k in ("awarded", "contributions", "notional_sen_budget"):
-            r[k] = Decimal(r[k]).quantize(PENNY)  # SQLite's sums come back unscaled
+            r[k] = r[k].quantize(PENNY)
         r["first_6000"] = (
             params.contribution_per_pupil * r["ehcp_pupils"] + r["contributions"]
         ).quantize(PENNY)
         r["notional_shortfall"] = max(ZERO, r["first_6000"] - r["notional_sen_budget"])
-        rows.append(r)
-    return rows
+    return schools
 
 
 def _scope_total_label(scope: ReportScope) -> str:
@@ -132,7 +127,7 @@ INCLUSIVENESS_COLUMNS = [
     col("name", "Name"),
     col("urn", "URN"),
     col("cluster_name", "Cluster"),
-    col("phase", "Phase"),
+    col("phase", "Phase", "phase"),
     col("schools", "Schools", "int"),
     col("number_on_roll", "Pupils on roll", "int"),
     col("sen_support_pct", "% SEN support", "pct"),
@@ -308,7 +303,7 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
             ),
             _section(
                 "total",
-                "Summary",
+                "Totals",
                 INCLUSIVENESS_UNIT_COLS,
                 [total, *comparators],
                 INCLUSIVENESS_UNIT_PRINT,
@@ -348,6 +343,14 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
 
 
 # ---------------------------------------------------------------- fair share
+
+NEED_NAMES = {"roll": "pupils on roll", "fsm": "FSM pupils", "sen_support": "SEN support"}
+
+
+def need_order(weights: dict) -> list[str]:
+    """The weights' names in a fixed order (PostgreSQL's JSON reorders the keys)."""
+    return [k for k in NEED_NAMES if k in weights] + sorted(set(weights) - set(NEED_NAMES))
+
 
 FAIR_SHARE_COLUMNS = [
     col("level", "Level"),
@@ -423,23 +426,24 @@ def fair_share(
     has_budgets = allocations is not None
     allocations = allocations or {}
 
-    def shares(u: dict) -> None:
-        u["roll_share"] = st.ratio(u["number_on_roll"], total["number_on_roll"])
-        u["fsm_share"] = st.ratio(u["fsm_pupils"], total["fsm_pupils"])
-        u["sen_support_share"] = st.ratio(u["sen_support_pupils"], total["sen_support_pupils"])
-        u["need_share"] = st.need_share(
-            {"roll": u["roll_share"], "fsm": u["fsm_share"], "sen_support": u["sen_support_share"]},
-            params.weights,
-        )
-        u["award_share"] = st.ratio(u["awarded"], total["awarded"])
-        u["fair_share_ratio"] = (
-            st.ratio(u["award_share"], u["need_share"]) if u["award_share"] is not None else None
-        )
-        if u["need_share"] is not None:
-            u["expected_award"] = (total["awarded"] * Decimal(repr(u["need_share"]))).quantize(
-                PENNY
-            )
-            u["award_difference"] = u["awarded"] - u["expected_award"]
+    ratio, need_share, weights = st.ratio, st.need_share, params.weights
+    t_roll, t_fsm, t_sen = (
+        total["number_on_roll"],
+        total["fsm_pupils"],
+        total["sen_support_pupils"],
+    )
+    t_awarded = total["awarded"]
+
+    def shares(u: dict) -> None:  # once per school: kept to plain lookups
+        u["roll_share"] = roll = ratio(u["number_on_roll"], t_roll)
+        u["fsm_share"] = fsm = ratio(u["fsm_pupils"], t_fsm)
+        u["sen_support_share"] = sen = ratio(u["sen_support_pupils"], t_sen)
+        u["need_share"] = need = need_share({"roll": roll, "fsm": fsm, "sen_support": sen}, weights)
+        u["award_share"] = award = ratio(u["awarded"], t_awarded)
+        u["fair_share_ratio"] = ratio(award, need) if award is not None and need else None
+        if need is not None:
+            u["expected_award"] = expected = (t_awarded * Decimal(repr(need))).quantize(PENNY)
+            u["award_difference"] = u["awarded"] - expected
         u["awarded_per_pupil"] = st.money_per(u["awarded"], u["number_on_roll"])
 
     by_cluster: dict[tuple, list[dict]] = defaultdict(list)
@@ -481,7 +485,7 @@ def fair_share(
     }
     w = params.weights
     weights_text = ", ".join(
-        f"{name.replace('_', ' ')} {w[name] / sum(w.values()):.0%}" for name in w
+        f"{NEED_NAMES.get(name, name)} {w[name] / sum(w.values()):.0%}" for name in need_order(w)
     )
     method = [
         "Each unit's share of need is the weighted mean of its shares of pupils on roll, "
@@ -514,7 +518,7 @@ def fair_share(
             _section(
                 "clusters", "Clusters", FAIR_SHARE_CLUSTER_COLS, clusters, FAIR_SHARE_CLUSTER_PRINT
             ),
-            _section("total", "Summary", FAIR_SHARE_TOTAL_COLS, [t], FAIR_SHARE_CLUSTER_PRINT),
+            _section("total", "Totals", FAIR_SHARE_TOTAL_COLS, [t], FAIR_SHARE_CLUSTER_PRINT),
         ],
         "summary": [
             ["Schools", total["schools"], "int"],
@@ -557,17 +561,20 @@ def fair_share(
 
 # ---------------------------------------------------------------- shared shapes
 
+PRINT_ONLY = {"flags"}
 MONEY_KEYS = {c[0] for c in (*INCLUSIVENESS_COLUMNS, *FAIR_SHARE_COLUMNS) if c[2] == "money"}
 
 
 def _section(
     key: str, title: str, columns: list[str], rows: list[dict], print_columns: list[str]
 ) -> dict:
-    keys = list(dict.fromkeys(("level", *columns)))
+    # The PDF's columns are the section's, plus the schools' compact "Flags" text.
+    print_columns = [c for c in print_columns if c in columns or c in PRINT_ONLY]
+    keys = list(dict.fromkeys(("level", *columns, *print_columns)))
     money = [k for k in keys if k in MONEY_KEYS]
     out = []
     for r in rows:  # once per school: a report of 20,000 schools writes 20,000 rows
-        row = {c: r.get(c) for c in keys}
+        row = dict(zip(keys, map(r.get, keys), strict=True))
         for k in money:
             if row[k] is not None:
                 row[k] = str(row[k])  # always to the penny (quantized where computed)
@@ -576,7 +583,7 @@ def _section(
         "key": key,
         "title": title,
         "columns": [c for c in columns if c != "level"],
-        "print_columns": [c for c in print_columns if c in columns],
+        "print_columns": print_columns,
         "rows": out,
     }
 

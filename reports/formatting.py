@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from clusters.models import Phase
+
 DASH = "—"
+PHASES = dict(Phase.choices)
 
 
 def format_value(value, fmt: str) -> str:
@@ -12,7 +15,9 @@ def format_value(value, fmt: str) -> str:
         return DASH
     try:
         if fmt == "money":
-            return f"£{Decimal(value):,.2f}"
+            amount = Decimal(value)
+            # A minus sign before the pound sign, as people write it: −£80.00.
+            return f"−£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
         if fmt == "int":
             return f"{int(value):,}"
         if fmt == "pct":
@@ -22,9 +27,12 @@ def format_value(value, fmt: str) -> str:
         if fmt in ("rate", "ratio"):
             return f"{float(value):.2f}"
         if fmt == "index":
-            return f"{float(value):+.2f}"
+            rounded = round(float(value), 2)
+            return "0.00" if rounded == 0 else f"{rounded:+.2f}".replace("-", "−")
         if fmt == "flag":
             return "Yes" if value else "No"
+        if fmt == "phase":
+            return PHASES.get(value, str(value))
     except (TypeError, ValueError, InvalidOperation):
         return str(value)
     return str(value)
@@ -42,4 +50,6 @@ def numeric(value, fmt: str):
         return float(value)
     if fmt == "flag":
         return "Yes" if value else "No"
+    if fmt == "phase":
+        return PHASES.get(value, value)
     return value

@@ -10,7 +10,10 @@ from .selectors import requestable_clusters, requestable_districts
 
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Which report", choices=ReportKind.choices, widget=forms.RadioSelect
+        label="Which report",
+        choices=ReportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which report to produce"},
     )
     scope = forms.ChoiceField(label="For", widget=forms.Select(attrs={"class": "govuk-select"}))
     academic_year = forms.TypedChoiceField(
@@ -24,6 +27,12 @@ class ReportRequestForm(forms.Form):
         min_value=Decimal("0"),
         max_value=Decimal("100"),
         decimal_places=2,
+        error_messages={
+            "invalid": "Enter the national % as a number, like 2.5",
+            "min_value": "Enter a national % between 0 and 100",
+            "max_value": "Enter a national % between 0 and 100",
+            "max_decimal_places": "Enter the national % with at most 2 decimal places",
+        },
     )
 
     def __init__(self, *args, user, **kwargs):

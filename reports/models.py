@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from clusters.models import Cluster, District
 from portal.storage import private_storage
@@ -53,6 +54,12 @@ class ReportRun(models.Model):
     progress_message = models.CharField(max_length=200, blank=True)
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The last sign of life: asked for, started, a step done, queued again. A run left
+    # queued or running with none for a while lost its message or its worker
+    # (services.requeue_stale_runs sends it again).
+    progress_at = models.DateTimeField(default=timezone.now)
+    # How many times it was sent to the worker again; only the latest message runs.
+    requeues = models.PositiveSmallIntegerField(default=0)
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,7 +86,14 @@ class ReportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["cluster", "-created_at"])]
+        indexes = [
+            models.Index(fields=["cluster", "-created_at"]),
+            models.Index(
+                fields=["progress_at"],
+                name="report_unfinished_progress",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(scope_kind="county", district__isnull=True, cluster__isnull=True)

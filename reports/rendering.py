@@ -8,6 +8,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from . import figures
 from .formatting import format_value, numeric
 
 NUMERIC_FORMATS = {"money", "int", "pct", "share", "rate", "ratio", "index"}
@@ -62,28 +63,75 @@ def summary(result: dict) -> list[dict]:
 
 
 def charts(result: dict) -> list[dict]:
-    """Each chart with its table of figures and, for files, SVG-ready bar widths."""
+    """Each chart with its table of figures and, for the files, bar positions on a
+    0–100 scale: from 0 when every value is positive, from a centre line at 50 when
+    some are negative (the inclusiveness index)."""
     out = []
     for chart in result["charts"]:
-        values = [v for d in chart["datasets"] for v in d["data"] if v is not None]
-        biggest = max((abs(float(v)) for v in values), default=0) or 1
+        values = [float(v) for d in chart["datasets"] for v in d["data"] if v is not None]
+        biggest = max((abs(v) for v in values), default=0) or 1
+        diverging = any(v < 0 for v in values)
+        origin, span = (50.0, 50.0) if diverging else (0.0, 100.0)
         rows = []
         for i, label in enumerate(chart["labels"]):
             cells = []
             for j, d in enumerate(chart["datasets"]):
                 v = d["data"][i]
-                width = 0 if v is None else abs(float(v)) / biggest * 100
+                size = 0.0 if v is None else abs(float(v)) / biggest * span
+                negative = v is not None and float(v) < 0
                 cells.append(
                     {
                         "text": format_value(v, chart["fmt"]),
-                        "width": round(width, 1),
-                        "negative": v is not None and float(v) < 0,
+                        "x": round(origin - size if negative else origin, 1),
+                        "width": round(size, 1),
+                        "negative": negative,
                         "series": j,
                         "series_label": d["label"],
                     }
                 )
             rows.append({"label": label, "cells": cells})
-        out.append({**chart, "rows": rows, "series": [d["label"] for d in chart["datasets"]]})
+        out.append(
+            {
+                **chart,
+                "rows": rows,
+                "series": [d["label"] for d in chart["datasets"]],
+                "diverging": diverging,
+            }
+        )
+    return out
+
+
+def parameters(run, result: dict) -> list[dict]:
+    """The run's parameters as people read them (the flag thresholds are in the method)."""
+    p = run.parameters or {}
+    out = []
+    national = p.get("national_ehcp_pct")
+    if result.get("kind") == "inclusiveness":
+        out.append(
+            {
+                "label": "National % of pupils with an EHCP",
+                "text": "not entered" if national in (None, "") else format_value(national, "pct"),
+            }
+        )
+    if result.get("kind") == "inclusiveness" and p.get("contribution_per_pupil"):
+        out.append(
+            {
+                "label": "School's contribution per pupil with an EHCP",
+                "text": format_value(p["contribution_per_pupil"], "money"),
+            }
+        )
+    weights = p.get("weights") or {}
+    if result.get("kind") == "fair_share" and weights:
+        total = sum(float(w) for w in weights.values()) or 1
+        out.append(
+            {
+                "label": "Weights of need",
+                "text": ", ".join(
+                    f"{figures.NEED_NAMES.get(k, k)} {float(weights[k]) / total:.0%}"
+                    for k in figures.need_order(weights)
+                ),
+            }
+        )
     return out
 
 
@@ -97,6 +145,7 @@ def context(
         "tables": tables(result, compact, max_rows),
         "summary": summary(result),
         "charts": charts(result),
+        "parameters": parameters(run, result),
     }
 
 
@@ -122,7 +171,8 @@ def render_csv(result: dict) -> bytes:
     writer.writerow([c[1] for c in cols])
     for section in result["sections"]:
         for row in section["rows"]:
-            writer.writerow(["" if row.get(c[0]) is None else row.get(c[0]) for c in cols])
+            values = (numeric(row.get(c[0]), c[2]) for c in cols)
+            writer.writerow(["" if v is None else v for v in values])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -8,7 +8,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,12 +119,15 @@ def request_again(*, user: AbstractBaseUser, run: ReportRun) -> ReportRun:
     return again
 
 
-def enqueue(run_id: int) -> None:
+def enqueue(run_id: int, generation: int = 0) -> None:
+    """Send the run to the worker; ``generation`` is its number of requeues, so that
+    a message the broker hands out late, after the run was sent again, is ignored."""
     from .tasks import produce_report
 
     queue = getattr(settings, "REPORTS_QUEUE", None)
     options = {"queue": queue} if queue else {}
-    produce_report.apply_async(args=[run_id], **options)
+    kwargs = {"generation": generation} if generation else {}
+    produce_report.apply_async(args=[run_id], kwargs=kwargs, **options)
 
 
 # ---------------------------------------------------------------- producing
@@ -181,14 +185,13 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
     params = _params(run)
     scope = _scope(run)
     with _snapshot() as as_of:
-        stats = queries.school_stats(run.academic_year)
-        requests = queries.request_totals_by_school(run.academic_year)
+        schools = queries.school_figures(run.academic_year)
         allocations = (
             queries.allocations_by_cluster(run.academic_year)
             if run.kind == ReportKind.FAIR_SHARE
             else None
         )
-    rows = figures.merge(stats, requests, params)
+    rows = figures.merge(schools, params)
     if not any(scope.contains(r) for r in rows):
         raise ReportError(
             f"There are no school figures for {run.year_label} in {scope.label}: load the "
@@ -203,7 +206,9 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
 
 
 def _progress(run_id: int, pct: int, message: str) -> None:
-    ReportRun.objects.filter(pk=run_id).update(progress=pct, progress_message=message)
+    ReportRun.objects.filter(pk=run_id).update(
+        progress=pct, progress_message=message, progress_at=timezone.now()
+    )
 
 
 def _test_pause() -> None:
@@ -213,27 +218,33 @@ def _test_pause() -> None:
         time.sleep(float(seconds))
 
 
-def produce(run_id: int) -> ReportRun | None:
+def produce(run_id: int, generation: int | None = None) -> ReportRun | None:
     """Produce a run's report and attach its files, all or nothing. Safe to call again:
-    a run that is ready is left alone; a run left half-way by a killed worker starts over,
-    and nothing it wrote is ever attached."""
+    a run that is ready or has failed is left alone; a run left half-way by a killed
+    worker starts over, and nothing it wrote is ever attached. ``generation`` (from the
+    message) older than the run's requeues means a newer message was sent: skip."""
     run = ReportRun.objects.select_related("cluster", "district", "requested_by").filter(pk=run_id)
     run = run.first()
     if run is None:
         log.warning("report run %s no longer exists", run_id)
         return None
-    if run.status == RunStatus.SUCCEEDED:
+    if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
         return run
-    attempt = run.attempts + 1
+    if generation is not None and generation < run.requeues:
+        log.info("report run %s: message %s superseded by a requeue", run_id, generation)
+        return run
+    now = timezone.now()
     ReportRun.objects.filter(pk=run_id).update(
         status=RunStatus.RUNNING,
-        attempts=attempt,
-        started_at=timezone.now(),
+        attempts=F("attempts") + 1,  # in the database: two deliveries never share a number
+        started_at=now,
         finished_at=None,
         error_message="",
         progress=5,
         progress_message="Reading the schools' figures",
+        progress_at=now,
     )
+    attempt = ReportRun.objects.values_list("attempts", flat=True).get(pk=run_id)
     result, as_of = compute(run)
     run.data_as_of = as_of
     run.attempts = attempt
@@ -268,6 +279,7 @@ def produce(run_id: int) -> ReportRun | None:
         locked.status = RunStatus.SUCCEEDED
         locked.progress = 100
         locked.progress_message = "Ready"
+        locked.progress_at = timezone.now()
         locked.error_message = ""
         locked.finished_at = timezone.now()
         locked.save()
@@ -331,7 +343,71 @@ def will_retry(run_id: int, countdown: int) -> None:
         status=RunStatus.QUEUED,
         progress=0,
         progress_message=f"A problem stopped the report; trying again in {countdown} seconds",
+        progress_at=timezone.now(),
     )
+
+
+# ---------------------------------------------------------------- lost runs
+
+# A run is sent again at most this many times, and given up after this many attempts
+# (the task's first try and its two retries).
+MAX_REQUEUES = 3
+MAX_ATTEMPTS = 3
+REQUEUED_MESSAGE = "The report worker stopped before finishing; the report is queued again"
+
+
+def stale_after() -> timedelta:
+    return timedelta(minutes=getattr(settings, "REPORTS_STALE_AFTER_MINUTES", 15))
+
+
+def requeue_stale_runs(now: datetime | None = None) -> dict[str, list[int]]:
+    """Send again the runs the broker or a worker lost: running with no progress for
+    ``stale_after()`` (the worker died: a machine lost, or Redis' visibility timeout
+    not reached yet), or queued that long while the worker has done nothing (the
+    message is gone). Queued runs waiting behind a busy worker are left alone. A run
+    sent MAX_REQUEUES times, or tried MAX_ATTEMPTS times, fails with the generic
+    message instead. Safe to run at any time and twice at once: each run is claimed by
+    a conditional update on its last sign of life."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    unfinished = ReportRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+    worker_busy = ReportRun.objects.filter(
+        Q(status=RunStatus.RUNNING, progress_at__gte=cutoff) | Q(finished_at__gte=cutoff)
+    ).exists()
+    stale = Q(status=RunStatus.RUNNING)
+    if not worker_busy:
+        stale |= Q(status=RunStatus.QUEUED)
+    candidates = list(
+        unfinished.filter(stale, progress_at__lt=cutoff)
+        .order_by("progress_at")
+        .values("pk", "requeues", "attempts", "progress_at")[:500]
+    )
+    requeued, failed = [], []
+    for c in candidates:
+        claim = ReportRun.objects.filter(
+            pk=c["pk"],
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+            progress_at=c["progress_at"],
+        )
+        if c["requeues"] >= MAX_REQUEUES or c["attempts"] >= MAX_ATTEMPTS:
+            if claim.update(progress_at=now):
+                fail_after_retries(c["pk"])
+                failed.append(c["pk"])
+            continue
+        generation = c["requeues"] + 1
+        with transaction.atomic():
+            if claim.update(
+                status=RunStatus.QUEUED,
+                requeues=generation,
+                progress=0,
+                progress_message=REQUEUED_MESSAGE,
+                progress_at=now,
+            ):
+                transaction.on_commit(lambda pk=c["pk"], g=generation: enqueue(pk, generation=g))
+                requeued.append(c["pk"])
+    if requeued or failed:
+        log.warning("report runs requeued %s, failed %s", requeued, failed)
+    return {"requeued": requeued, "failed": failed}
 
 
 # ---------------------------------------------------------------- the termly schedule

@@ -17,9 +17,9 @@ from . import services
     max_retries=2,
     ignore_result=True,
 )
-def produce_report(self, run_id: int) -> None:
+def produce_report(self, run_id: int, generation: int = 0) -> None:
     try:
-        services.produce(run_id)
+        services.produce(run_id, generation=generation)
     except services.ReportError as exc:
         services.fail(run_id, str(exc))
     except Exception as exc:
@@ -35,3 +35,11 @@ def produce_report(self, run_id: int) -> None:
 def produce_termly_reports() -> int:
     """Beat: both reports for the county and every cluster, once a term."""
     return len(services.schedule_termly_reports())
+
+
+@shared_task(ignore_result=True)
+def requeue_stale_runs() -> int:
+    """Beat (every 10 minutes): send again the runs a lost worker or message left
+    queued or running."""
+    outcome = services.requeue_stale_runs()
+    return len(outcome["requeued"]) + len(outcome["failed"])

@@ -218,20 +218,13 @@ def test_the_termly_schedule_asks_once_per_term_for_every_cluster_and_the_county
     assert len(queued) == 6
 
 
-def test_a_data_migration_puts_the_termly_reports_on_celery_beat(db):
-    from importlib import import_module
+def test_both_reports_are_on_celery_beat_once_a_term():
+    from django.conf import settings
 
-    from django.apps import apps
-    from django_celery_beat.models import PeriodicTask
-
-    # Run the migration's function again (a transactional test elsewhere may have
-    # emptied the table since migrating): it is idempotent.
-    migration = import_module("reports.migrations.0002_termly_schedule")
-    migration.create_schedule(apps, None)
-    migration.create_schedule(apps, None)
-    task = PeriodicTask.objects.get(task="reports.tasks.produce_termly_reports")
-    assert task.enabled and task.crontab.month_of_year == "1,4,9"
-    assert str(task.crontab.timezone) == "Europe/London"
+    entry = settings.CELERY_BEAT_SCHEDULE["termly-reports"]
+    assert entry["task"] == "reports.tasks.produce_termly_reports"
+    assert entry["schedule"].month_of_year == {1, 4, 9}
+    assert entry["schedule"].day_of_month == {1}
 
 
 def test_the_demo_shows_both_county_reports_ready(small_county, send_officer):
