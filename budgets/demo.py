@@ -30,7 +30,14 @@ from portal.demo import DemoContext
 
 from . import selectors, services
 from .allocation import Weights
-from .models import ClusterBudget, FinancialYear, InstalmentStatus, LedgerEntry, PaymentInstalment
+from .models import (
+    ClusterBudget,
+    EntryKind,
+    FinancialYear,
+    InstalmentStatus,
+    LedgerEntry,
+    PaymentInstalment,
+)
 
 WEIGHTS = Weights(Decimal("0.4"), Decimal("0.3"), Decimal("0.3"))
 # Pots sized against what schools ask for, so some clusters come close to their limit.
@@ -150,6 +157,41 @@ def _pay_due(ctx: DemoContext) -> None:
         )
 
 
+def _move_pupil(ctx: DemoContext, mover: FundingRequest, send_officer, officer) -> None:
+    """One funded pupil moves to a school in another cluster; the log says what happened."""
+    destination = (
+        School.objects.filter(is_open=True, phase=mover.school.phase, cluster__isnull=False)
+        .exclude(cluster_id=mover.cluster_id)
+        .order_by("pk")
+        .first()
+    )
+    if destination is None:
+        ctx.log(f"budgets: demo move skipped: no school in another cluster for {mover.reference}")
+        return
+    reason = "Family moved house (demo)"
+    try:
+        services.move_pupil(mover, destination, user=send_officer, reason=reason)
+    except services.BudgetError:
+        # The receiving cluster is short: the finance officer moves it over budget.
+        try:
+            services.move_pupil(
+                mover,
+                destination,
+                user=officer,
+                reason=reason,
+                override_reason="The pupil's support continues; the cluster is "
+                "topped up at the next review (demo)",
+            )
+        except services.BudgetError as exc:
+            ctx.log(f"budgets: demo move of {mover.reference} skipped: {exc.message}")
+            return
+        ctx.log(f"budgets: {mover.reference}'s move needed an over-budget override")
+    ctx.log(
+        f"budgets: {mover.reference}'s unpaid funding "
+        f"(£{mover.unpaid:,.2f}) followed the pupil to {destination}"
+    )
+
+
 def load_payments(ctx: DemoContext) -> None:
     _stop_clock(ctx)
     officer = _finance_officer(ctx)
@@ -164,33 +206,24 @@ def load_payments(ctx: DemoContext) -> None:
         .order_by("pk")
         .distinct()
     )
-    mover = next(iter(funded[:1]), None)
-    if send_officer is not None and mover is not None:
-        destination = (
-            School.objects.filter(is_open=True, phase=mover.school.phase, cluster__isnull=False)
-            .exclude(cluster_id=mover.cluster_id)
-            .order_by("pk")
-            .first()
+    # Only money not yet paid follows a pupil: pick an award with some still to pay (the
+    # oldest awards may be paid in full by the payment runs above).
+    mover = (
+        FundingRequest.objects.filter(state__in=FUNDED)
+        .annotate(
+            unpaid=selectors._sum("ledger_entries", EntryKind.COMMITMENT)
+            - selectors._sum("ledger_entries", EntryKind.RELEASE)
+            - selectors._sum("ledger_entries", EntryKind.PAYMENT)
         )
-        if destination is not None:
-            reason = "Family moved house (demo)"
-            try:
-                services.move_pupil(mover, destination, user=send_officer, reason=reason)
-            except services.BudgetError:
-                # The receiving cluster is short: the finance officer moves it over budget.
-                try:
-                    services.move_pupil(
-                        mover,
-                        destination,
-                        user=officer,
-                        reason=reason,
-                        override_reason="The pupil's support continues; the cluster is "
-                        "topped up at the next review (demo)",
-                    )
-                    ctx.log(f"budgets: {mover.reference}'s move needed an over-budget override")
-                except services.BudgetError as exc:
-                    ctx.log(f"budgets: demo move skipped: {exc.message}")
-            ctx.log(f"budgets: {mover.reference}'s funding followed the pupil to {destination}")
+        .filter(unpaid__gt=0)
+        .select_related("school")
+        .order_by("pk")
+        .first()
+    )
+    if mover is None:
+        ctx.log("budgets: no award has money left to pay, so no pupil's move is shown")
+    elif send_officer is not None:
+        _move_pupil(ctx, mover, send_officer, officer)
 
     # A review that found less support was needed: the award is reduced, the rest released.
     reviewed = next(iter(funded.exclude(pk=getattr(mover, "pk", None))[1:2]), None)

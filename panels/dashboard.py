@@ -14,6 +14,7 @@ from . import selectors
 def sections(request: HttpRequest, scope: Scope) -> list[Section]:
     found = []
     meetings = selectors.meetings_for_dashboard(request.user)
+    urgent = selectors.urgent_awaiting_chair(request.user) if meetings else []
     if meetings or scope.is_send_officer:
         found.append(
             Section(
@@ -22,6 +23,7 @@ def sections(request: HttpRequest, scope: Scope) -> list[Section]:
                 {
                     "meetings": meetings,
                     "user_id": request.user.pk,
+                    "urgent": urgent,
                     "waiting": selectors.schedulable_requests(request.user).count()
                     if scope.is_send_officer
                     else None,

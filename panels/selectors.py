@@ -408,6 +408,30 @@ def reviews_owed(user: AbstractBaseUser) -> list[FundingRequest]:
     )
 
 
+def urgent_awaiting_chair(user: AbstractBaseUser) -> list[FundingRequest]:
+    """Urgent requests the LA has made ready, on the panels the user chairs now: the chair's
+    dashboard links each to the chair's action page (nothing else leads there)."""
+    from .services import current_chair, panel_for_request
+
+    chaired = [
+        p
+        for p in Panel.objects.filter(members__user=user).distinct()
+        if (chair := current_chair(p)) is not None and chair.user_id == user.pk
+    ]
+    if not chaired:
+        return []
+    where = Q(pk__in=[])
+    for p in chaired:
+        where |= Q(cluster_id=p.cluster_id) if p.cluster_id else Q(cluster__district=p.district_id)
+    candidates = FundingRequest.objects.filter(
+        where, request_type="urgent", state__in=["ready", "deferred"]
+    ).select_related("school")
+    ids = {p.pk for p in chaired}
+    return [
+        fr for fr in candidates.order_by("submitted_at")[:20] if panel_for_request(fr).pk in ids
+    ]
+
+
 def urgent_request_for_chair(user: AbstractBaseUser, pk: int) -> FundingRequest:
     """An urgent request the user may decide by chair's action (the rota's current chair
     of its panel), else 404: the chair is usually from another school."""

@@ -921,6 +921,14 @@ def report_outcomes(
     evidence = (evidence or "").strip()
     if not evidence:
         raise PanelError("Give the evidence of the outcomes.")
+    # Under the row lock, so a form sent twice (two tabs, a double click) is refused
+    # cleanly rather than tripping the one-review-per-request constraint.
+    funding_request = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+    if funding_request.state not in (State.ACTIVE, State.REVIEW_DUE):
+        raise PanelError(
+            f"{funding_request.reference} is {funding_request.get_state_display().lower()}: "
+            "there are no outcomes to report now."
+        )
     awarded = funding_request.amount_awarded or Decimal("0")
     amount_spent = Decimal(amount_spent).quantize(PENNY)
     if not Decimal("0") <= amount_spent <= awarded:
