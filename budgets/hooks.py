@@ -5,7 +5,11 @@
   :func:`budgets.services.record_override`, or now: ``override_by`` a finance
   officer and ``override_reason``);
 * approve / partially approve: commit the amount awarded (``amount``);
-* withdraw and close: release whatever is committed and unspent.
+* withdraw: release whatever is committed and not yet paid;
+* close at review (``amount_spent`` reported): settle the award from what was
+  spent (:func:`budgets.services.settle_at_review`): a final payment of anything
+  spent but unpaid, the rest released, an overpayment recorded for recovery.
+  A close with no amount spent releases whatever is unpaid, as a withdrawal does.
 
 Guards and effects run inside ``apply_transition``'s transaction, and the guard
 locks the budget row, so the check and the commitment cannot be split by a
@@ -16,7 +20,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from funding.services import TransitionContext, register_effect, register_guard
+from funding.services import (
+    TransitionContext,
+    TransitionError,
+    register_effect,
+    register_guard,
+)
 
 from . import services
 
@@ -69,9 +78,29 @@ def release_unspent(funding_request, transition, context: TransitionContext) -> 
     )
 
 
+def settle_at_review(funding_request, transition, context: TransitionContext) -> None:
+    raw = context.data.get("amount_spent")
+    if raw is None:
+        release_unspent(funding_request, transition, context)
+        return
+    try:
+        settlement = services.settle_at_review(
+            funding_request,
+            Decimal(str(raw)),
+            user=context.user,
+            reason=context.message or transition.label,
+        )
+    except (services.BudgetError, InvalidOperation) as exc:
+        raise TransitionError(getattr(exc, "message", "Enter the amount spent in pounds.")) from exc
+    # The caller's review (panels) carries what happened back to the page that reported it.
+    review = context.data.get("review")
+    if review is not None:
+        review.settlement = settlement
+
+
 def register() -> None:
     register_guard("budget_available")(budget_available)
     register_effect("approve")(commit_award)
     register_effect("partially_approve")(commit_award)
     register_effect("withdraw")(release_unspent)
-    register_effect("close")(release_unspent)
+    register_effect("close")(settle_at_review)

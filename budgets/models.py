@@ -15,7 +15,7 @@ from decimal import Decimal
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clusters.models import Cluster, School
@@ -313,3 +313,37 @@ class PaymentInstalment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} {self.term} £{self.amount}"
+
+
+class Overpayment(models.Model):
+    """Money paid to a school beyond what it reported spending at review: to be recovered.
+
+    Not a ledger row: the payments really happened and the ledger says so. This records
+    the debt the school now owes back, for the finance officer to recover (by invoice or
+    by netting it off a later award, outside the portal).
+    """
+
+    request = models.OneToOneField(
+        FundingRequest, on_delete=models.PROTECT, related_name="overpayment"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    budget = models.ForeignKey(ClusterBudget, on_delete=models.PROTECT, related_name="overpayments")
+    paid = models.DecimalField("paid to the school (£)", max_digits=12, decimal_places=2)
+    spent = models.DecimalField("spent, as reported at review (£)", max_digits=12, decimal_places=2)
+    amount = models.DecimalField("to recover (£)", max_digits=12, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(spent__gte=0) & Q(paid__gt=F("spent")),
+                name="overpayment_paid_beyond_spent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} overpaid £{self.amount}"

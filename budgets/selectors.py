@@ -33,7 +33,9 @@ from .models import (
     EntryKind,
     FinancialYear,
     LedgerEntry,
+    Overpayment,
     PaymentInstalment,
+    gbp,
 )
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -133,6 +135,96 @@ def request_budget_balances(funding_request: FundingRequest) -> dict[int, Totals
 
 def request_totals(funding_request: FundingRequest) -> Totals:
     return ledger_totals(LedgerEntry.objects.filter(request=funding_request))
+
+
+# --- settling an award at review ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What closing an award at review does with its money, given what the school spent.
+
+    * spent above paid: the difference is a final payment due now, and the rest of
+      the award (committed − spent) returns to the cluster budget;
+    * spent at or below paid: everything not yet paid (committed − paid) returns, and
+      anything paid beyond what was spent (paid − spent) is owed back by the school.
+
+    Afterwards the request's commitment is what it was paid plus the final payment.
+    """
+
+    committed: Decimal
+    paid: Decimal
+    spent: Decimal
+
+    @property
+    def final_payment(self) -> Decimal:
+        return max(self.spent - self.paid, ZERO)
+
+    @property
+    def overpaid(self) -> Decimal:
+        return max(self.paid - self.spent, ZERO)
+
+    @property
+    def released(self) -> Decimal:
+        return self.committed - max(self.spent, self.paid)
+
+    @property
+    def committed_after(self) -> Decimal:
+        return self.paid + self.final_payment
+
+    @property
+    def sentence(self) -> str:
+        """What will happen (or happened), in the words on the review page."""
+        back = (
+            f"return {gbp(self.released)} to the cluster budget"
+            if self.released > 0
+            else "return nothing to the cluster budget (all of the award is accounted for)"
+        )
+        if self.final_payment > 0:
+            return (
+                f"We will pay the school the {gbp(self.final_payment)} it has spent but not yet "
+                f"been paid, and {back}."
+            )
+        if self.overpaid > 0:
+            return (
+                f"The school has been paid {gbp(self.paid)}, {gbp(self.overpaid)} more than the "
+                f"{gbp(self.spent)} it spent: the LA finance team will ask for the "
+                f"{gbp(self.overpaid)} back. Nothing more will be paid, and we will {back}."
+            )
+        return f"The school has already been paid the {gbp(self.spent)} it spent. We will {back}."
+
+
+def spent_too_much(awarded: Decimal, spent: Decimal) -> str | None:
+    """The review's one rule on the amount spent: up to the award, never more."""
+    if spent > awarded:
+        return (
+            f"You can report up to {gbp(awarded)}, the amount awarded. If the provision cost "
+            "more, the school met the difference."
+        )
+    return None
+
+
+def settlement_preview(funding_request: FundingRequest, spent: Decimal) -> Settlement:
+    """The settlement if the school reported ``spent`` now (the service re-reads under lock)."""
+    totals = request_totals(funding_request)
+    return Settlement(totals.committed, totals.paid, Decimal(spent).quantize(PENNY))
+
+
+def overpayments(user: AbstractBaseUser | Scope):
+    """Money schools were paid beyond what they spent: (count, total, the newest 100).
+
+    LA officers only; anyone else sees none.
+    """
+    if not _scope(user).is_la:
+        return 0, ZERO, []
+    qs = Overpayment.objects.all()
+    summary = qs.aggregate(
+        n=Count("id"), total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY)
+    )
+    listed = qs.select_related("request", "school", "budget__cluster").order_by(
+        "-created_at", "-id"
+    )[:100]
+    return summary["n"], summary["total"], list(listed)
 
 
 # --- scoping -----------------------------------------------------------------
@@ -628,6 +720,7 @@ class RequestMoney:
     totals: Totals
     entries: list[LedgerEntry]
     instalments: list[PaymentInstalment]
+    overpayment: Overpayment | None = None
 
     @property
     def movable(self) -> bool:
@@ -637,7 +730,7 @@ class RequestMoney:
 
 
 def request_money(user: AbstractBaseUser | Scope, pk: int) -> RequestMoney:
-    """Four queries, whatever the request's history."""
+    """Five queries, whatever the request's history."""
     funding_request = get_request_for_money(user, pk)
     entries = list(
         visible_ledger(user).filter(request=funding_request).order_by("created_at", "id")
@@ -652,7 +745,8 @@ def request_money(user: AbstractBaseUser | Scope, pk: int) -> RequestMoney:
     instalments = list(
         visible_instalments(user).filter(request=funding_request).order_by("due_date", "id")
     )
-    return RequestMoney(funding_request, totals, entries, instalments)
+    overpayment = Overpayment.objects.filter(request=funding_request).first()
+    return RequestMoney(funding_request, totals, entries, instalments, overpayment)
 
 
 @dataclass

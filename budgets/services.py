@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from clusters.models import School
+from clusters.models import Role, School
 from funding.models import FundingRequest, FundingStream, RequestEvent
 from funding.workflow import FUNDED
+from portal.notifications import notify
 from portal.roles import scope_for
 
 from . import selectors
@@ -38,6 +41,7 @@ from .models import (
     FinancialYear,
     InstalmentStatus,
     LedgerEntry,
+    Overpayment,
     PaymentInstalment,
     gbp,
 )
@@ -402,6 +406,99 @@ def release_for_request(
         if current is not None:
             _replan_instalments(funding_request, locks[current], funding_request.school_id, day)
     return entries
+
+
+def settle_at_review(
+    funding_request: FundingRequest,
+    spent: Decimal,
+    *,
+    user: AbstractBaseUser | None,
+    reason: str,
+    day: date | None = None,
+) -> selectors.Settlement:
+    """Close the award's money at review, from what the school reports it spent.
+
+    The unpaid instalments are cancelled. If the school spent more than it has been
+    paid, the difference is one final instalment due ``day`` (the next payment run pays
+    it) and only the rest (committed − spent) is released. If it spent less, what is
+    unpaid is released (paid money cannot return to the budget) and the overpayment
+    is recorded for the finance officers to recover; they are told.
+    """
+    reason = _require_reason(reason)
+    spent = _money(spent)
+    if spent < 0:
+        raise BudgetError("The amount spent cannot be less than £0.")
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        balances = selectors.request_budget_balances(funding_request)
+        locks = lock_budgets(*balances)
+        balances = selectors.request_budget_balances(funding_request)  # re-read under the lock
+        totals = sum(balances.values(), selectors.Totals())
+        problem = selectors.spent_too_much(totals.committed, spent)
+        if problem:
+            raise BudgetError(problem)
+        settlement = selectors.Settlement(totals.committed, totals.paid, spent)
+        PaymentInstalment.objects.filter(
+            request=funding_request, status=InstalmentStatus.SCHEDULED
+        ).update(status=InstalmentStatus.CANCELLED)
+        unpaid = {pk: t.unpaid_commitment for pk, t in balances.items() if t.unpaid_commitment > 0}
+        # Release from the newest budget first (as release_for_request does); what stays
+        # unpaid on each budget after that is the final payment due from it.
+        wanted = settlement.released
+        for pk in sorted(unpaid, reverse=True):
+            take = min(unpaid[pk], wanted)
+            if take <= 0:
+                break
+            _entry(
+                locks[pk],
+                EntryKind.RELEASE,
+                take,
+                created_by=user,
+                reason=f"Not spent, returned at review: {reason}",
+                request=funding_request,
+                school_id=funding_request.school_id,
+            )
+            unpaid[pk] -= take
+            wanted -= take
+        PaymentInstalment.objects.bulk_create(
+            [
+                PaymentInstalment(
+                    request=funding_request,
+                    budget=locks[pk],
+                    school_id=funding_request.school_id,
+                    due_date=day,
+                    term="Final payment at review",
+                    amount=left,
+                )
+                for pk, left in sorted(unpaid.items())
+                if left > 0
+            ]
+        )
+        if settlement.overpaid > 0:
+            budget = locks[max(balances)]
+            Overpayment.objects.create(
+                request=funding_request,
+                school_id=funding_request.school_id,
+                budget=budget,
+                paid=settlement.paid,
+                spent=spent,
+                amount=settlement.overpaid,
+                created_by=user,
+            )
+            officers = (
+                get_user_model()
+                .objects.filter(memberships__role=Role.LA_FINANCE_OFFICER, is_active=True)
+                .distinct()
+            )
+            notify(
+                officers,
+                f"Overpayment to recover: {gbp(settlement.overpaid)} on {funding_request.reference}",
+                f"{funding_request.school.name} reported spending {gbp(spent)} at review but "
+                f"has been paid {gbp(settlement.paid)}. Recover the {gbp(settlement.overpaid)} "
+                f"overpaid from {budget.cluster}'s {budget.stream} budget for {budget.year}.",
+                reverse("budgets:request", args=[funding_request.pk]),
+            )
+    return settlement
 
 
 def reduce_award(

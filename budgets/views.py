@@ -363,8 +363,17 @@ def payments(request: HttpRequest) -> HttpResponse:
         )
         return redirect("budgets:payments")
     count, total, due = selectors.due_instalments(scope)
+    owed_count, owed_total, owed = selectors.overpayments(scope)
     return render(
         request,
         "budgets/payments.html",
-        {"count": count, "total": total, "due": due, "scope": scope},
+        {
+            "count": count,
+            "total": total,
+            "due": due,
+            "scope": scope,
+            "owed_count": owed_count,
+            "owed_total": owed_total,
+            "owed": owed,
+        },
     )

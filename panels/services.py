@@ -908,6 +908,16 @@ def guard_appeal_open(fr: FundingRequest, ctx: TransitionContext) -> str | None:
     return _appeal_problem(fr)
 
 
+def spent_problem(awarded: Decimal, spent: Decimal) -> str | None:
+    """The review's rule on the amount spent, for the form and the service alike."""
+    if spent > awarded:
+        return (
+            f"You can report up to £{awarded:,.2f}, the amount awarded. If the provision cost "
+            "more, the school met the difference."
+        )
+    return None
+
+
 @transaction.atomic
 def report_outcomes(
     funding_request: FundingRequest,
@@ -917,7 +927,9 @@ def report_outcomes(
     evidence: str,
     amount_spent: Decimal,
 ) -> OutcomeReview:
-    """The SENCO's review: it closes the request and releases what was not spent."""
+    """The SENCO's review: it closes the request and the budgets app settles its money
+    from what was spent (a final payment of anything spent but unpaid, the rest back to
+    the cluster budget, an overpayment flagged for recovery)."""
     evidence = (evidence or "").strip()
     if not evidence:
         raise PanelError("Give the evidence of the outcomes.")
@@ -931,8 +943,11 @@ def report_outcomes(
         )
     awarded = funding_request.amount_awarded or Decimal("0")
     amount_spent = Decimal(amount_spent).quantize(PENNY)
-    if not Decimal("0") <= amount_spent <= awarded:
-        raise PanelError(f"The amount spent is between £0 and the £{awarded:,.2f} awarded.")
+    if amount_spent < 0:
+        raise PanelError("The amount spent cannot be less than £0.")
+    problem = spent_problem(awarded, amount_spent)
+    if problem:
+        raise PanelError(problem)
     review = OutcomeReview.objects.create(
         request=funding_request,
         result=result,
@@ -946,8 +961,7 @@ def report_outcomes(
             "close",
             user=by,
             message=f"{review.get_result_display()}. {evidence}",
-            # What the budget effect releases back to the cluster.
-            amount=awarded - amount_spent,
+            # The budget effect settles the award from what was spent.
             amount_spent=amount_spent,
             review=review,
         )

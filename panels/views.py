@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from budgets.selectors import request_totals
 from funding.selectors import get_request
 from funding.services import TransitionError
 from portal.audit import record_view
@@ -458,11 +459,21 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     fr = get_request(request.user, pk)
     if fr.school_id not in scope_for(request.user).school_ids:
         raise Http404("Not found")
+    awarded = fr.amount_awarded or 0
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.report_outcomes(fr, by=request.user, **form.cleaned_data)
-        messages.success(request, f"{fr.reference} is closed; anything unspent is released.")
-        return redirect("dashboard")
+        problem = services.spent_problem(awarded, form.cleaned_data["amount_spent"])
+        if problem:
+            form.add_error("amount_spent", problem)
+        else:
+            review = services.report_outcomes(fr, by=request.user, **form.cleaned_data)
+            settled = getattr(review, "settlement", None)  # set by the budgets app
+            messages.success(
+                request, f"{fr.reference} is closed. {settled.sentence if settled else ''}"
+            )
+            return redirect("dashboard")
+    money = request_totals(fr)
+    paid, unpaid = money.paid, money.unpaid_commitment
     return render(
         request,
         "panels/form.html",
@@ -470,8 +481,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "fr": fr,
             "form": form,
             "title": "Report the outcomes",
-            "intro": f"£{fr.amount_awarded or 0:,.2f} was awarded. Anything not spent is "
-            "released back to the cluster's budget when you report.",
+            # Exactly what happens to the money, for each answer the SENCO might give.
+            "intro": f"£{awarded:,.2f} was awarded and £{paid:,.2f} has been paid to the school "
+            f"so far. Report what the provision cost, up to £{awarded:,.2f}. If it cost more "
+            f"than £{paid:,.2f}, we will pay the school the difference straight away and return "
+            f"the rest of the award to the cluster budget. If it cost £{paid:,.2f} or less, we "
+            f"will return the £{unpaid:,.2f} not yet paid to the cluster budget, and the LA "
+            "finance team will ask for anything paid beyond what was spent back.",
             "button": "Report and close",
         },
     )

@@ -321,7 +321,7 @@ class TestChairsActionAndAfter:
         assert services.reviews_due(today=today + timedelta(days=30)) == 1
         fr = FundingRequest.objects.get(pk=request_a.pk)
         assert fr.state == "review_due"
-        with pytest.raises(PanelError, match="between"):
+        with pytest.raises(PanelError, match="You can report up to £7,500.00, the amount awarded"):
             services.report_outcomes(
                 fr, by=senco_a, result="met", evidence="x", amount_spent=Decimal("9999")
             )
