@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -65,9 +67,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.twofactor.middleware.TwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -140,6 +144,18 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "panels.panel",
     "panels.panelmember",
     "panels.meeting",
+    # Enrolment, confirmation and an administrator's reset (delete); not each use.
+    {
+        "model": "otp_totp.totpdevice",
+        "exclude_fields": [
+            "key",
+            "drift",
+            "last_t",
+            "last_used_at",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+        ],
+    },
 )
 
 LANGUAGE_CODE = "en-gb"
@@ -186,6 +202,20 @@ TARGET_WORKING_DAYS_TO_DECISION = env.int("TARGET_WORKING_DAYS_TO_DECISION", def
 SCHOOL_CONTRIBUTION_PER_PUPIL = env.str("SCHOOL_CONTRIBUTION_PER_PUPIL", default="6000.00")
 LA_NAME = env.str("LA_NAME", default="Oxfordshire County Council (demo)")
 LA_CODE = env.str("LA_CODE", default="931")
+
+# Two-factor sign-in (django-otp, TOTP apps) for the people who see the most. Read from
+# the environment, never from settings.DEBUG at run time (test runners turn that off):
+# production (DEBUG off) enforces it; the embedded demo doesn't, so its printed logins work.
+OTP_ENFORCED = env.bool("OTP_ENFORCED", default=not DEBUG)
+# Membership roles, plus "staff": superusers and staff (the Django admin).
+OTP_REQUIRED_ROLES = env.list(
+    "OTP_REQUIRED_ROLES", default=["la_send_officer", "la_finance_officer", "staff"]
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Inclusion Funding Portal")
+# Wrong codes: wait 1, 2, 4, 8... seconds before the next try (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Administrators reset a device by deleting it; they never see anyone's secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Email: console backend in the demo.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -253,7 +283,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "portal.twofactor.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -73,6 +73,9 @@ ROUTES: dict[str, Route] = {
     "login": Route(OPEN, r("login")),
     "logout": Route(OPEN, r("logout"), methods=POST),
     "notifications": Route(OPEN, r("notifications")),
+    # The user's own two-factor device (tests/portal/test_two_factor.py).
+    "two_factor:verify": Route(OPEN, r("two_factor:verify"), methods=BOTH),
+    "two_factor:set_up": Route(OPEN, r("two_factor:set_up"), methods=BOTH),
     "healthz": Route(OPEN, r("healthz")),
     "schema": Route(OPEN, r("schema")),
     "api-docs": Route(OPEN, r("api-docs")),

@@ -1,0 +1,82 @@
+"""The two pages a user who owes a code sees: set up an app (once), then enter codes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from . import is_verified, selectors, services, two_factor_pending
+from .forms import CodeForm
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("dashboard")
+
+
+def _with_next(name: str, next_url: str) -> str:
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    device = selectors.confirmed_device(request.user)
+    if device is None:
+        return redirect(_with_next("two_factor:set_up", next_url))
+    if is_verified(request.user):
+        return redirect(next_url)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.check_code(request, device, form.cleaned_data["code"])
+        if result.verified:
+            return redirect(next_url)
+        form.add_error("code", result.error)
+    return render(
+        request,
+        "portal/two_factor_verify.html",
+        {"form": form, "next": next_url, "two_factor_pending": two_factor_pending(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def set_up(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    # Once set up, only an administrator can reset the device (by deleting it).
+    if selectors.confirmed_device(request.user) is not None:
+        return redirect(_with_next("two_factor:verify", next_url))
+    device = services.start_enrolment(request.user)
+    device.user = request.user
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.check_code(request, device, form.cleaned_data["code"])
+        if result.verified:
+            messages.success(
+                request,
+                "Two-factor sign-in is set up. Each time you sign in, enter the code from your app.",
+            )
+            return redirect(next_url)
+        form.add_error("code", result.error)
+    return render(
+        request,
+        "portal/two_factor_set_up.html",
+        {
+            "form": form,
+            "next": next_url,
+            "two_factor_pending": two_factor_pending(request.user),
+            **selectors.enrolment_details(device),
+        },
+    )
