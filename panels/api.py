@@ -5,6 +5,8 @@ The same selectors (scope: 404 outside it) and services (rules) as the pages.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -28,6 +30,7 @@ from .models import (
     Panel,
     PanelMember,
     Recommendation,
+    ReviewResult,
 )
 from .services import PanelError
 
@@ -476,3 +479,63 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return _refused(exc)
         appeal.request.refresh_from_db()
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewInSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=ReviewResult.choices)
+    evidence = serializers.CharField()
+    amount_spent = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+
+
+class SettlementSerializer(serializers.Serializer):
+    """What closing the award did with its money (budgets.selectors.Settlement)."""
+
+    committed = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=12, decimal_places=2)
+    final_payment = serializers.DecimalField(max_digits=12, decimal_places=2)
+    overpaid = serializers.DecimalField(max_digits=12, decimal_places=2)
+    released = serializers.DecimalField(max_digits=12, decimal_places=2)
+    sentence = serializers.CharField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    request = serializers.IntegerField(source="request_id")
+    reference = serializers.CharField(source="request.reference")
+    state = serializers.CharField(source="request.state")
+    result = serializers.ChoiceField(choices=ReviewResult.choices)
+    evidence = serializers.CharField()
+    amount_spent = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reported_at = serializers.DateTimeField()
+    settlement = SettlementSerializer(allow_null=True, default=None)
+
+
+class RequestReviewViewSet(viewsets.GenericViewSet):
+    """The SENCO's outcome review at the review date, as on /panels/requests/<pk>/review/.
+
+    Only the action: the request itself is read and changed at /api/v1/requests/<pk>/."""
+
+    serializer_class = ReviewSerializer
+    queryset = Decision.objects.none()  # the request is looked up through the selectors
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(request=ReviewInSerializer, responses={200: ReviewSerializer, 400: REFUSED})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Report the outcomes and what the provision cost: closes the request and settles
+        its award (a final payment, the rest back to the cluster budget, or an overpayment
+        flagged for recovery). Only the requesting school's staff; others get 404."""
+        fr = selectors.request_for_review(request.user, pk)
+        data = ReviewInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        problem = services.spent_problem(fr.amount_awarded or Decimal("0"), v["amount_spent"])
+        if problem:
+            # A field's message, as the page shows it beside the amount.
+            raise serializers.ValidationError({"amount_spent": [problem]})
+        try:
+            review = services.report_outcomes(fr, by=request.user, **v)
+        except (PanelError, TransitionError) as exc:
+            return _refused(exc)
+        review.request.refresh_from_db()
+        return Response(ReviewSerializer(review).data)

@@ -8,6 +8,7 @@ from .api import (
     DecisionViewSet,
     MeetingViewSet,
     PanelViewSet,
+    RequestReviewViewSet,
 )
 
 router = DefaultRouter(trailing_slash=True)
@@ -17,5 +18,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("appeals", AppealViewSet, basename="appeal")
+# Only /requests/<pk>/review/: the rest of /requests/ is the funding app's.
+router.register("requests", RequestReviewViewSet, basename="request-outcome")
 
 urlpatterns = router.urls

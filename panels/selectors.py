@@ -408,6 +408,17 @@ def reviews_owed(user: AbstractBaseUser) -> list[FundingRequest]:
     )
 
 
+def request_for_review(user: AbstractBaseUser, pk: int) -> FundingRequest:
+    """A request whose outcomes the user may report: only the requesting school's own
+    staff (the page and the API alike); anyone else, panel members included, gets 404."""
+    from funding.selectors import get_request
+
+    fr = get_request(user, pk)
+    if fr.school_id not in scope_for(user).school_ids:
+        raise Http404("Not found")
+    return fr
+
+
 def urgent_awaiting_chair(user: AbstractBaseUser) -> list[FundingRequest]:
     """Urgent requests the LA has made ready, on the panels the user chairs now: the chair's
     dashboard links each to the chair's action page (nothing else leads there)."""

@@ -456,9 +456,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_acting
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    fr = get_request(request.user, pk)
-    if fr.school_id not in scope_for(request.user).school_ids:
-        raise Http404("Not found")
+    fr = selectors.request_for_review(request.user, pk)
     awarded = fr.amount_awarded or 0
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

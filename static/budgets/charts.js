@@ -26,6 +26,39 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.body.addEventListener("htmx:afterSettle", function () { draw(document); });
+  // The polled region's ledger version: a new one means htmx swapped in changed figures
+  // (an unchanged ledger answers 204 and nothing is swapped).
+  function liveVersion() {
+    var live = document.querySelector("#county-live, #cluster-live");
+    return live ? live.getAttribute("data-version") : null;
+  }
+
+  var shownVersion = null;
+
+  // Tell screen-reader users, politely, that the figures on the page have changed.
+  function announce() {
+    var status = document.querySelector("[data-budget-live-status]");
+    var version = liveVersion();
+    if (!status || version === null || version === shownVersion) return;
+    shownVersion = version;
+    var now = new Date();
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var text = "Figures updated at " + pad(now.getHours()) + ":" + pad(now.getMinutes());
+    if (status.textContent === text) {
+      // The same words again are not read out: clear them, then say them once more.
+      status.textContent = "";
+      window.setTimeout(function () { status.textContent = text; }, 100);
+    } else {
+      status.textContent = text;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    shownVersion = liveVersion();
+    draw(document);
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    draw(document);
+    announce();
+  });
 })();

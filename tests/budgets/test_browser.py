@@ -43,6 +43,8 @@ def test_a_decision_shows_on_an_open_county_dashboard_within_five_seconds(
     page.goto(f"{live_server.url}/budgets/")
     committed = page.get_by_test_id("tile-committed")
     expect(committed).to_have_text("£0.00")
+    status = page.get_by_test_id("live-status")
+    expect(status).to_have_text("")  # nothing to announce yet: polls answer 204
     assert page.locator("canvas[data-budget-chart]").count() == 2
     assert accessibility_violations(page) == []
 
@@ -50,6 +52,9 @@ def test_a_decision_shows_on_an_open_county_dashboard_within_five_seconds(
     apply_transition(fr, "approve", user=chair, message="Agreed", amount=Decimal("7500.00"))
 
     expect(committed).to_have_text("£7,500.00", timeout=5000)
+    # Screen-reader users hear, politely, that the figures changed (outside the swapped part).
+    expect(status).to_have_text(re.compile(r"^Figures updated at \d\d:\d\d$"))
+    expect(status).to_have_attribute("aria-live", "polite")
     expect(page.get_by_test_id("tile-available")).to_have_text("£2,500.00")
     expect(page.get_by_test_id("budget-alerts")).to_contain_text(re.compile("past 75%"))
     # Charts were drawn again from the fresh figures, under the CSP, without errors.

@@ -287,6 +287,10 @@ ROUTES: dict[str, Route] = {
     "appeal-list": Route(LIST, r("appeal-list"), "senco_a", methods=BOTH),
     # No appeal in this county: an unknown id is a 404 to all, never a 500.
     "appeal-detail": Route(OBJECT, r("appeal-detail", 999999)),
+    # The SENCO's outcome review, as the page panels:review (tests/panels/test_review_api.py).
+    "request-outcome-review": Route(
+        OBJECT, r("request-outcome-review", "a.decided.pk"), methods=POST
+    ),
     # --- API: budgets ---------------------------------------------------------------
     "budget-list": Route(
         LIST, r("budget-list"), "head_a", marker=lambda w: f'"cluster_name":"{w.a.cluster.name}"'
