@@ -26,6 +26,7 @@ from django.utils import timezone
 from clusters.models import Role, School
 from funding.models import FundingRequest, FundingStream, RequestEvent
 from funding.workflow import FUNDED
+from portal.errors import DomainError
 from portal.notifications import notify
 from portal.roles import scope_for
 
@@ -48,12 +49,8 @@ from .models import (
 from .terms import instalment_plan
 
 
-class BudgetError(Exception):
+class BudgetError(DomainError):
     """A budget write that may not happen; the message is for the person who tried."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _money(amount) -> Decimal:

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import School
+from portal.errors import DomainError
 from portal.notifications import notify
 from portal.roles import scope_for
 
@@ -52,12 +53,8 @@ from .uploads import too_big_message
 from .workflow import TRANSITIONS, Actor, State, Transition
 
 
-class TransitionError(Exception):
+class TransitionError(DomainError):
     """A transition that may not happen; the message is for the person who tried."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -229,12 +226,8 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
 EDITABLE_FIELDS = frozenset(f for fields in SECTION_FIELDS.values() for f in fields)
 
 
-class EditError(Exception):
+class EditError(DomainError):
     """An edit that may not happen; the message is for the person who tried."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _lock_for_edit(funding_request: FundingRequest, user: AbstractBaseUser) -> FundingRequest:

@@ -29,6 +29,7 @@ from funding.services import (
     register_guard,
 )
 from funding.workflow import Actor, State
+from portal.errors import DomainError
 from portal.notifications import notify
 from portal.roles import scope_for
 
@@ -58,12 +59,8 @@ from .recusal import Quorum, quorum, recusals_for
 PENNY = Decimal("0.01")
 
 
-class PanelError(Exception):
+class PanelError(DomainError):
     """A panel action that may not happen; the message is for the person who tried."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _today(today: date | None) -> date:

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Cluster, District
+from portal.errors import DomainError
 from portal.notifications import notify
 from portal.storage import private_storage
 
@@ -38,7 +39,7 @@ GENERIC_FAILURE = (
 )
 
 
-class ReportError(Exception):
+class ReportError(DomainError):
     """A problem the user can understand and act on; the run fails with this message."""
 
 
