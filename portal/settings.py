@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "panels",
     "budgets",
     "reports",
+    "demo",  # the demo county and its commands; not part of the product
 ]
 
 MIDDLEWARE = [

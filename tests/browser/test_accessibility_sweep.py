@@ -23,9 +23,9 @@ from django.urls import Resolver404, resolve, reverse
 
 from budgets.models import ClusterBudget
 from clusters.models import Role
+from demo.context import DEMO_PASSWORD
 from funding.models import FundingRequest
 from panels.models import Decision, Meeting, MeetingStatus, Panel
-from portal.demo import DEMO_PASSWORD
 from reports.models import ReportRun
 from tests.browser.conftest import accessibility_violations
 

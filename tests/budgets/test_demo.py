@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from budgets import demo, selectors
+from budgets import selectors
 from budgets.models import EntryKind, LedgerEntry
 from clusters.models import Cluster, Role
+from demo import budgets as demo
+from demo.context import DemoContext
 from funding.services import apply_transition
-from portal.demo import DemoContext
 from tests.factories import FundingStreamFactory, SchoolFactory, SchoolYearStatsFactory
 
 from .factories import ClusterBudgetFactory, request_on_agenda

@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from clusters.models import Role
-from funding import demo, rules, services
+from demo import funding as demo
+from demo.context import DemoContext
+from funding import rules, services
 from funding.models import FundingRequest, ReferenceCounter, RequestEvent
 from funding.workflow import State
-from portal.demo import DemoContext
 from tests.factories import ClusterFactory, SchoolFactory, make_user
 
 from .factories import draft_request

@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from budgets import demo, selectors, services
+from budgets import selectors, services
 from budgets.models import InstalmentStatus
 from clusters.models import Role
-from portal.demo import DemoContext
+from demo import budgets as demo
+from demo.context import DemoContext
 from tests.factories import (
     FundingRequestFactory,
     FundingStreamFactory,

@@ -10,11 +10,12 @@ import pytest
 from django.utils import timezone
 
 from clusters.models import Role
+from demo import panels as demo
+from demo.context import DemoContext
 from funding.models import RequestEvent
 from funding.workflow import State
-from panels import demo, rota
+from panels import rota
 from panels.models import Decision, ItemKind, Meeting, MeetingStatus, Panel
-from portal.demo import DemoContext
 from tests.factories import ClusterFactory, SchoolFactory, make_user
 
 from .factories import ready_request

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 
-from clusters import demo as clusters_demo
 from clusters.models import Cluster, District, Membership, Phase, Role, School, SchoolYearStats
-from portal import demo
+from demo import clusters as clusters_demo
+from demo import context as demo
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def load_demo(*extra: str) -> str:
 @pytest.fixture
 def only_the_clusters_step(monkeypatch):
     """Most stories are about this step alone; the other apps' steps have their own tests."""
-    monkeypatch.setattr(demo, "DEMO_STEPS", ("clusters.demo.load",))
+    monkeypatch.setattr(demo, "DEMO_STEPS", ("demo.clusters.load",))
 
 
 @pytest.fixture
@@ -190,11 +190,11 @@ def test_a_step_whose_app_is_not_written_yet_is_skipped(monkeypatch):
     monkeypatch.setattr(
         demo,
         "DEMO_STEPS",
-        ("clusters.demo.load", "no_such_app.demo.load", "clusters.demo.no_such_step"),
+        ("demo.clusters.load", "demo.no_such_app.load", "demo.clusters.no_such_step"),
     )
     printed = load_demo()
-    assert "no_such_app.demo.load: not provided yet, skipped" in printed
-    assert "clusters.demo.no_such_step: not provided yet, skipped" in printed
+    assert "demo.no_such_app.load: not provided yet, skipped" in printed
+    assert "demo.clusters.no_such_step: not provided yet, skipped" in printed
     assert School.objects.exists()
 
 
@@ -209,7 +209,7 @@ def test_a_step_module_that_fails_to_import_stops_the_load_and_leaves_nothing(
 ):
     (tmp_path / "broken_demo_step.py").write_text("import no_such_library\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(demo, "DEMO_STEPS", ("clusters.demo.load", "broken_demo_step.load"))
+    monkeypatch.setattr(demo, "DEMO_STEPS", ("demo.clusters.load", "broken_demo_step.load"))
     with pytest.raises(ModuleNotFoundError, match="no_such_library"):
         load_demo()
     assert not School.objects.exists()  # all or nothing, so --if-empty will try again

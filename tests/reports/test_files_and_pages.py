@@ -232,8 +232,8 @@ def test_the_demo_shows_both_county_reports_ready(small_county, send_officer):
     import random
     from datetime import date
 
-    from portal.demo import DemoContext
-    from reports import demo
+    from demo import reports as demo
+    from demo.context import DemoContext
 
     ctx = DemoContext(rng=random.Random(1), today=date(2026, 1, 10), out=io.StringIO())
     ctx.shared.update(academic_year=2025, users={"la_send_officer": send_officer})

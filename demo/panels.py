@@ -26,13 +26,11 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.context import DemoContext
 from funding.models import FundingRequest, RequestEvent, RequestType
 from funding.workflow import State
-from portal.demo import DemoContext
-from portal.models import Notification
-
-from . import rota, services
-from .models import (
+from panels import rota, services
+from panels.models import (
     CRITERIA,
     AgendaItem,
     Attendance,
@@ -45,7 +43,8 @@ from .models import (
     Panel,
     PanelMember,
 )
-from .services import PanelError
+from panels.services import PanelError
+from portal.models import Notification
 
 HEADS_PER_PANEL = 5
 PAST_MEETINGS = 6

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from clusters.models import Cluster, District, Membership, Phase, Role, School, SchoolYearStats
-from portal.demo import DemoContext, DemoLogin
+from demo.context import DemoContext, DemoLogin
 
 BATCH = 2000
 

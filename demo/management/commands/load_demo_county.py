@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from clusters.models import School
-from portal import demo
+from demo import context as demo
 
 
 def resolve(dotted: str) -> Any:

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from clusters.models import Membership
-from portal import demo
-from portal.management.commands.load_demo_county import resolve
+from demo import context as demo
+from demo.management.commands.load_demo_county import resolve
 
 
 def known_logins() -> list[demo.DemoLogin]:

@@ -4,10 +4,9 @@ the demo shows finished reports even before a worker runs."""
 from __future__ import annotations
 
 from clusters.models import SchoolYearStats
-from portal.demo import DemoContext
-
-from . import services
-from .models import ReportKind, ReportRun, ScopeKind
+from demo.context import DemoContext
+from reports import services
+from reports.models import ReportKind, ReportRun, ScopeKind
 
 # The national % of pupils with an EHCP the demo LA "entered" (DfE, SEN in England).
 DEMO_NATIONAL_EHCP_PCT = "2.5"

@@ -1,7 +1,7 @@
 """Demo steps: budgets allocated by formula before the panels decide; payments after.
 
-``load`` runs after ``funding.demo`` (streams and requests exist) and before
-``panels.demo`` (whose decisions commit money, so budgets must be there).
+``load`` runs after ``demo.funding`` (streams and requests exist) and before
+``demo.panels`` (whose decisions commit money, so budgets must be there).
 ``load_payments`` runs after the decisions: it pays the termly instalments due
 so far, moves one funded pupil to a school in another cluster, and moves some
 money between two clusters, so every kind of ledger entry shows in the demo.
@@ -23,14 +23,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
-from clusters.models import Role, School
-from funding.models import FundingRequest, FundingStream
-from funding.workflow import FUNDED
-from portal.demo import DemoContext
-
-from . import selectors, services
-from .allocation import Weights
-from .models import (
+from budgets import selectors, services
+from budgets.allocation import Weights
+from budgets.models import (
     ClusterBudget,
     EntryKind,
     FinancialYear,
@@ -38,6 +33,10 @@ from .models import (
     LedgerEntry,
     PaymentInstalment,
 )
+from clusters.models import Role, School
+from demo.context import DemoContext
+from funding.models import FundingRequest, FundingStream
+from funding.workflow import FUNDED
 
 WEIGHTS = Weights(Decimal("0.4"), Decimal("0.3"), Decimal("0.3"))
 # Pots sized against what schools ask for, so some clusters come close to their limit.
@@ -46,7 +45,7 @@ MINIMUM_POT = Decimal("60000")
 # At national scale the payment run pays the oldest this many instalments one by one
 # (each its own transaction) and leaves the rest to the real payment run.
 NATIONAL_PAYMENTS = 1500
-# panels.demo stamps decisions at 15:00 on the meeting day; the commitment follows.
+# demo.panels stamps decisions at 15:00 on the meeting day; the commitment follows.
 DECIDED_AT = time(15, 0)
 PAID_AT = time(9, 0)
 

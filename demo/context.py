@@ -1,7 +1,7 @@
-"""The demo county is built by steps that each app contributes.
+"""The demo county is built by steps, one module here per app whose data it writes.
 
 ``manage.py load_demo_county`` runs :data:`DEMO_STEPS` in order, skipping any
-an app does not provide. Each step is ``def step(ctx: DemoContext) -> None``
+that is not written yet. Each step is ``def step(ctx: DemoContext) -> None``
 and should write through the app's services where a user would (so the demo
 exercises the same rules), using bulk inserts only where volume needs it.
 Everything is deterministic from ``ctx.rng``.
@@ -19,12 +19,12 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 -- demo data only, printed fo
 # Order matters: budgets are allocated before panels decide (decisions commit
 # money), and payments follow the decisions.
 DEMO_STEPS = (
-    "clusters.demo.load",
-    "funding.demo.load",
-    "budgets.demo.load",
-    "panels.demo.load",
-    "budgets.demo.load_payments",
-    "reports.demo.load",
+    "demo.clusters.load",
+    "demo.funding.load",
+    "demo.budgets.load",
+    "demo.panels.load",
+    "demo.budgets.load_payments",
+    "demo.reports.load",
 )
 
 

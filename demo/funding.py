@@ -17,10 +17,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from clusters.models import Phase
-from portal.demo import DemoContext
-
-from . import rules, services
-from .models import (
+from demo.context import DemoContext
+from funding import rules, services
+from funding.models import (
     FundingRequest,
     FundingStream,
     NeedBand,
@@ -29,7 +28,7 @@ from .models import (
     RequestEvent,
     ReviewCycle,
 )
-from .workflow import State
+from funding.workflow import State
 
 MAINSTREAM = [Phase.NURSERY, Phase.PRIMARY, Phase.SECONDARY, Phase.ALL_THROUGH, Phase.POST_16]
 STREAMS = [
