@@ -199,7 +199,7 @@ def test_a_panel_member_sees_their_cluster(client, budget):
 def test_at_national_scale_the_county_page_shows_a_row_per_district_and_filters_by_one(
     client, send_officer, this_year, monkeypatch, django_assert_num_queries
 ):
-    monkeypatch.setattr(selectors, "GROUP_ABOVE", 4)
+    monkeypatch.setattr(selectors.boards, "GROUP_ABOVE", 4)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -1,0 +1,133 @@
+"""Every read of budgets and the ledger, scoped by the reader.
+
+LA officers see every cluster; school staff and panel members see their own
+cluster's totals only (never the ledger's lines). An object outside the scope
+answers 404. Totals are always sums over the ledger, computed in SQL with
+conditional sums, so a page costs a fixed number of queries whatever the
+number of clusters.
+
+One module per concern; every public name is re-exported here, so callers keep
+``from budgets import selectors; selectors.budget_board(...)``:
+
+* ``totals``: ledger sums, balances of a budget or a request, what a cluster can commit;
+* ``scoped``: what the reader may see (budgets, clusters, ledger lines, instalments);
+* ``forecast``: the monthly trend and the year-end forecast;
+* ``boards``: the county and cluster dashboards and their live-refresh versions;
+* ``settlement``: closing an award at review;
+* ``money``: one request's money and a pupil's move;
+* ``payments``: instalments due and overpayments to recover.
+"""
+
+from .boards import (
+    ALERTS_LISTED,
+    GROUP_ABOVE,
+    BudgetBoard,
+    BudgetRow,
+    DistrictRow,
+    SchoolLine,
+    budget_board,
+    cluster_requests,
+    cluster_schools,
+    cluster_version,
+    ledger_version,
+)
+from .forecast import (
+    Forecast,
+    _month_index,
+    _months_elapsed,
+    forecast,
+    monthly_commitments,
+)
+from .money import (
+    MovePreview,
+    RequestMoney,
+    get_request_for_money,
+    move_preview,
+    request_money,
+)
+from .payments import (
+    due_instalments,
+    overpayments,
+)
+from .scoped import (
+    _scope,
+    filter_ledger,
+    financial_years,
+    get_budget,
+    get_cluster,
+    visible_budgets,
+    visible_clusters,
+    visible_instalments,
+    visible_ledger,
+)
+from .settlement import (
+    Settlement,
+    settlement_preview,
+    spent_too_much,
+)
+from .totals import (
+    ALERT_AMBER,
+    ALERT_RED,
+    MONEY,
+    Totals,
+    _sum,
+    budget_totals,
+    cluster_available,
+    ledger_totals,
+    request_budget_balances,
+    request_totals,
+    totals_from_sums,
+    unused_override,
+    with_totals,
+)
+
+__all__ = [
+    "ALERTS_LISTED",
+    "ALERT_AMBER",
+    "ALERT_RED",
+    "BudgetBoard",
+    "BudgetRow",
+    "DistrictRow",
+    "Forecast",
+    "GROUP_ABOVE",
+    "MONEY",
+    "MovePreview",
+    "RequestMoney",
+    "SchoolLine",
+    "Settlement",
+    "Totals",
+    "_month_index",
+    "_months_elapsed",
+    "_scope",
+    "_sum",
+    "budget_board",
+    "budget_totals",
+    "cluster_available",
+    "cluster_requests",
+    "cluster_schools",
+    "cluster_version",
+    "due_instalments",
+    "filter_ledger",
+    "financial_years",
+    "forecast",
+    "get_budget",
+    "get_cluster",
+    "get_request_for_money",
+    "ledger_totals",
+    "ledger_version",
+    "monthly_commitments",
+    "move_preview",
+    "overpayments",
+    "request_budget_balances",
+    "request_money",
+    "request_totals",
+    "settlement_preview",
+    "spent_too_much",
+    "totals_from_sums",
+    "unused_override",
+    "visible_budgets",
+    "visible_clusters",
+    "visible_instalments",
+    "visible_ledger",
+    "with_totals",
+]

@@ -1,0 +1,299 @@
+"""The county and cluster dashboards: every visible budget with totals, trend and forecast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clusters.models import Cluster
+from funding.models import FundingRequest, FundingStream, RequestEvent
+from portal.roles import Scope
+
+from ..models import (
+    ZERO,
+    EntryKind,
+    FinancialYear,
+    LedgerEntry,
+)
+from .forecast import Forecast, _months_elapsed, forecast, monthly_commitments
+from .scoped import _scope, visible_budgets
+from .totals import MONEY, Totals, _sum, totals_from_sums, with_totals
+
+# Above this many budgets the county page shows a summary row per district, each a link
+# to that district's clusters: 3,000 rows are neither fast to render nor readable.
+GROUP_ABOVE = 60
+ALERTS_LISTED = 10
+
+
+@dataclass
+class BudgetRow:
+    budget_id: int
+    cluster_id: int
+    cluster: str
+    district_id: int
+    district: str
+    stream: str
+    totals: Totals
+    overrides: int
+    monthly: list[Decimal]
+    forecast: Forecast
+
+    @property
+    def trend(self) -> Decimal:
+        """Net commitment in the latest elapsed month."""
+        elapsed = self.forecast.months_elapsed
+        return self.monthly[elapsed - 1] if elapsed else ZERO
+
+
+@dataclass
+class DistrictRow:
+    """A district's budgets added up: the county page's summary row at national scale."""
+
+    district_id: int
+    name: str
+    clusters: set[int] = field(default_factory=set)
+    budgets: int = 0
+    totals: Totals = field(default_factory=Totals)
+    alerts: int = 0
+    overrides: int = 0
+    monthly: list[Decimal] = field(default_factory=lambda: [ZERO] * 12)
+    forecast: Forecast | None = None
+
+
+@dataclass
+class BudgetBoard:
+    year: FinancialYear | None
+    stream: FundingStream | None
+    district_id: int | None = None
+    rows: list[BudgetRow] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+    monthly: list[Decimal] = field(default_factory=lambda: [ZERO] * 12)
+    forecast: Forecast | None = None
+    version: str = "0"
+
+    @property
+    def alerts(self) -> list[BudgetRow]:
+        return [r for r in self.rows if r.totals.alert]
+
+    @property
+    def overridden(self) -> list[BudgetRow]:
+        return [r for r in self.rows if r.overrides]
+
+    @property
+    def alerts_listed(self) -> list[BudgetRow]:
+        """The worst few, so the warning stays readable when hundreds of budgets are tight."""
+        order = {"over": 0, "red": 1, "amber": 2}
+        ranked = sorted(self.alerts, key=lambda r: (order[r.totals.alert], r.totals.available))
+        return ranked[:ALERTS_LISTED]
+
+    @property
+    def alerts_unlisted(self) -> int:
+        return max(len(self.alerts) - ALERTS_LISTED, 0)
+
+    @property
+    def overridden_listed(self) -> list[BudgetRow]:
+        return self.overridden[:ALERTS_LISTED]
+
+    @property
+    def overridden_unlisted(self) -> int:
+        return max(len(self.overridden) - ALERTS_LISTED, 0)
+
+    @property
+    def grouped(self) -> bool:
+        """Show a row per district rather than per budget."""
+        return self.district_id is None and len(self.rows) > GROUP_ABOVE
+
+    @cached_property
+    def districts(self) -> list[DistrictRow]:
+        by_id: dict[int, DistrictRow] = {}
+        for r in self.rows:
+            d = by_id.get(r.district_id)
+            if d is None:
+                d = by_id[r.district_id] = DistrictRow(r.district_id, r.district)
+            d.clusters.add(r.cluster_id)
+            d.budgets += 1
+            d.totals = d.totals + r.totals
+            d.alerts += bool(r.totals.alert)
+            d.overrides += r.overrides
+            d.monthly = [a + b for a, b in zip(d.monthly, r.monthly, strict=True)]
+        if self.forecast is not None:
+            f = self.forecast
+            for d in by_id.values():
+                d.forecast = forecast(
+                    d.totals, d.monthly[: f.months_elapsed], f.months_elapsed, f.months_left
+                )
+        return sorted(by_id.values(), key=lambda d: d.name)
+
+    @property
+    def month_labels(self) -> list[str]:
+        if not self.year:
+            return []
+        names = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+        return [f"{n} {self.year.start_year + (1 if i >= 9 else 0)}" for i, n in enumerate(names)]
+
+    @property
+    def cumulative(self) -> list[Decimal]:
+        running, out = ZERO, []
+        elapsed = self.forecast.months_elapsed if self.forecast else 12
+        for i, m in enumerate(self.monthly):
+            running += m
+            out.append(running if i < max(elapsed, 1) else None)
+        return out
+
+
+def ledger_version(cluster_ids: list[int] | None = None) -> str:
+    """A cheap fingerprint of the ledger: the newest entry's id (one indexed query)."""
+    qs = LedgerEntry.objects.all()
+    if cluster_ids is not None:
+        qs = qs.filter(budget__cluster_id__in=cluster_ids)
+    return str(qs.aggregate(m=Max("id"))["m"] or 0)
+
+
+def budget_board(
+    user: AbstractBaseUser | Scope,
+    *,
+    year: FinancialYear | None = None,
+    stream: FundingStream | None = None,
+    cluster_ids: list[int] | None = None,
+    district_id: int | None = None,
+    today: date | None = None,
+) -> BudgetBoard:
+    """Every visible budget for the year with totals, trend and forecast (two queries)."""
+    today = today or timezone.localdate()
+    if year is None:
+        year = FinancialYear.objects.filter(start_year=FinancialYear.start_year_for(today)).first()
+    board = BudgetBoard(year=year, stream=stream, district_id=district_id)
+    if year is None:
+        return board
+    budgets = visible_budgets(user).filter(year=year)
+    if stream is not None:
+        budgets = budgets.filter(stream=stream)
+    if cluster_ids is not None:
+        budgets = budgets.filter(cluster_id__in=cluster_ids)
+    if district_id is not None:
+        budgets = budgets.filter(cluster__district_id=district_id)
+    rows = list(
+        with_totals(budgets)
+        .values(
+            "id",
+            "cluster_id",
+            "cluster__name",
+            "cluster__district_id",
+            "cluster__district__name",
+            "stream__name",
+            "sum_allocation",
+            "sum_adjustment",
+            "sum_commitment",
+            "sum_release",
+            "sum_payment",
+            "override_count",
+            "last_entry_id",
+        )
+        .order_by("cluster__district__name", "cluster__name", "stream__name")
+    )
+    monthly = monthly_commitments(budgets.values("id"), year)
+    elapsed, left = _months_elapsed(year, today)
+    for r in rows:
+        totals = totals_from_sums(r)
+        months = monthly.get(r["id"], [ZERO] * 12)
+        board.rows.append(
+            BudgetRow(
+                budget_id=r["id"],
+                cluster_id=r["cluster_id"],
+                cluster=r["cluster__name"],
+                district_id=r["cluster__district_id"],
+                district=r["cluster__district__name"],
+                stream=r["stream__name"],
+                totals=totals,
+                overrides=r["override_count"],
+                monthly=months,
+                forecast=forecast(totals, months[:elapsed], elapsed, left),
+            )
+        )
+        board.totals = board.totals + totals
+        board.monthly = [a + b for a, b in zip(board.monthly, months, strict=True)]
+    board.version = str(max((r["last_entry_id"] or 0 for r in rows), default=0))
+    board.forecast = forecast(board.totals, board.monthly[:elapsed], elapsed, left)
+    return board
+
+
+@dataclass
+class SchoolLine:
+    school_id: int
+    school: str
+    requests: int = 0
+    decided: int = 0
+    requested: Decimal = ZERO
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+
+
+def cluster_schools(cluster: Cluster, year: FinancialYear | None) -> list[SchoolLine]:
+    """Requests and awards by school in the cluster (two queries)."""
+    lines: dict[int, SchoolLine] = {
+        s.pk: SchoolLine(s.pk, s.name) for s in cluster.schools.order_by("name").only("id", "name")
+    }
+    requests = FundingRequest.objects.filter(cluster=cluster).exclude(state="draft")
+    if year is not None:
+        # The year's requests: sent in it, or holding money on its budget (decided later).
+        with_money = LedgerEntry.objects.filter(budget__year=year, budget__cluster=cluster)
+        requests = requests.filter(
+            Q(submitted_at__date__gte=year.start, submitted_at__date__lte=year.end)
+            | Q(pk__in=with_money.values("request_id"))
+        )
+    decided_states = [
+        "approved",
+        "partially_approved",
+        "active",
+        "review_due",
+        "closed",
+        "declined",
+    ]
+    for row in requests.values("school_id").annotate(
+        n=Count("id"),
+        decided=Count("id", filter=Q(state__in=decided_states)),
+        requested=Coalesce(Sum("amount_requested"), Value(ZERO), output_field=MONEY),
+    ):
+        line = lines.setdefault(row["school_id"], SchoolLine(row["school_id"], "(moved)"))
+        line.requests, line.decided, line.requested = row["n"], row["decided"], row["requested"]
+    money = LedgerEntry.objects.filter(budget__cluster=cluster, school__isnull=False)
+    if year is not None:
+        money = money.filter(budget__year=year)
+    for row in money.values("school_id").annotate(
+        **{f"sum_{kind}": _sum("", kind) for kind in EntryKind.values}
+    ):
+        totals = totals_from_sums(row)
+        line = lines.setdefault(row["school_id"], SchoolLine(row["school_id"], "(moved)"))
+        line.committed, line.paid = totals.committed, totals.paid
+    return list(lines.values())
+
+
+def cluster_requests(user: AbstractBaseUser | Scope, cluster: Cluster, limit: int = 50):
+    """The cluster's decided requests with their award; LA officers see all, school staff their own."""
+    scope = _scope(user)
+    qs = FundingRequest.objects.filter(cluster=cluster).exclude(state="draft")
+    if not scope.is_la:
+        qs = qs.filter(school_id__in=scope.school_ids)
+    return (
+        qs.select_related("school", "stream")
+        .annotate(
+            committed=_sum("ledger_entries", EntryKind.COMMITMENT)
+            - _sum("ledger_entries", EntryKind.RELEASE),
+            paid=_sum("ledger_entries", EntryKind.PAYMENT),
+        )
+        .order_by("-state_changed_at", "-pk")[:limit]
+    )
+
+
+def cluster_version(cluster: Cluster) -> str:
+    """Changes to the cluster's money or its requests' states (two cheap queries)."""
+    ledger = ledger_version([cluster.pk])
+    events = RequestEvent.objects.filter(request__cluster=cluster).aggregate(m=Max("id"))["m"] or 0
+    return f"{ledger}-{events}"

@@ -1,0 +1,145 @@
+"""Totals and balances: every figure is a sum over the ledger, computed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clusters.models import Cluster
+from funding.models import FundingRequest, FundingStream
+
+from ..models import (
+    PENNY,
+    ZERO,
+    BudgetOverride,
+    ClusterBudget,
+    EntryKind,
+    FinancialYear,
+    LedgerEntry,
+)
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ALERT_AMBER = Decimal("75")
+ALERT_RED = Decimal("90")
+
+
+def _sum(path: str, kind: str, extra: Q | None = None) -> Coalesce:
+    prefix = f"{path}__" if path else ""
+    condition = Q(**{f"{prefix}kind": kind})
+    if extra is not None:
+        condition &= extra
+    return Coalesce(Sum(f"{prefix}amount", filter=condition), Value(ZERO), output_field=MONEY)
+
+
+def with_totals(qs: QuerySet[ClusterBudget]) -> QuerySet[ClusterBudget]:
+    """Annotate budgets with the ledger sums by kind (one grouped query)."""
+    return qs.annotate(
+        sum_allocation=_sum("entries", EntryKind.ALLOCATION),
+        sum_adjustment=_sum("entries", EntryKind.ADJUSTMENT),
+        sum_commitment=_sum("entries", EntryKind.COMMITMENT),
+        sum_release=_sum("entries", EntryKind.RELEASE),
+        sum_payment=_sum("entries", EntryKind.PAYMENT),
+        override_count=Count("entries", filter=Q(entries__override__isnull=False), distinct=True),
+        last_entry_id=Max("entries__id"),
+    )
+
+
+@dataclass
+class Totals:
+    allocated: Decimal = ZERO
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+
+    @property
+    def available(self) -> Decimal:
+        return self.allocated - self.committed
+
+    @property
+    def unpaid_commitment(self) -> Decimal:
+        return self.committed - self.paid
+
+    @property
+    def percent_committed(self) -> Decimal:
+        if self.allocated <= 0:
+            return Decimal("100") if self.committed > 0 else ZERO
+        return (self.committed * 100 / self.allocated).quantize(Decimal("0.1"))
+
+    @property
+    def alert(self) -> str:
+        pct = self.percent_committed
+        if self.available < 0:
+            return "over"
+        if pct >= ALERT_RED:
+            return "red"
+        if pct >= ALERT_AMBER:
+            return "amber"
+        return ""
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.allocated + other.allocated,
+            self.committed + other.committed,
+            self.paid + other.paid,
+        )
+
+
+def totals_from_sums(row) -> Totals:
+    """Totals from a row annotated by :func:`with_totals` (object or dict)."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    return Totals(
+        allocated=(get("sum_allocation") + get("sum_adjustment")).quantize(PENNY),
+        committed=(get("sum_commitment") - get("sum_release")).quantize(PENNY),
+        paid=get("sum_payment").quantize(PENNY),
+    )
+
+
+def ledger_totals(entries: QuerySet[LedgerEntry]) -> Totals:
+    """Totals of any set of ledger entries (one query)."""
+    sums = entries.aggregate(**{f"sum_{kind}": _sum("", kind) for kind in EntryKind.values})
+    return totals_from_sums(sums)
+
+
+def budget_totals(budget: ClusterBudget) -> Totals:
+    return ledger_totals(LedgerEntry.objects.filter(budget=budget))
+
+
+def request_budget_balances(funding_request: FundingRequest) -> dict[int, Totals]:
+    """Per budget, what this request has committed and been paid there."""
+    rows = (
+        LedgerEntry.objects.filter(request=funding_request)
+        .values("budget_id")
+        .annotate(**{f"sum_{kind}": _sum("", kind) for kind in EntryKind.values})
+    )
+    return {r["budget_id"]: totals_from_sums(r) for r in rows}
+
+
+def request_totals(funding_request: FundingRequest) -> Totals:
+    return ledger_totals(LedgerEntry.objects.filter(request=funding_request))
+
+
+def cluster_available(
+    cluster: Cluster, stream: FundingStream, on_date: date | None = None
+) -> Decimal | None:
+    """What the cluster can still commit from this stream this financial year (None: no budget)."""
+    day = on_date or timezone.localdate()
+    budget = with_totals(
+        ClusterBudget.objects.filter(
+            cluster=cluster,
+            stream=stream,
+            year__start_year=FinancialYear.start_year_for(day),
+        )
+    ).first()
+    return None if budget is None else totals_from_sums(budget).available
+
+
+def unused_override(funding_request: FundingRequest) -> BudgetOverride | None:
+    return (
+        BudgetOverride.objects.filter(request=funding_request, entries__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
