@@ -1,12 +1,15 @@
 """Parse and validate the files an LA officer imports: GIAS, cluster mapping, school statistics.
 
-Parsing never writes. Each parser reads the whole file, collects every problem as
-a :class:`RowError` (line, column, message) and returns plain records; the write
-step in :mod:`clusters.services` runs only when no problem was found, so a bad
-file imports nothing and the officer can fix every line in one go.
+Parsing never writes. Each parser reads the file as a stream, line by line (a
+national GIAS extract is 150 MB; only the rows kept are held in memory), collects
+every problem as a :class:`RowError` (line, column, message) and returns plain
+records; the write step in :mod:`clusters.services` runs only when no problem was
+found, so a bad file imports nothing and the officer can fix every line in one go.
+Files above ``settings.IMPORT_MAX_BYTES`` are refused before they are read.
 
 Columns are read by name (the DfE reorders them between releases). The GIAS
-download is Windows-1252; UTF-8 with or without a BOM is accepted too.
+download is Windows-1252; UTF-8 with or without a BOM is accepted too, and a file
+mixing the two is refused at its first bad byte (see :func:`choose_encoding`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
+
+from django.conf import settings
 
 from .models import Phase
 
@@ -70,96 +77,186 @@ class _Collector:
 
 # --- reading text -----------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_TEXT = "The file is not CSV text in UTF-8 or Windows-1252 (it looks binary or UTF-16)."
+
+# What the parsers read: the bytes themselves (small files, tests) or a binary file
+# opened by the caller, which is read as a stream and never held whole in memory.
+Source = bytes | BinaryIO
 
 
-def decode_csv_bytes(data: bytes, source: str = "") -> str:
-    """Decode UTF-8 (with or without BOM) or Windows-1252; refuse empty and binary files."""
-    if not data.strip():
-        raise FileRejected([RowError(None, None, "The file is empty.", source)])
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected(
-            [RowError(None, None, "This is a spreadsheet, not a CSV file: save it as CSV.", source)]
-        )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
-        raise FileRejected(
-            [
-                RowError(
-                    None,
-                    None,
-                    "The file is not CSV text in UTF-8 or Windows-1252 (it looks binary or UTF-16).",
-                    source,
-                )
-            ]
-        )
-    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "cp1252")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _CONTROL.search(text):
-            break
-        return text
-    raise FileRejected(
-        [
-            RowError(
-                None,
-                None,
-                "The file is not CSV text in UTF-8 or Windows-1252 (it looks binary).",
-                source,
-            )
-        ]
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.0f} MB" if size >= 1_000_000 else f"{size:,} bytes"
+
+
+def _size_of(handle: BinaryIO) -> int | None:
+    try:
+        here = handle.tell()
+        size = handle.seek(0, io.SEEK_END)
+        handle.seek(here)
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return None
+    return size - here
+
+
+def _too_big(size: int, limit: int) -> RowError:
+    return RowError(
+        None,
+        None,
+        f"The file is {_mb(size)}: imports are limited to {_mb(limit)} "
+        "(the IMPORT_MAX_BYTES setting). Split the file, or filter it to the LA's rows first.",
     )
 
 
-@dataclass
-class _Table:
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (line where the record starts, values by column)
+def choose_encoding(handle: BinaryIO, source: str = "", *, max_bytes: int | None = None) -> str:
+    """Read the file once, line by line, and say how to decode it; rewind it after.
 
+    UTF-8 (with or without a BOM) when every line is UTF-8; Windows-1252 (the GIAS
+    download) when no line holds a UTF-8 character at all. A file that is UTF-8 in
+    places and not in others (a stray byte pasted from Windows) is refused with the
+    line and byte of the first bad byte: decoding it wholesale as Windows-1252 would
+    turn every ``’`` of the file into ``â€™``.
+    """
 
-def _read_table(text: str, collector: _Collector) -> _Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        collector.add(None, None, "The file is empty.")
-        return _Table([], [])
-    except csv.Error as exc:
-        collector.add(1, None, f"Not readable as CSV: {exc}")
-        return _Table([], [])
-    header = [h.strip() for h in header]
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            collector.add(1, name, "This column appears twice in the header.")
-        seen.add(name)
-    rows: list[tuple[int, dict[str, str]]] = []
-    last_line = reader.line_num
-    while True:
-        start = last_line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            collector.add(start, None, f"Not readable as CSV: {exc}")
-            break
-        last_line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue  # blank lines (often at the end of a hand-made file)
-        if len(values) > len(header):
-            collector.add(
-                start, None, f"The row has {len(values)} cells but the header has {len(header)}."
-            )
-            continue
-        rows.append(
-            (start, {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)})
+    def refuse(message: str, line: int | None = None) -> FileRejected:
+        return FileRejected([RowError(line, None, message, source)])
+
+    limit = settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes
+    start = handle.tell()
+    size = _size_of(handle)
+    if size is not None and size > limit:
+        raise FileRejected([replace(_too_big(size, limit), source=source)])
+    head = handle.read(4096)
+    handle.seek(start)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise refuse("This is a spreadsheet, not a CSV file: save it as CSV.")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        raise refuse(_NOT_TEXT)
+    bom = head.startswith(codecs.BOM_UTF8)
+
+    offset = 0  # bytes before this line
+    blank = True
+    first_utf8: int | None = None  # line of the first UTF-8 character beyond ASCII
+    first_bad: tuple[int, int, int, int] | None = None  # line, byte in line, offset, value
+    first_cp1252_bad: tuple[int, int, int, int] | None = None
+    for number, raw in enumerate(handle, start=1):
+        if offset + len(raw) > limit:
+            raise FileRejected([replace(_too_big(offset + len(raw), limit), source=source)])
+        skip = 3 if number == 1 and bom else 0  # the BOM is no character of the text
+        body = raw[skip:]
+        if blank and body.strip():
+            blank = False
+        if _CONTROL.search(body):
+            raise refuse(_NOT_TEXT.replace("binary or UTF-16", "binary"), number)
+        if not body.isascii():
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                at = skip + exc.start
+                if first_bad is None:
+                    first_bad = (number, at + 1, offset + at + 1, raw[at])
+                text = body.decode("utf-8", errors="surrogateescape")
+                if first_utf8 is None and any(
+                    c > "\x7f" and not "\udc80" <= c <= "\udcff" for c in text
+                ):
+                    first_utf8 = number
+                if first_cp1252_bad is None:
+                    try:
+                        body.decode("cp1252")
+                    except UnicodeDecodeError as bad:
+                        at = skip + bad.start
+                        first_cp1252_bad = (number, at + 1, offset + at + 1, raw[at])
+            else:
+                if first_utf8 is None:
+                    first_utf8 = number
+        offset += len(raw)
+    handle.seek(start)
+    if blank:
+        raise refuse("The file is empty.")
+    if first_bad is None:
+        return "utf-8-sig"
+    line, byte, at, value = first_bad
+    if bom or first_utf8 is not None:
+        why = "the file starts with a UTF-8 mark" if bom else f"line {first_utf8} is UTF-8"
+        raise refuse(
+            f"byte {byte} of the line (byte {at:,} of the file), 0x{value:02X}, is not UTF-8, "
+            f"but {why}: the file mixes two encodings. Correct that character, or save the "
+            "whole file again as UTF-8.",
+            line,
         )
-    if not rows and not collector.errors:
-        collector.add(None, None, "The file has a header but no rows.")
-    return _Table(header, rows)
+    if first_cp1252_bad is not None:
+        line, byte, at, value = first_cp1252_bad
+        raise refuse(
+            f"byte {byte} of the line (byte {at:,} of the file), 0x{value:02X}, is neither "
+            "UTF-8 nor Windows-1252: save the file as UTF-8.",
+            line,
+        )
+    return "cp1252"
+
+
+class _Table:
+    """The header, then the rows one at a time: (line where the record starts, values)."""
+
+    def __init__(self, source: Source, collector: _Collector, *, max_bytes: int | None = None):
+        self.collector = collector
+        self.header: list[str] = []
+        self.rows_read = 0
+        handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+        try:
+            encoding = choose_encoding(handle, collector.source, max_bytes=max_bytes)
+        except FileRejected as exc:
+            collector.errors.extend(exc.errors)
+            self._reader = iter(())
+            return
+        # Not closed here: closing the wrapper would close the caller's file.
+        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+        self._reader = csv.reader(text)
+        try:
+            header = next(self._reader)
+        except StopIteration:
+            collector.add(None, None, "The file is empty.")
+            return
+        except csv.Error as exc:
+            collector.add(1, None, f"Not readable as CSV: {exc}")
+            return
+        self.header = [h.strip() for h in header]
+        seen: set[str] = set()
+        for name in self.header:
+            if name and name in seen:
+                collector.add(1, name, "This column appears twice in the header.")
+            seen.add(name)
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        if not self.header:
+            return
+        reader, header, collector = self._reader, self.header, self.collector
+        last_line = reader.line_num
+        while True:
+            start = last_line + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                collector.add(start, None, f"Not readable as CSV: {exc}")
+                break
+            last_line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue  # blank lines (often at the end of a hand-made file)
+            self.rows_read += 1
+            if len(values) > len(header):
+                collector.add(
+                    start,
+                    None,
+                    f"The row has {len(values)} cells but the header has {len(header)}.",
+                )
+                continue
+            yield (
+                start,
+                {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)},
+            )
+        if not self.rows_read and not collector.errors:
+            collector.add(None, None, "The file has a header but no rows.")
 
 
 def _require_columns(table: _Table, required: list[str], collector: _Collector) -> bool:
@@ -298,21 +395,20 @@ class GiasFile:
     rows_read: int = 0
 
 
-def parse_gias(data: bytes, la_code: str) -> GiasFile:
-    """Validate a GIAS establishment extract and keep the rows of LA ``la_code``."""
+def parse_gias(data: Source, la_code: str, *, max_bytes: int | None = None) -> GiasFile:
+    """Validate a GIAS establishment extract and keep the rows of LA ``la_code``.
+
+    The file is read as a stream: memory grows with the LA's schools, not with the
+    size of the national extract.
+    """
     result = GiasFile(la_code=la_code.strip())
     collector = _Collector("GIAS file")
-    try:
-        text = decode_csv_bytes(data, collector.source)
-    except FileRejected as exc:
-        result.errors = exc.errors
-        return result
-    table = _read_table(text, collector)
+    table = _Table(data, collector, max_bytes=max_bytes)
     if not table.header or not _require_columns(table, GIAS_REQUIRED, collector):
         result.errors = collector.errors
         return result
     seen_urns: dict[int, int] = {}
-    for line, row in table.rows:
+    for line, row in table:
         result.rows_read += 1
         if row["LA (code)"].strip() != result.la_code:
             result.skipped_other_la += 1
@@ -423,16 +519,11 @@ def _columns_by_normal_name(header: list[str]) -> dict[str, str]:
     return {_normal(h): h for h in header}
 
 
-def parse_cluster_mapping(data: bytes) -> MappingFile:
+def parse_cluster_mapping(data: Source, *, max_bytes: int | None = None) -> MappingFile:
     """A CSV of ``URN, District, Cluster`` (optional ``Cluster code``, ``District code``)."""
     result = MappingFile()
     collector = _Collector("cluster mapping")
-    try:
-        text = decode_csv_bytes(data, collector.source)
-    except FileRejected as exc:
-        result.errors = exc.errors
-        return result
-    table = _read_table(text, collector)
+    table = _Table(data, collector, max_bytes=max_bytes)
     cols = _columns_by_normal_name(table.header)
     for needed in ("URN", "District", "Cluster"):
         if _normal(needed) not in cols:
@@ -445,7 +536,7 @@ def parse_cluster_mapping(data: bytes) -> MappingFile:
     district_code_col = cols.get("district code")
     seen: dict[int, int] = {}
     codes: dict[str, tuple[str, str, int]] = {}
-    for line, row in table.rows:
+    for line, row in table:
         before = len(collector.errors)
         urn_raw = row[urn_col].strip()
         if not re.fullmatch(r"\d{5,7}", urn_raw):
@@ -520,26 +611,26 @@ class StatsFile:
     skipped_other_levels: int = 0
 
 
-def parse_school_stats(data: bytes, *, year: int | None = None) -> StatsFile:
-    """Read either the DfE's school-level SEN file or the LA template; ``year`` filters rows."""
+def parse_school_stats(
+    data: Source, *, year: int | None = None, max_bytes: int | None = None
+) -> StatsFile:
+    """Read either the DfE's school-level SEN file or the LA template; ``year`` filters rows.
+
+    Every problem of the file is collected in the one pass (up to ``MAX_ERRORS``).
+    """
     result = StatsFile()
     collector = _Collector("statistics file")
-    try:
-        text = decode_csv_bytes(data, collector.source)
-    except FileRejected as exc:
-        result.errors = exc.errors
-        return result
-    table = _read_table(text, collector)
+    table = _Table(data, collector, max_bytes=max_bytes)
     cols = _columns_by_normal_name(table.header)
     if collector.errors:
         result.errors = collector.errors
         return result
     if "time period" in cols and "urn" in cols:
         result.layout = SEN_LAYOUT
-        _parse_sen_layout(table, cols, collector, result)
+        _parse_sen_layout(table, cols, collector, result, year)
     elif "urn" in cols and "academic year" in cols:
         result.layout = LA_LAYOUT
-        _parse_la_template(table, cols, collector, result)
+        _parse_la_template(table, cols, collector, result, year)
     else:
         collector.add(
             1,
@@ -547,8 +638,6 @@ def parse_school_stats(data: bytes, *, year: int | None = None) -> StatsFile:
             "Unrecognised layout: expected the DfE school-level SEN file (time_period, urn, "
             "ehc_plan, sen_support) or the LA template (" + ", ".join(LA_TEMPLATE_COLUMNS) + ").",
         )
-    if year is not None:
-        result.rows = [r for r in result.rows if r.academic_year == year]
     seen: dict[tuple[int, int], int] = {}
     for row in result.rows:
         key = (row.urn, row.academic_year)
@@ -571,7 +660,7 @@ def _parse_urn(line: int, raw: str, column: str, collector: _Collector) -> int |
     return int(raw)
 
 
-def _parse_sen_layout(table, cols, collector, result: StatsFile) -> None:
+def _parse_sen_layout(table, cols, collector, result: StatsFile, only: int | None) -> None:
     urn_col, period_col = cols["urn"], cols["time period"]
     level_col = cols.get("geographic level")
     total_col = next((cols[_normal(c)] for c in SEN_TOTAL_COLUMNS if _normal(c) in cols), None)
@@ -586,7 +675,7 @@ def _parse_sen_layout(table, cols, collector, result: StatsFile) -> None:
             collector.add(1, needed, "Required column is missing from the header.")
     if collector.errors:
         return
-    for line, row in table.rows:
+    for line, row in table:
         if level_col and row[level_col].strip().lower() != "school":
             result.skipped_other_levels += 1
             continue
@@ -604,11 +693,11 @@ def _parse_sen_layout(table, cols, collector, result: StatsFile) -> None:
             elif value is not None:
                 values[field_name] = value
                 columns[field_name] = column
-        if len(collector.errors) == before:
+        if len(collector.errors) == before and (only is None or year == only):
             result.rows.append(StatsRow(line, urn, year, values, columns))
 
 
-def _parse_la_template(table, cols, collector, result: StatsFile) -> None:
+def _parse_la_template(table, cols, collector, result: StatsFile, only: int | None) -> None:
     urn_col, year_col = cols["urn"], cols["academic year"]
     present = {
         f: cols[_normal(f)]
@@ -618,7 +707,7 @@ def _parse_la_template(table, cols, collector, result: StatsFile) -> None:
     if not present:
         collector.add(1, None, "The file has no figures: expected columns such as number_on_roll.")
         return
-    for line, row in table.rows:
+    for line, row in table:
         before = len(collector.errors)
         urn = _parse_urn(line, row[urn_col], urn_col, collector)
         year, error = parse_academic_year(row[year_col])
@@ -635,5 +724,5 @@ def _parse_la_template(table, cols, collector, result: StatsFile) -> None:
             elif value is not None:
                 values[field_name] = value
                 columns[field_name] = column
-        if len(collector.errors) == before:
+        if len(collector.errors) == before and (only is None or year == only):
             result.rows.append(StatsRow(line, urn, year, values, columns))

@@ -283,7 +283,6 @@ def import_school_stats(stats: StatsFile) -> StatsImportReport:
     DfE's file covers all of England, so its schools unknown here are skipped; the
     LA template must name only schools the portal knows.
     """
-    _reject_if_errors(stats)
     report = StatsImportReport(layout=stats.layout, skipped_other_levels=stats.skipped_other_levels)
     schools = dict(
         School.objects.filter(urn__in={r.urn for r in stats.rows}).values_list("urn", "pk")
@@ -294,7 +293,9 @@ def import_school_stats(stats: StatsFile) -> StatsImportReport:
             school_id__in=schools.values(), academic_year__in={r.academic_year for r in stats.rows}
         )
     }
-    errors: list[RowError] = []
+    # The file's own problems and those found against the portal, in one list: the
+    # officer fixes the file once, not once per kind of problem.
+    errors: list[RowError] = list(stats.errors)
     to_create, to_update = [], []
     for row in stats.rows:
         school_id = schools.get(row.urn)
@@ -328,7 +329,7 @@ def import_school_stats(stats: StatsFile) -> StatsImportReport:
             continue
         (to_update if current else to_create).append(target)
     if errors:
-        raise FileRejected(errors)
+        raise FileRejected(sorted(errors, key=lambda e: e.line or 0))
     SchoolYearStats.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         fields = sorted(

@@ -196,6 +196,9 @@ MEDIA_URL = "/media-not-served/"
 # Uploads: checked by content, and refused above this size before being stored.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# GIAS and statistics imports are read as a stream; a file above this is refused unread
+# (the national GIAS extract is about 150 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1000 * 1000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The LA's service standards.

@@ -163,3 +163,22 @@ def mapping_rows(gias_rows: list[dict], *, la=LA, clusters_per_district=3) -> li
             }
         )
     return result
+
+
+def write_national_extract(path: Path, size_bytes: int, *, seed: int = 1) -> int:
+    """A national-sized extract on disk, written as a stream: the county's rows spread
+    through other LAs' rows until the file reaches ``size_bytes``. Returns the row count."""
+    rng = random.Random(seed)
+    ours = county(seed, other=0)
+    urns = iter(range(200001, 10**7))
+    written = 0
+    with open(path, "w", encoding="cp1252", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=GIAS_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        while handle.tell() < size_bytes or ours:
+            if ours and rng.random() < 0.05:
+                writer.writerow(ours.pop())
+            else:
+                writer.writerow(gias_row(next(urns), rng, la=rng.choice(OTHER_LAS)))
+            written += 1
+    return written

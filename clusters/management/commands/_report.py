@@ -1,5 +1,7 @@
 """Shared output for the import commands."""
 
+from typing import BinaryIO
+
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters.importers import FileRejected
@@ -17,9 +19,9 @@ def reject(command: BaseCommand, exc: FileRejected) -> CommandError:
     return CommandError(f"{len(exc.errors)} problem(s) found: nothing was imported.")
 
 
-def read_bytes(path: str) -> bytes:
+def open_file(path: str) -> BinaryIO:
+    """The file, opened to be read as a stream (the parsers never read it whole)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return open(path, "rb")  # noqa: SIM115 -- the caller closes it
     except OSError as exc:
         raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc

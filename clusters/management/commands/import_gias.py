@@ -7,7 +7,7 @@ from django.db import transaction
 from clusters import services
 from clusters.importers import FileRejected, parse_academic_year, parse_cluster_mapping, parse_gias
 
-from ._report import read_bytes, reject
+from ._report import open_file, reject
 
 
 class Command(BaseCommand):
@@ -39,10 +39,12 @@ class Command(BaseCommand):
             year, error = parse_academic_year(options["year"])
             if error:
                 raise CommandError(f"--year: {error}")
-        gias = parse_gias(read_bytes(options["gias_csv"]), options["la"])
-        mapping = (
-            parse_cluster_mapping(read_bytes(options["clusters"])) if options["clusters"] else None
-        )
+        with open_file(options["gias_csv"]) as handle:
+            gias = parse_gias(handle, options["la"])
+        mapping = None
+        if options["clusters"]:
+            with open_file(options["clusters"]) as handle:
+                mapping = parse_cluster_mapping(handle)
         try:
             with transaction.atomic():
                 report = services.import_gias(gias, mapping, year=year)

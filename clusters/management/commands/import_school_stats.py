@@ -11,7 +11,7 @@ from clusters.importers import (
     parse_school_stats,
 )
 
-from ._report import read_bytes, reject
+from ._report import open_file, reject
 
 
 class Command(BaseCommand):
@@ -35,7 +35,8 @@ class Command(BaseCommand):
             year, error = parse_academic_year(options["year"])
             if error:
                 raise CommandError(f"--year: {error}")
-        parsed = parse_school_stats(read_bytes(options["stats_csv"]), year=year)
+        with open_file(options["stats_csv"]) as handle:
+            parsed = parse_school_stats(handle, year=year)
         try:
             with transaction.atomic():
                 report = services.import_school_stats(parsed)
