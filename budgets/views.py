@@ -45,18 +45,23 @@ def _require_finance(request: HttpRequest):
     return scope
 
 
+def _number(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    # isascii: "²".isdigit() is true, and int("²") fails.
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def _year_and_stream(request: HttpRequest):
     year = stream = None
-    if request.GET.get("year", "").isdigit():
-        year = FinancialYear.objects.filter(start_year=int(request.GET["year"])).first()
-    if request.GET.get("stream", "").isdigit():
-        stream = FundingStream.objects.filter(pk=int(request.GET["stream"])).first()
+    if (start_year := _number(request, "year")) is not None:
+        year = FinancialYear.objects.filter(start_year=start_year).first()
+    if (stream_id := _number(request, "stream")) is not None:
+        stream = FundingStream.objects.filter(pk=stream_id).first()
     return year, stream
 
 
 def _district(request: HttpRequest) -> int | None:
-    value = request.GET.get("district", "")
-    return int(value) if value.isdigit() else None
+    return _number(request, "district")
 
 
 def _filter_query(year, stream, district_id: int | None = None) -> str:
@@ -104,7 +109,15 @@ def county(request: HttpRequest) -> HttpResponse:
 def county_live(request: HttpRequest) -> HttpResponse:
     """The polled fragment: 204 (htmx keeps what it shows) when the ledger has not moved."""
     scope = _require_la(request)
-    if request.GET.get("v") == selectors.ledger_version():
+    # Compared with the version of this board (its year, stream and district), not the
+    # whole ledger's: an entry elsewhere in the county leaves the page's figures alone.
+    version = selectors.board_version(
+        scope,
+        start_year=_number(request, "year"),
+        stream_id=_number(request, "stream"),
+        district_id=_district(request),
+    )
+    if request.GET.get("v") == version:
         return HttpResponse(status=204)
     year, stream = _year_and_stream(request)
     district_id = _district(request)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, Sum, Value
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from portal.roles import Scope
 
 from ..models import (
     ZERO,
+    ClusterBudget,
     EntryKind,
     FinancialYear,
     LedgerEntry,
@@ -76,7 +77,7 @@ class BudgetBoard:
     totals: Totals = field(default_factory=Totals)
     monthly: list[Decimal] = field(default_factory=lambda: [ZERO] * 12)
     forecast: Forecast | None = None
-    version: str = "0"
+    version: str = "0-0"  # see _version
 
     @property
     def alerts(self) -> list[BudgetRow]:
@@ -156,6 +157,60 @@ def ledger_version(cluster_ids: list[int] | None = None) -> str:
     return str(qs.aggregate(m=Max("id"))["m"] or 0)
 
 
+def _board_budgets(
+    user: AbstractBaseUser | Scope,
+    *,
+    year_id: int | None = None,
+    start_year: int | None = None,
+    stream_id: int | None = None,
+    cluster_ids: list[int] | None = None,
+    district_id: int | None = None,
+) -> QuerySet[ClusterBudget]:
+    """The budgets one board shows: the reader's, for its year, stream, clusters, district."""
+    budgets = visible_budgets(user)
+    if year_id is not None:
+        budgets = budgets.filter(year_id=year_id)
+    else:
+        budgets = budgets.filter(year__start_year=start_year)
+    if stream_id is not None:
+        budgets = budgets.filter(stream_id=stream_id)
+    if cluster_ids is not None:
+        budgets = budgets.filter(cluster_id__in=cluster_ids)
+    if district_id is not None:
+        budgets = budgets.filter(cluster__district_id=district_id)
+    return budgets
+
+
+def _version(last_entry_id: int | None, budgets: int) -> str:
+    # A new entry on any of the board's budgets, or a budget joining it, changes it.
+    return f"{last_entry_id or 0}-{budgets}"
+
+
+def board_version(
+    user: AbstractBaseUser | Scope,
+    *,
+    start_year: int | None = None,
+    stream_id: int | None = None,
+    cluster_ids: list[int] | None = None,
+    district_id: int | None = None,
+    today: date | None = None,
+) -> str:
+    """The version of the board :func:`budget_board` builds for the same filters, without
+    building it (one aggregate query): what the polled dashboard compares with the version
+    its page sent, so an entry in another year, stream or district leaves it alone."""
+    if start_year is None:
+        start_year = FinancialYear.start_year_for(today or timezone.localdate())
+    budgets = _board_budgets(
+        user,
+        start_year=start_year,
+        stream_id=stream_id,
+        cluster_ids=cluster_ids,
+        district_id=district_id,
+    )
+    got = budgets.order_by().aggregate(m=Max("entries__id"), n=Count("id", distinct=True))
+    return _version(got["m"], got["n"])
+
+
 def budget_board(
     user: AbstractBaseUser | Scope,
     *,
@@ -172,13 +227,13 @@ def budget_board(
     board = BudgetBoard(year=year, stream=stream, district_id=district_id)
     if year is None:
         return board
-    budgets = visible_budgets(user).filter(year=year)
-    if stream is not None:
-        budgets = budgets.filter(stream=stream)
-    if cluster_ids is not None:
-        budgets = budgets.filter(cluster_id__in=cluster_ids)
-    if district_id is not None:
-        budgets = budgets.filter(cluster__district_id=district_id)
+    budgets = _board_budgets(
+        user,
+        year_id=year.pk,
+        stream_id=stream.pk if stream is not None else None,
+        cluster_ids=cluster_ids,
+        district_id=district_id,
+    )
     rows = list(
         with_totals(budgets)
         .values(
@@ -219,7 +274,7 @@ def budget_board(
         )
         board.totals = board.totals + totals
         board.monthly = [a + b for a, b in zip(board.monthly, months, strict=True)]
-    board.version = str(max((r["last_entry_id"] or 0 for r in rows), default=0))
+    board.version = _version(max((r["last_entry_id"] or 0 for r in rows), default=0), len(rows))
     board.forecast = forecast(board.totals, board.monthly[:elapsed], elapsed, left)
     return board
 

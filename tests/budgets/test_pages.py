@@ -1,6 +1,8 @@
 """The budget pages: who sees what, the live refresh, the formula preview and the exports."""
 
+import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,10 +10,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from budgets import selectors
-from budgets.models import AllocationRun, LedgerEntry
+from budgets.models import AllocationRun, FinancialYear, LedgerEntry
 from clusters.models import Role
 from funding.services import apply_transition
-from tests.factories import ClusterFactory, SchoolFactory, SchoolYearStatsFactory, make_user
+from tests.factories import (
+    ClusterFactory,
+    FundingStreamFactory,
+    SchoolFactory,
+    SchoolYearStatsFactory,
+    make_user,
+)
 
 from .factories import ClusterBudgetFactory, allocate, request_on_agenda
 
@@ -35,28 +43,77 @@ def test_an_la_officer_sees_every_cluster_with_alerts(client, send_officer, budg
     assert 'hx-trigger="every 3s"' in page
 
 
-def test_the_live_fragment_answers_204_until_the_ledger_moves(client, send_officer, budget):
-    client.force_login(send_officer)
-    version = selectors.ledger_version()
-    url = reverse("budgets:county_live")
+def poll_of(page: str) -> str:
+    """The URL the county page polls, exactly as its htmx attribute says."""
+    match = re.search(r'<div id="county-live" hx-get="([^"]+)"', page)
+    assert match, "the page has no polled region"
+    return html.unescape(match.group(1))
 
-    assert client.get(url, {"v": version}).status_code == 204
+
+def poll(client, page: str):
+    return client.get(poll_of(page))
+
+
+def test_the_live_fragment_answers_204_until_its_board_moves(client, send_officer, budget):
+    client.force_login(send_officer)
+    page = client.get(reverse("budgets:county")).content.decode()
+
+    assert poll(client, page).status_code == 204
 
     allocate(budget, "5.00")
-    fresh = client.get(url, {"v": version})
+    fresh = poll(client, page)
     assert fresh.status_code == 200
     assert "£20,005.00" in fresh.content.decode()
+    # The new figures carry their own version: polling with it is quiet again.
+    assert poll(client, fresh.content.decode()).status_code == 204
+
+
+def test_money_in_another_year_leaves_the_board_alone(client, send_officer, budget, this_year):
+    client.force_login(send_officer)
+    page = client.get(reverse("budgets:county")).content.decode()
+    next_year = FinancialYear.objects.create(start_year=this_year.start_year + 1)
+
+    allocate(ClusterBudgetFactory(cluster=budget.cluster, year=next_year), "900.00")
+
+    assert poll(client, page).status_code == 204
+
+
+def test_money_in_a_district_or_stream_filtered_out_leaves_the_board_alone(
+    client, send_officer, budget, this_year
+):
+    client.force_login(send_officer)
+    county = reverse("budgets:county")
+    district = budget.cluster.district_id
+    by_district = client.get(county, {"district": district}).content.decode()
+
+    elsewhere = ClusterBudgetFactory(year=this_year)  # a cluster in another district
+    assert elsewhere.cluster.district_id != district
+    allocate(elsewhere, "300.00")
+    assert poll(client, by_district).status_code == 204
+
+    by_stream = client.get(county, {"stream": budget.stream_id}).content.decode()
+    other_stream = FundingStreamFactory(code="SEN", name="SEN Support Top-up")
+    allocate(ClusterBudgetFactory(cluster=budget.cluster, stream=other_stream, year=this_year), "7")
+    assert poll(client, by_stream).status_code == 204
+
+    allocate(budget, "5.00")
+    fresh = poll(client, by_district)
+    assert fresh.status_code == 200
+    assert 'data-testid="tile-allocated">£20,012.00<' in fresh.content.decode()
+    assert poll(client, by_stream).status_code == 200
 
 
 def test_the_live_refresh_costs_a_handful_of_queries(
-    client, send_officer, budget, django_assert_max_num_queries
+    client, send_officer, budget, this_year, django_assert_max_num_queries
 ):
     client.force_login(send_officer)
-    url = reverse("budgets:county_live")
-    version = selectors.ledger_version()
-    # Session, user, their scope, the ledger's version: then "nothing new".
+    page = client.get(reverse("budgets:county")).content.decode()
+    for _ in range(5):
+        allocate(ClusterBudgetFactory(year=this_year), "10.00")
+    page = client.get(reverse("budgets:county")).content.decode()
+    # Session, user, their scope, the board's version: then "nothing new".
     with django_assert_max_num_queries(4):
-        assert client.get(url, {"v": version}).status_code == 204
+        assert poll(client, page).status_code == 204
 
 
 def test_the_county_page_costs_the_same_queries_for_many_clusters(
