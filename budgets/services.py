@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Role, School
-from funding.models import FundingRequest, FundingStream, RequestEvent
+from funding import services as funding_services
+from funding.models import FundingRequest, FundingStream
 from funding.workflow import FUNDED
 from portal.errors import DomainError
 from portal.notifications import notify
@@ -529,15 +530,10 @@ def reduce_award(
             user=user,
             reason=f"Award reduced to {gbp(new_amount)}: {reason}",
         )
-        FundingRequest.objects.filter(pk=locked.pk).update(
-            amount_awarded=new_amount, updated_at=timezone.now()
-        )
-        RequestEvent.objects.create(
-            request=locked,
-            actor=user,
-            kind="award_reduced",
-            from_state=locked.state,
-            to_state=locked.state,
+        funding_services.reduce_award(
+            locked,
+            new_amount,
+            user=user,
             message=f"Award reduced from {gbp(totals.committed)} to {gbp(new_amount)}. {reason}",
         )
     funding_request.refresh_from_db()
@@ -647,18 +643,12 @@ def move_pupil(
                 override=override,
             )
         )
-        FundingRequest.objects.filter(pk=locked_request.pk).update(
-            school=new_school, cluster_id=new_school.cluster_id, updated_at=timezone.now()
-        )
-        RequestEvent.objects.create(
-            request=locked_request,
-            actor=user,
-            kind="pupil_moved",
-            from_state=locked_request.state,
-            to_state=locked_request.state,
+        locked_request = funding_services.move_to_school(
+            locked_request,
+            new_school,
+            user=user,
             message=f"Pupil moved to {new_school.name}; {gbp(moving)} of funding follows them. {reason}",
         )
-        locked_request.school, locked_request.cluster_id = new_school, new_school.cluster_id
         _replan_instalments(locked_request, locks[target.pk], new_school.pk, day)
     funding_request.refresh_from_db()
     return entries

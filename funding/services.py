@@ -207,6 +207,70 @@ def apply_transition(
 
 
 # ---------------------------------------------------------------------------
+# Writes other apps ask for. This module is the request's one writer (the test
+# tests/test_one_writer.py keeps it so): the panels and budgets apps change a
+# request or its timeline only through these, inside their own transaction.
+# ---------------------------------------------------------------------------
+
+
+def _locked(funding_request: FundingRequest) -> FundingRequest:
+    return FundingRequest.objects.select_for_update(of=("self",)).get(pk=funding_request.pk)
+
+
+def _event(
+    locked: FundingRequest, *, user: AbstractBaseUser | None, kind: str, message: str
+) -> RequestEvent:
+    """A timeline entry for something that happened without a change of state."""
+    return RequestEvent.objects.create(
+        request=locked,
+        actor=user,
+        kind=kind,
+        from_state=locked.state,
+        to_state=locked.state,
+        message=message,
+    )
+
+
+@transaction.atomic
+def record_note(
+    funding_request: FundingRequest, *, user: AbstractBaseUser | None, kind: str, message: str
+) -> RequestEvent:
+    """Put a notable change that moves no state on the request's timeline (e.g. an appeal
+    dismissed)."""
+    return _event(_locked(funding_request), user=user, kind=kind, message=message)
+
+
+@transaction.atomic
+def reduce_award(
+    funding_request: FundingRequest, new_amount: Decimal, *, user: AbstractBaseUser, message: str
+) -> FundingRequest:
+    """The request's amount awarded becomes ``new_amount``; the timeline says why.
+
+    The money follows in the caller's transaction (``budgets.services.reduce_award``).
+    """
+    locked = _locked(funding_request)
+    locked.amount_awarded = new_amount
+    locked.save(update_fields=["amount_awarded", "updated_at"])
+    _event(locked, user=user, kind="award_reduced", message=message)
+    return locked
+
+
+@transaction.atomic
+def move_to_school(
+    funding_request: FundingRequest, school: School, *, user: AbstractBaseUser, message: str
+) -> FundingRequest:
+    """The funded pupil moved: the request now belongs to ``school`` and its cluster.
+
+    The money follows in the caller's transaction (``budgets.services.move_pupil``).
+    """
+    locked = _locked(funding_request)
+    locked.school, locked.cluster_id = school, school.cluster_id
+    locked.save(update_fields=["school", "cluster", "updated_at"])
+    _event(locked, user=user, kind="pupil_moved", message=message)
+    return locked
+
+
+# ---------------------------------------------------------------------------
 # Use cases of the funding app: drafting, documents and the transitions this
 # app owns (submit, return, resubmit, triage, withdraw). Each is one
 # transaction; the transitions go through :func:`apply_transition`.
@@ -661,6 +725,19 @@ def _on_submit(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> lis
     # The LA's clock to a decision starts at the first submission.
     fr.submitted_at = fr.submitted_at or timezone.now()
     return ["reference", "submitted_at"]
+
+
+def _on_award(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> list[str]:
+    # The amount awarded is saved with the state, in the same row write.
+    amount = ctx.data.get("amount")
+    if amount is None:
+        return []
+    fr.amount_awarded = amount
+    return ["amount_awarded"]
+
+
+register_prepare("approve")(_on_award)
+register_prepare("partially_approve")(_on_award)
 
 
 @register_effect("reconsider")

@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Membership, Role
-from funding.models import FundingRequest, RequestEvent, RequestType
+from funding.models import FundingRequest, RequestType
 from funding.services import (
     TransitionContext,
     TransitionError,
     apply_transition,
+    record_note,
     register_actor_resolver,
     register_guard,
 )
@@ -557,7 +558,7 @@ def _validate_outcome(
 
 
 def _take(decision: Decision, item: AgendaItem | None, user, **data: Any) -> None:
-    """Move the request; for an award, set the amount in the same transaction.
+    """Move the request; for an award, the amount is set in the same transaction.
 
     The effect registry in ``funding.services`` is the seam to the budget service:
     the budgets app's guard (budget_available) and effects (commit on approve)
@@ -568,10 +569,11 @@ def _take(decision: Decision, item: AgendaItem | None, user, **data: Any) -> Non
     kwargs: dict[str, Any] = {"decision": decision, "item": item, **data}
     if decision.amount is not None:
         kwargs["amount"] = decision.amount
-    apply_transition(decision.request, transition, user=user, message=decision.rationale, **kwargs)
-    if decision.amount is not None:
-        FundingRequest.objects.filter(pk=decision.request_id).update(amount_awarded=decision.amount)
-        decision.request.amount_awarded = decision.amount
+    # The award's amount is saved with the state by funding (the request's one writer).
+    fr = apply_transition(
+        decision.request, transition, user=user, message=decision.rationale, **kwargs
+    )
+    decision.request.amount_awarded = fr.amount_awarded
 
 
 @transaction.atomic
@@ -875,14 +877,7 @@ def record_appeal(
     )
     if outcome == AppealOutcome.DISMISSED:
         # Not a state change, so the timeline is told here.
-        RequestEvent.objects.create(
-            request=locked,
-            actor=by,
-            kind="appeal_dismissed",
-            from_state=locked.state,
-            to_state=locked.state,
-            message=f"Appeal dismissed: {notes}",
-        )
+        record_note(locked, user=by, kind="appeal_dismissed", message=f"Appeal dismissed: {notes}")
     body = notes
     if outcome == AppealOutcome.UPHELD:
         body += (
