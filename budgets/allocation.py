@@ -34,6 +34,14 @@ class Weights:
     def as_dict(self) -> dict[str, Decimal]:
         return {"roll": self.roll, "fsm": self.fsm, "sen_support": self.sen_support}
 
+    @property
+    def total(self) -> Decimal:
+        return self.roll + self.fsm + self.sen_support
+
+
+# What each weight is called to the finance officer.
+FACTOR_NAMES = {"roll": "pupils on roll", "fsm": "FSM pupils", "sen_support": "SEN-support pupils"}
+
 
 @dataclass
 class ClusterShare:
@@ -63,6 +71,10 @@ class AllocationPlan:
     formula_pot: Decimal = ZERO
     totals: dict[str, int] = field(default_factory=dict)
     shares: list[ClusterShare] = field(default_factory=list)
+    # The weights as the formula used them, adding up to 1: a factor nobody has (no FSM
+    # figures loaded, say) drops out and the others are scaled up, shown on the preview.
+    weights_used: dict[str, Decimal] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)  # factors given a weight but no pupils
 
     @property
     def total_allocated(self) -> Decimal:
@@ -133,6 +145,12 @@ def plan_allocation(
         raise AllocationInputError("Enter a county pot greater than £0.")
     if min(weights.roll, weights.fsm, weights.sen_support) < 0 or lump_sum < 0:
         raise AllocationInputError("Weights and the lump sum cannot be negative.")
+    if weights.total != 1:
+        # Never rescaled silently: 0.4, 0.3 and 0.4 is a typing mistake, not a formula.
+        raise AllocationInputError(
+            f"The weights must add up to 1 (100%): these add up to {weights.total.normalize():f}. "
+            "For example, enter 0.4, 0.3 and 0.3."
+        )
     shares = gather_need(stats_year) if shares is None else shares
     if not shares:
         raise AllocationInputError("There are no clusters to allocate to.")
@@ -149,6 +167,8 @@ def plan_allocation(
     # A factor nobody has (e.g. no FSM figures loaded) drops out rather than dividing by zero.
     active = {k: w for k, w in weights.as_dict().items() if w > 0 and totals[k] > 0}
     weight_sum = sum(active.values(), ZERO)
+    weights_used = {k: w / weight_sum for k, w in active.items()} if weight_sum else {}
+    dropped = [k for k, w in weights.as_dict().items() if w > 0 and k not in active]
     for s in shares:
         s.roll_share = Decimal(s.roll) / totals["roll"] if totals["roll"] else ZERO
         s.fsm_share = Decimal(s.fsm) / totals["fsm"] if totals["fsm"] else ZERO
@@ -174,4 +194,6 @@ def plan_allocation(
         formula_pot=formula_pot,
         totals=totals,
         shares=shares,
+        weights_used=weights_used,
+        dropped=dropped,
     )

@@ -78,14 +78,6 @@ class AllocationForm(GovukMixin, forms.Form):
         "Lump sum per cluster (£, optional)", required=False, min_value=0, initial=Decimal("0")
     )
 
-    def clean(self):
-        data = super().clean()
-        if all(k in data for k in ("weight_roll", "weight_fsm", "weight_sen_support")) and not (
-            data["weight_roll"] or data["weight_fsm"] or data["weight_sen_support"]
-        ):
-            raise forms.ValidationError("Give at least one weight above 0.")
-        return data
-
     @property
     def weights(self) -> Weights:
         d = self.cleaned_data

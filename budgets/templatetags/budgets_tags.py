@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 
+from budgets.allocation import FACTOR_NAMES
 from budgets.models import gbp as _gbp
 
 register = template.Library()
@@ -98,3 +99,14 @@ def percent(value) -> str:
     if value is None:
         return "–"
     return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
+
+
+@register.filter
+def weights_used(plan) -> list[tuple[str, Decimal]]:
+    """The plan's weights as the formula used them (adding up to 100%), named."""
+    return [(FACTOR_NAMES[k], w) for k, w in plan.weights_used.items()]
+
+
+@register.filter
+def weights_dropped(plan) -> list[str]:
+    return [FACTOR_NAMES[k] for k in plan.dropped]

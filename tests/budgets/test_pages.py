@@ -180,9 +180,9 @@ def test_a_finance_officer_previews_then_allocates(client, finance_officer, this
         "stream": stream.pk,
         "year": this_year.pk,
         "pot": "100000.01",
-        "weight_roll": "1",
-        "weight_fsm": "1",
-        "weight_sen_support": "1",
+        "weight_roll": "0.4",
+        "weight_fsm": "0.3",
+        "weight_sen_support": "0.3",
         "lump_sum": "0",
     }
 
