@@ -4,8 +4,6 @@ the termly schedule."""
 from __future__ import annotations
 
 import logging
-import os
-import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -212,13 +210,6 @@ def _progress(run_id: int, pct: int, message: str) -> None:
     )
 
 
-def _test_pause() -> None:
-    """Test hook: the worker test sets this to kill a worker part-way through a report."""
-    seconds = os.environ.get("REPORTS_TEST_PAUSE_SECONDS")
-    if seconds:
-        time.sleep(float(seconds))
-
-
 def produce(run_id: int, generation: int | None = None) -> ReportRun | None:
     """Produce a run's report and attach its files, all or nothing. Safe to call again:
     a run that is ready or has failed is left alone; a run left half-way by a killed
@@ -262,7 +253,6 @@ def produce(run_id: int, generation: int | None = None) -> ReportRun | None:
     html = rendering.render_html(run, result)
     save("html", html.encode("utf-8"))
     save("csv", rendering.render_csv(result))
-    _test_pause()
     _progress(run_id, 60, "Writing the spreadsheet")
     save("xlsx", rendering.render_xlsx(run, result))
     _progress(run_id, 75, "Writing the PDF")

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,15 +42,22 @@ def _settings_seen_by(env):
 
 
 def _ping_through_a_real_worker(env):
+    # A queue of its own: nothing another test (or xdist worker) left on the broker is
+    # taken, and no other worker takes the ping.
+    queue = f"modes-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [CELERY, "-A", "portal", "worker", "-P", "solo", "--loglevel=warning", "-n", "modes@%h"],
+        [CELERY, "-A", "portal", "worker", "-P", "solo", "--loglevel=warning"]
+        + ["-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        code = "import django; django.setup(); from portal.tasks import ping; print(ping.delay().get(timeout=60))"
+        code = (
+            "import django; django.setup(); from portal.tasks import ping;"
+            f" print(ping.apply_async(queue={queue!r}).get(timeout=60))"
+        )
         out = subprocess.run(
             [sys.executable, "-c", code],
             env=env,

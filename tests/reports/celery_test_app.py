@@ -1,8 +1,17 @@
-"""The portal's Celery app for the report worker tests, with a short visibility timeout
-so that a message held by a killed worker is handed out again within seconds (in
-production the Redis default of an hour applies)."""
+"""The portal's Celery app for the report worker tests, started by ``tests/reports/
+test_worker.py`` with test-only knobs in its environment (the product has none):
+
+- ``REPORTS_TEST_VISIBILITY_TIMEOUT``: a short visibility timeout, so a message held by a
+  killed worker is handed out again within seconds (in production Redis' hour applies);
+- ``REPORTS_TEST_PAUSE_SECONDS``: the report task stops that long part-way, once the
+  HTML file is written and before the CSV file is, so a test can watch its progress or
+  kill the worker with a report half-written.
+"""
 
 import os
+import time
+
+from celery.signals import task_prerun
 
 from portal.celery import app
 
@@ -11,3 +20,24 @@ app.conf.broker_transport_options = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
+
+PAUSE_SECONDS = float(os.environ.get("REPORTS_TEST_PAUSE_SECONDS") or 0)
+
+
+@task_prerun.connect
+def _pause_report_part_way(sender=None, **_):
+    """Before a report task runs (Django is set up by then), slow its CSV writer down."""
+    if not PAUSE_SECONDS or sender is None or sender.name != "reports.tasks.produce_report":
+        return
+    from reports import rendering
+
+    if getattr(rendering.render_csv, "paused_for_tests", False):
+        return
+    render_csv = rendering.render_csv
+
+    def paused_render_csv(*args, **kwargs):
+        time.sleep(PAUSE_SECONDS)
+        return render_csv(*args, **kwargs)
+
+    paused_render_csv.paused_for_tests = True
+    rendering.render_csv = paused_render_csv
