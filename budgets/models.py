@@ -25,12 +25,6 @@ ZERO = Decimal("0.00")
 PENNY = Decimal("0.01")
 
 
-def gbp(amount: Decimal) -> str:
-    """£1,234.50 — money as people read it, always to the penny."""
-    amount = Decimal(amount).quantize(PENNY)
-    return f"-£{-amount:,}" if amount < 0 else f"£{amount:,}"
-
-
 class FinancialYear(models.Model):
     """An English public-sector financial year: 1 April to 31 March."""
 

@@ -28,6 +28,7 @@ from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
 from funding.workflow import FUNDED
 from portal.errors import DomainError
+from portal.money import format_gbp as gbp
 from portal.notifications import notify
 from portal.roles import scope_for
 
@@ -45,7 +46,6 @@ from .models import (
     LedgerEntry,
     Overpayment,
     PaymentInstalment,
-    gbp,
 )
 from .terms import instalment_plan
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clusters.models import District
 from funding.models import FundingStream
 from portal.audit import record_view
+from portal.money import format_gbp
 from portal.roles import scope_for
 
 from . import exports, selectors, services
@@ -353,7 +354,7 @@ def reduce_award(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{fr.reference}'s award is now £{d['new_amount']:,.2f}; the rest is released.",
+                f"{fr.reference}'s award is now {format_gbp(d['new_amount'])}; the rest is released.",
             )
             return redirect("budgets:request", pk=fr.pk)
     return render(

@@ -37,6 +37,7 @@ from clusters.models import Role, School
 from demo.context import DemoContext
 from funding.models import FundingRequest, FundingStream
 from funding.workflow import FUNDED
+from portal.money import format_gbp
 
 WEIGHTS = Weights(Decimal("0.4"), Decimal("0.3"), Decimal("0.3"))
 # Pots sized against what schools ask for, so some clusters come close to their limit.
@@ -110,7 +111,9 @@ def load(ctx: DemoContext) -> None:
                 ),
                 user=officer,
             )
-        ctx.log(f"budgets: {stream.code} {year}: £{plan.pot:,} to {len(plan.shares)} clusters")
+        ctx.log(
+            f"budgets: {stream.code} {year}: {format_gbp(plan.pot)} to {len(plan.shares)} clusters"
+        )
     # Until load_payments: the panels' demo decisions commit money dated at their meeting.
     ctx.shared["budgets_clock"] = services.decision_clock.set(_meeting_clock(ctx))
 
@@ -187,7 +190,7 @@ def _move_pupil(ctx: DemoContext, mover: FundingRequest, send_officer, officer) 
         ctx.log(f"budgets: {mover.reference}'s move needed an over-budget override")
     ctx.log(
         f"budgets: {mover.reference}'s unpaid funding "
-        f"(£{mover.unpaid:,.2f}) followed the pupil to {destination}"
+        f"({format_gbp(mover.unpaid)}) followed the pupil to {destination}"
     )
 
 

@@ -12,6 +12,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from portal.money import format_gbp
+
 from .models import (
     DocumentKind,
     FundingRequest,
@@ -200,7 +202,7 @@ class NeedsForm(GDSModelForm):
         self.fields["band"].queryset = NeedBand.objects.all()
         self.fields["band"].label_from_instance = lambda b: (
             f"{b.need} band {b.band}: {b.descriptor[:60]} "
-            f"(usually £{b.usual_award_min:,.0f}–£{b.usual_award_max:,.0f})"
+            f"(usually {format_gbp(b.usual_award_min)}–{format_gbp(b.usual_award_max)})"
         )
 
     def clean_sen_support_since(self):

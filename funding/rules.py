@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from portal.money import format_gbp
+
 from .models import FundingRequest, RequestType
 
 
@@ -165,8 +167,8 @@ def stream_rule_problems(fr: FundingRequest, lines=None, today: date | None = No
         )
     if requested > stream.max_award:
         problems.append(
-            f"The amount requested (£{requested:,.2f}) is more than the {stream.name} "
-            f"maximum of £{stream.max_award:,.2f}"
+            f"The amount requested ({format_gbp(requested)}) is more than the {stream.name} "
+            f"maximum of {format_gbp(stream.max_award)}"
         )
     if fr.start_date and fr.end_date:
         if fr.end_date < fr.start_date:

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from clusters.models import School
 from portal.errors import DomainError
+from portal.money import format_gbp
 from portal.notifications import notify
 from portal.roles import scope_for
 
@@ -775,7 +776,7 @@ def _notify(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> None:
         notify(
             selectors.la_send_officers(),
             f"{verb}: {label}",
-            f"{fr.stream.name}, £{fr.amount_requested:,.2f} requested.",
+            f"{fr.stream.name}, {format_gbp(fr.amount_requested)} requested.",
             request_url(fr),
         )
         return

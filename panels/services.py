@@ -31,6 +31,7 @@ from funding.services import (
 )
 from funding.workflow import Actor, State
 from portal.errors import DomainError
+from portal.money import format_gbp
 from portal.notifications import notify
 from portal.roles import scope_for
 
@@ -514,7 +515,7 @@ def _notify_decision(decision: Decision) -> None:
     fr = decision.request
     body = f"Outcome: {decision.get_outcome_display()}.\n\nRationale: {decision.rationale}"
     if decision.amount is not None:
-        body += f"\n\nAmount awarded: £{decision.amount:,.2f}"
+        body += f"\n\nAmount awarded: {format_gbp(decision.amount)}"
     if decision.conditions:
         body += f"\n\nConditions: {decision.conditions}"
     if decision.review_date:
@@ -545,7 +546,7 @@ def _validate_outcome(
         if not Decimal("0") < amount < funding_request.amount_requested:
             raise PanelError(
                 f"A partial approval is more than £0 and less than the "
-                f"£{funding_request.amount_requested:,.2f} requested."
+                f"{format_gbp(funding_request.amount_requested)} requested."
             )
     else:
         amount = None
@@ -904,7 +905,7 @@ def spent_problem(awarded: Decimal, spent: Decimal) -> str | None:
     """The review's rule on the amount spent, for the form and the service alike."""
     if spent > awarded:
         return (
-            f"You can report up to £{awarded:,.2f}, the amount awarded. If the provision cost "
+            f"You can report up to {format_gbp(awarded)}, the amount awarded. If the provision cost "
             "more, the school met the difference."
         )
     return None

@@ -18,6 +18,7 @@ from budgets.selectors import request_totals
 from funding.selectors import get_request
 from funding.services import TransitionError
 from portal.audit import record_view
+from portal.money import format_gbp
 from portal.roles import scope_for
 
 from . import selectors, services
@@ -480,11 +481,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": "Report the outcomes",
             # Exactly what happens to the money, for each answer the SENCO might give.
-            "intro": f"£{awarded:,.2f} was awarded and £{paid:,.2f} has been paid to the school "
-            f"so far. Report what the provision cost, up to £{awarded:,.2f}. If it cost more "
-            f"than £{paid:,.2f}, we will pay the school the difference straight away and return "
-            f"the rest of the award to the cluster budget. If it cost £{paid:,.2f} or less, we "
-            f"will return the £{unpaid:,.2f} not yet paid to the cluster budget, and the LA "
+            "intro": f"{format_gbp(awarded)} was awarded and {format_gbp(paid)} has been paid to the school "
+            f"so far. Report what the provision cost, up to {format_gbp(awarded)}. If it cost more "
+            f"than {format_gbp(paid)}, we will pay the school the difference straight away and return "
+            f"the rest of the award to the cluster budget. If it cost {format_gbp(paid)} or less, we "
+            f"will return the {format_gbp(unpaid)} not yet paid to the cluster budget, and the LA "
             "finance team will ask for anything paid beyond what was spent back.",
             "button": "Report and close",
         },

@@ -92,6 +92,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # Money is written one way everywhere: {{ amount|gbp }}.
+            "builtins": ["portal.templatetags.money"],
         },
     },
 ]

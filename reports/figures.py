@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from portal.money import format_gbp
+
 from . import statistics as st
 
 ZERO = Decimal("0.00")
@@ -280,7 +282,7 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
         "Requests are those submitted in the academic year. The approval rate is the "
         "requests approved (in full or in part) over the requests decided (approved or "
         "declined). £ awarded is the amount awarded on approved requests.",
-        f"First-£6,000 contributions: £{params.contribution_per_pupil:,.0f} for each pupil "
+        f"First-£6,000 contributions: {format_gbp(params.contribution_per_pupil)} for each pupil "
         "with an EHCP plus the school's own contributions on its approved requests. The "
         "shortfall is how far these exceed the notional SEN budget (0 where it suffices).",
         "High-SEND compares each school's % EHCP with the county (local) average and the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from clusters.models import Phase
+from portal.money import format_gbp
 
 DASH = "—"
 PHASES = dict(Phase.choices)
@@ -15,9 +16,7 @@ def format_value(value, fmt: str) -> str:
         return DASH
     try:
         if fmt == "money":
-            amount = Decimal(value)
-            # A minus sign before the pound sign, as people write it: −£80.00.
-            return f"−£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+            return format_gbp(Decimal(value))
         if fmt == "int":
             return f"{int(value):,}"
         if fmt == "pct":

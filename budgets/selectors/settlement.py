@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from funding.models import FundingRequest
+from portal.money import format_gbp as gbp
 
 from ..models import (
     PENNY,
     ZERO,
-    gbp,
 )
 from .totals import request_totals
 

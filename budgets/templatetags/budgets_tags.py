@@ -1,4 +1,4 @@
-"""Money formatting and chart data for the budget pages."""
+"""Chart data and workings for the budget pages (money: the built-in ``gbp`` filter)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,8 @@ from decimal import Decimal
 from django import template
 
 from budgets.allocation import FACTOR_NAMES
-from budgets.models import gbp as _gbp
 
 register = template.Library()
-
-
-@register.filter
-def gbp(value) -> str:
-    if value is None or value == "":
-        return "–"
-    return _gbp(Decimal(value))
 
 
 @register.filter

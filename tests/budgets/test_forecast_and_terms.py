@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.models import gbp
 from budgets.selectors import Totals, forecast
 from budgets.terms import instalment_plan, split_evenly, term_starts
+from portal.money import format_gbp as gbp
 
 from .factories import ClusterBudgetFactory, allocate, request_on_agenda
 

@@ -19,10 +19,10 @@ def dated(name: str, day: date) -> dict[str, str]:
 
 
 def money(shown: str) -> Decimal:
-    """'£1,234.56' or '-£12.00' as a Decimal."""
+    """'£1,234.56' or '−£12.00' (see portal.money) as a Decimal."""
     shown = shown.strip()
-    sign = -1 if shown.startswith("-") else 1
-    return sign * Decimal(shown.lstrip("-").lstrip("£").replace(",", ""))
+    sign = -1 if shown.startswith(("-", "\N{MINUS SIGN}")) else 1
+    return sign * Decimal(shown.lstrip("-\N{MINUS SIGN}").lstrip("£").replace(",", ""))
 
 
 @dataclass(frozen=True)
