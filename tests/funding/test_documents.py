@@ -44,19 +44,23 @@ def upload(client, fr, name, content):
     )
 
 
+# Contents are built in the test, not at collection: a DOCX or XLSX carries the time it
+# was zipped, and xdist's workers must collect the same test ids.
 @pytest.mark.parametrize(
-    "name, content, mime",
+    "name, make_content, mime",
     [
-        ("plan.pdf", PDF, "application/pdf"),
-        ("photo.PNG", PNG, "image/png"),
-        ("photo.jpeg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32, "image/jpeg"),
-        ("report.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        ("map.xlsx", xlsx_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("plan.pdf", lambda: PDF, "application/pdf"),
+        ("photo.PNG", lambda: PNG, "image/png"),
+        ("photo.jpeg", lambda: b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32, "image/jpeg"),
+        ("report.docx", docx_bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("map.xlsx", xlsx_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ],
+    ids=["pdf", "png", "jpeg", "docx", "xlsx"],
 )  # fmt: skip
 def test_a_senco_uploads_each_allowed_type_and_downloads_it_back(
-    senco_a, stream, login, name, content, mime
+    senco_a, stream, login, name, make_content, mime
 ):
+    content = make_content()
     fr = draft_request(senco_a)
     client = login(senco_a)
     response = upload(client, fr, name, content)
@@ -81,6 +85,7 @@ def test_a_senco_uploads_each_allowed_type_and_downloads_it_back(
         ("notes.docx", b"PK\x03\x04" + b"\x00" * 100, "must be a PDF, DOCX, XLSX, PNG or JPEG"),
         ("empty.pdf", b"", "empty"),
     ],
+    ids=["an-exe-named-pdf", "text-named-pdf", "png-named-pdf", "zip-named-docx", "empty"],
 )  # fmt: skip
 def test_a_file_whose_content_is_not_what_it_claims_is_refused(
     senco_a, stream, login, name, content, message
