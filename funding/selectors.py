@@ -31,7 +31,7 @@ from .models import (
     RequestDocument,
     RequestEvent,
 )
-from .workflow import State
+from .workflow import AWAITING_PANEL, State
 
 # Fields that describe the pupil. Finance officers see request totals only, so
 # these never leave the selectors for them (deferred, and dropped from
@@ -323,15 +323,25 @@ def needing_action(user: AbstractBaseUser, limit: int = 10) -> list[FundingReque
     )
 
 
+def awaiting_panel() -> QuerySet[FundingRequest]:
+    """Requests waiting for a panel (ready or deferred): the one definition of "ready for a
+    panel", counted on the triage dashboard and listed on the panels' scheduling page."""
+    return FundingRequest.objects.filter(state__in=AWAITING_PANEL)
+
+
 def triage_counts() -> dict[str, int]:
+    """Waiting for triage, returned to schools, and ready for a panel (LA SEND officers)."""
     rows = (
-        FundingRequest.objects.exclude(state=State.DRAFT)
-        .filter(state__in=[State.SUBMITTED, State.RETURNED, State.READY])
+        FundingRequest.objects.filter(state__in=[State.SUBMITTED, State.RETURNED])
         .values("state")
         .annotate(n=Count("pk"))
     )
     counts = {r["state"]: r["n"] for r in rows}
-    return {s: counts.get(s, 0) for s in (State.SUBMITTED, State.RETURNED, State.READY)}
+    return {
+        State.SUBMITTED: counts.get(State.SUBMITTED, 0),
+        State.RETURNED: counts.get(State.RETURNED, 0),
+        "awaiting_panel": awaiting_panel().count(),
+    }
 
 
 def la_send_officers() -> list:

@@ -37,6 +37,8 @@ UNDECIDED = frozenset(
 # States that hold money committed on the cluster budget.
 FUNDED = frozenset({State.APPROVED, State.PARTIALLY_APPROVED, State.ACTIVE, State.REVIEW_DUE})
 TERMINAL = frozenset({State.CLOSED, State.WITHDRAWN})
+# Waiting to be put on a panel's agenda: marked ready, or deferred by a panel.
+AWAITING_PANEL = frozenset({State.READY, State.DEFERRED})
 
 
 class Actor(models.TextChoices):

@@ -321,11 +321,14 @@ def panel_members(panel: Panel) -> list[PanelMember]:
 
 
 def schedulable_requests(user: AbstractBaseUser) -> QuerySet[FundingRequest]:
-    """Ready and deferred requests waiting for a meeting (LA SEND officers only)."""
+    """Requests waiting for a panel (``funding.selectors.awaiting_panel``), for LA SEND
+    officers only."""
+    from funding.selectors import awaiting_panel  # funding's selectors read panels' too
+
     if not scope_for(user).is_send_officer:
         return FundingRequest.objects.none()
     return (
-        FundingRequest.objects.filter(state__in=["ready", "deferred"])
+        awaiting_panel()
         .select_related("school", "cluster", "stream")
         .order_by("submitted_at", "pk")
     )

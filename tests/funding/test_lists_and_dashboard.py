@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from django.core import mail
@@ -136,3 +137,22 @@ def test_changing_a_filter_with_htmx_swaps_only_the_results(senco_a, send_office
     page = text(response)
     assert page.lstrip().startswith('<div id="results"') and fr.reference in page
     assert "<html" not in page
+
+
+def test_ready_for_a_panel_is_one_count_wherever_the_dashboard_shows_it(
+    senco_a, send_officer, stream, login
+):
+    from funding.models import FundingRequest
+
+    for _ in range(3):
+        services.triage_request(submitted_request(senco_a), user=send_officer)
+    deferred = submitted_request(senco_a)
+    services.triage_request(deferred, user=send_officer)
+    # A panel deferred it: it waits for the next meeting, like the ready ones.
+    FundingRequest.objects.filter(pk=deferred.pk).update(state="deferred")
+    submitted_request(senco_a)  # waiting for triage: not ready for a panel
+
+    page = re.sub(r"<[^>]+>", " ", text(login(send_officer).get(reverse("dashboard"))))
+
+    shown = re.findall(r"(\d+)\s*(?:requests?\s+)?ready for a panel", page)
+    assert shown == ["4", "4"], page
