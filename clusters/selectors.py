@@ -1,6 +1,6 @@
 """Every read of districts, clusters, schools and their statistics, scoped by user.
 
-Who sees what (DESIGN.md §2), decided here once for the pages and the API:
+Who sees what (docs/architecture.md §2), decided here once for the pages and the API:
 
 * LA officers (SEND and finance) and administrators see every district, cluster
   and school, with every year's statistics.

@@ -1,4 +1,4 @@
-"""Every read of funding data, scoped by the user (DESIGN.md §2).
+"""Every read of funding data, scoped by the user (docs/architecture.md §2).
 
 ``visible_requests(user)`` is the one place that decides which requests a user
 may see; every list, detail, document, timeline, export and API answer starts

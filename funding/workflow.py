@@ -1,4 +1,4 @@
-"""The request lifecycle, declared once as data (DESIGN.md §4).
+"""The request lifecycle, declared once as data (docs/architecture.md §3).
 
 Services apply it (``funding.services.transition`` and the panel services);
 pages and the API read it to offer only the actions a user may take. A

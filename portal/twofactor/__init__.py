@@ -1,4 +1,4 @@
-"""Two-factor sign-in (TOTP) for the roles that see the most (DESIGN.md §10).
+"""Two-factor sign-in (TOTP) for the roles that see the most (docs/architecture.md §2).
 
 Who must use it is ``settings.OTP_REQUIRED_ROLES``; whether it is enforced at all is
 ``settings.OTP_ENFORCED`` (on in production, off in the embedded demo). The policy is

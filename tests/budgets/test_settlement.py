@@ -100,7 +100,7 @@ def assert_settled(budget, fr, *, awarded, paid, spent, available_before):
     assert released == awarded - max(spent, paid)
     budget_totals = selectors.budget_totals(budget)
     assert budget_totals.available == available_before + released
-    # The ledger identity (DESIGN.md §5) holds, and no payment is ever negative.
+    # The ledger identity (docs/architecture.md §5) holds, and no payment is ever negative.
     sums = ledger_sums(budget)
     assert budget_totals.allocated == sums["allocation"] + sums["adjustment"]
     assert budget_totals.committed == sums["commitment"] - sums["release"]
