@@ -290,6 +290,11 @@ class PaymentInstalment(models.Model):
     payment = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="instalment"
     )
+    # Set by the payment run when it could not pay a due instalment: why, and what the
+    # finance officer can do (shown on the payments page), and since when. Cleared by a
+    # payment. The officers are told again only when the reason changes.
+    skip_reason = models.TextField(blank=True, default="")
+    skipped_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -9,6 +9,7 @@ are locked in id order so that two such writes cannot deadlock.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from django.utils import timezone
 from clusters.models import Role, School
 from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
-from funding.workflow import FUNDED
+from funding.workflow import FUNDED, State
 from portal.errors import DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import notify
@@ -49,9 +50,15 @@ from .models import (
 )
 from .terms import instalment_plan
 
+logger = logging.getLogger(__name__)
+
 
 class BudgetError(DomainError):
     """A budget write that may not happen; the message is for the person who tried."""
+
+
+class InstalmentUnpayable(BudgetError):
+    """A due instalment that cannot be paid as planned: the message says why and what to do."""
 
 
 def _money(amount) -> Decimal:
@@ -71,6 +78,14 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise BudgetError("Enter a reason: it is kept on the ledger.")
     return reason
+
+
+def _finance_officers():
+    return (
+        get_user_model()
+        .objects.filter(memberships__role=Role.LA_FINANCE_OFFICER, is_active=True)
+        .distinct()
+    )
 
 
 def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
@@ -483,13 +498,8 @@ def settle_at_review(
                 amount=settlement.overpaid,
                 created_by=user,
             )
-            officers = (
-                get_user_model()
-                .objects.filter(memberships__role=Role.LA_FINANCE_OFFICER, is_active=True)
-                .distinct()
-            )
             notify(
-                officers,
+                _finance_officers(),
                 f"Overpayment to recover: {gbp(settlement.overpaid)} on {funding_request.reference}",
                 f"{funding_request.school.name} reported spending {gbp(spent)} at review but "
                 f"has been paid {gbp(settlement.paid)}. Recover the {gbp(settlement.overpaid)} "
@@ -685,10 +695,38 @@ def _replan_instalments(
     )
 
 
+# Payments continue while an award is funded, and after a close at review for the final
+# payment of what the school spent but had not been paid.
+PAYABLE = FUNDED | {State.CLOSED}
+
+
+def _unpayable(inst: PaymentInstalment) -> str | None:
+    """Why a scheduled instalment cannot be paid now, and what to do (None: it can be)."""
+    funding_request = inst.request
+    if funding_request.state not in PAYABLE:
+        return (
+            f"{funding_request.reference} is {funding_request.get_state_display().lower()}, so "
+            "nothing more is paid on it. Check its ledger and timeline: if the school is still "
+            "owed this money, pay it by an adjustment with a reason."
+        )
+    unpaid = selectors.request_totals(funding_request).unpaid_commitment
+    if inst.amount > unpaid:
+        return (
+            f"The award has {gbp(max(unpaid, ZERO))} left unpaid, less than this "
+            f"{gbp(inst.amount)} instalment: it changed after the instalment was planned. "
+            "Check the request's ledger; reducing the award re-plans its instalments."
+        )
+    return None
+
+
 def pay_instalment(
     instalment: PaymentInstalment, *, user: AbstractBaseUser | None, day: date | None = None
 ) -> LedgerEntry:
-    """Pay one scheduled instalment: a payment on the ledger drawing down the commitment."""
+    """Pay one scheduled instalment: a payment on the ledger drawing down the commitment.
+
+    Refused with :class:`InstalmentUnpayable` when the request is no longer funded or the
+    instalment is more than the award has left unpaid.
+    """
     if user is not None:
         _require_finance(user)
     with transaction.atomic():
@@ -696,9 +734,9 @@ def pay_instalment(
         inst = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
         if inst.status != InstalmentStatus.SCHEDULED:
             raise BudgetError("This instalment is not waiting to be paid.")
-        unspent = selectors.request_totals(inst.request).unpaid_commitment
-        if inst.amount > unspent:
-            raise BudgetError("This instalment is more than the award has left unpaid.")
+        problem = _unpayable(inst)
+        if problem:
+            raise InstalmentUnpayable(problem)
         entry = _entry(
             inst.budget,
             EntryKind.PAYMENT,
@@ -710,8 +748,39 @@ def pay_instalment(
             paid_instalment=inst,
         )
         inst.status, inst.payment = InstalmentStatus.PAID, entry
-        inst.save(update_fields=["status", "payment"])
+        inst.skip_reason, inst.skipped_on = "", None
+        inst.save(update_fields=["status", "payment", "skip_reason", "skipped_on"])
     return entry
+
+
+def _record_skip(inst: PaymentInstalment, reason: str, day: date) -> bool:
+    """Keep why the run skipped ``inst`` on it; True when that is news (new, or a new reason)."""
+    changed = (
+        PaymentInstalment.objects.filter(pk=inst.pk, status=InstalmentStatus.SCHEDULED)
+        .exclude(skip_reason=reason)
+        .update(skip_reason=reason, skipped_on=day)
+    )
+    inst.skip_reason, inst.skipped_on = reason, day
+    return bool(changed)
+
+
+def _tell_finance_of_skips(skipped: list[PaymentInstalment], day: date) -> None:
+    """One notification for the run, listing every instalment newly skipped."""
+    n = len(skipped)
+    lines = [
+        f"- {i.request.reference}, {i.term} instalment of {gbp(i.amount)} due "
+        f"{i.due_date.day} {i.due_date:%b %Y} to {i.school.name}: {i.skip_reason}"
+        for i in skipped
+    ]
+    with transaction.atomic():
+        notify(
+            _finance_officers(),
+            f"Payment run: {n} instalment{'s' if n != 1 else ''} could not be paid",
+            f"The payment run on {day.day} {day:%B %Y} could not pay "
+            f"{'this instalment' if n == 1 else 'these instalments'}; "
+            "the run will try again each day.\n\n" + "\n".join(lines),
+            reverse("budgets:payments"),
+        )
 
 
 def pay_due_instalments(
@@ -723,18 +792,51 @@ def pay_due_instalments(
     transaction under a row lock, a paid one is skipped, and the database refuses
     a second payment entry for one instalment (``LedgerEntry.paid_instalment`` is
     one-to-one). Returns how many were paid by this run.
+
+    Nothing is skipped silently: every instalment not paid is logged with its request
+    and the reason. One that cannot be paid (:func:`_unpayable`) keeps the reason,
+    shown on the payments page until it is paid or re-planned, and the finance
+    officers get one notification per run listing those skipped for a new reason, so
+    the same skip is not reported again every morning.
     """
     if user is not None:
         _require_finance(user)
     day = on_date or timezone.localdate()
-    due = PaymentInstalment.objects.filter(
-        status=InstalmentStatus.SCHEDULED, due_date__lte=day
-    ).order_by("budget_id", "due_date", "pk")
+    due = (
+        PaymentInstalment.objects.filter(status=InstalmentStatus.SCHEDULED, due_date__lte=day)
+        .select_related("request", "school")
+        .order_by("budget_id", "due_date", "pk")
+    )
     paid = 0
+    news: list[PaymentInstalment] = []
     for inst in due:
         try:
             pay_instalment(inst, user=user, day=day)
-        except (BudgetError, IntegrityError):
-            continue  # paid meanwhile by another run, or cancelled by a re-plan
+        except InstalmentUnpayable as exc:
+            logger.warning(
+                "Payment run %s: skipped instalment %s of %s (%s, %s due %s): %s",
+                day,
+                inst.pk,
+                inst.request.reference,
+                inst.term,
+                gbp(inst.amount),
+                inst.due_date,
+                exc.message,
+            )
+            if _record_skip(inst, exc.message, day):
+                news.append(inst)
+            continue
+        except (BudgetError, IntegrityError) as exc:
+            # Paid meanwhile by another run, or cancelled by a re-plan: nothing is owed.
+            logger.info(
+                "Payment run %s: instalment %s of %s not paid by this run: %s",
+                day,
+                inst.pk,
+                inst.request.reference,
+                getattr(exc, "message", "paid by another run at the same time"),
+            )
+            continue
         paid += 1
+    if news:
+        _tell_finance_of_skips(news, day)
     return paid

@@ -101,6 +101,7 @@ def county(request: HttpRequest) -> HttpResponse:
             "districts": District.objects.order_by("name").values_list("pk", "name"),
             "poll": POLL,
             "scope": scope,
+            "skipped_count": selectors.skipped_count(scope),
         },
     )
 
@@ -375,8 +376,11 @@ def payments(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"{paid} instalment{'s' if paid != 1 else ''} paid and on the ledger."
         )
+        if selectors.skipped_instalments(scope)[0]:
+            messages.warning(request, "Some instalments could not be paid: see why below.")
         return redirect("budgets:payments")
     count, total, due = selectors.due_instalments(scope)
+    skipped_count, skipped = selectors.skipped_instalments(scope)
     owed_count, owed_total, owed = selectors.overpayments(scope)
     return render(
         request,
@@ -389,5 +393,7 @@ def payments(request: HttpRequest) -> HttpResponse:
             "owed_count": owed_count,
             "owed_total": owed_total,
             "owed": owed,
+            "skipped_count": skipped_count,
+            "skipped": skipped,
         },
     )

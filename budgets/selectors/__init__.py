@@ -49,6 +49,8 @@ from .money import (
 from .payments import (
     due_instalments,
     overpayments,
+    skipped_count,
+    skipped_instalments,
 )
 from .scoped import (
     _scope,
@@ -124,6 +126,8 @@ __all__ = [
     "request_money",
     "request_totals",
     "settlement_preview",
+    "skipped_count",
+    "skipped_instalments",
     "spent_too_much",
     "totals_from_sums",
     "unused_override",

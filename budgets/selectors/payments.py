@@ -44,3 +44,18 @@ def due_instalments(user: AbstractBaseUser | Scope, on_date: date | None = None)
         n=Count("id"), total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY)
     )
     return summary["n"], summary["total"], list(qs.order_by("due_date", "id")[:100])
+
+
+def _skipped(user: AbstractBaseUser | Scope):
+    return visible_instalments(user).filter(status="scheduled").exclude(skip_reason="")
+
+
+def skipped_instalments(user: AbstractBaseUser | Scope):
+    """Due instalments the payment run could not pay, with why: (count, the oldest 100)."""
+    qs = _skipped(user)
+    return qs.count(), list(qs.order_by("due_date", "id")[:100])
+
+
+def skipped_count(user: AbstractBaseUser | Scope) -> int:
+    """How many due instalments the payment run could not pay (one query; 0 outside the LA)."""
+    return _skipped(user).count() if _scope(user).is_la else 0
