@@ -3,13 +3,13 @@
 * guard ``budget_available``: an approval may not take the cluster budget below
   zero unless a finance officer has recorded an override (beforehand, with
   :func:`budgets.services.record_override`, or now: ``override_by`` a finance
-  officer and ``override_reason``);
-* approve / partially approve: commit the amount awarded (``amount``);
+  officer and ``override_reason`` on the ``Award``);
+* approve / partially approve: commit the amount awarded (``Award.amount``);
 * withdraw: release whatever is committed and not yet paid;
-* close at review (``amount_spent`` reported): settle the award from what was
+* close at review (``Close.amount_spent``): settle the award from what was
   spent (:func:`budgets.services.settle_at_review`): a final payment of anything
-  spent but unpaid, the rest released, an overpayment recorded for recovery.
-  A close with no amount spent releases whatever is unpaid, as a withdrawal does.
+  spent but unpaid, the rest released, an overpayment recorded for recovery. The
+  settlement is the effect's result (``TransitionResult.effects["settlement"]``).
 
 Guards and effects run inside ``apply_transition``'s transaction, and the guard
 locks the budget row, so the check and the commitment cannot be split by a
@@ -18,89 +18,79 @@ concurrent approval.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from funding.services import (
     TransitionContext,
     TransitionError,
     register_effect,
     register_guard,
 )
+from funding.workflow import Award, Close
 
-from . import services
-
-_DECISION = "_budgets_amount"
+from . import selectors, services
 
 
-def _amount(funding_request, context: TransitionContext) -> Decimal | None:
-    raw = context.data.get("amount")
-    if raw is None:
-        raw = funding_request.amount_awarded
-    if raw is None:
-        raw = funding_request.amount_requested
-    try:
-        return Decimal(str(raw))
-    except (InvalidOperation, TypeError):
-        return None
+def _award(context: TransitionContext) -> Award:
+    command = context.command
+    # The workflow declares Award for the transitions this module's award hooks serve.
+    assert isinstance(command, Award)
+    return command
 
 
 def budget_available(funding_request, context: TransitionContext) -> str | None:
-    amount = _amount(funding_request, context)
-    if amount is None or amount <= 0:
+    award = _award(context)
+    if award.amount is None or award.amount <= 0:
         return "Enter the amount awarded, more than £0."
     problem, _ = services.check_commitment(
         funding_request,
-        amount,
-        override_by=context.data.get("override_by") or context.user,
-        override_reason=context.data.get("override_reason", ""),
+        award.amount,
+        override_by=award.override_by or context.user,
+        override_reason=award.override_reason,
     )
     return problem
 
 
-def commit_award(funding_request, transition, context: TransitionContext) -> None:
+def commit_award(funding_request, transition, context: TransitionContext):
+    award = _award(context)
     clock = services.decision_clock.get()  # set only by the demo, which replays a past year
-    with services.entries_dated(clock(funding_request, context.data) if clock else None):
-        services.commit_for_request(
+    with services.entries_dated(clock(funding_request, award) if clock else None):
+        return services.commit_for_request(
             funding_request,
-            _amount(funding_request, context),
+            award.amount,
             user=context.user,
             reason=context.message or f"{transition.label} by the panel",
-            override_by=context.data.get("override_by") or context.user,
-            override_reason=context.data.get("override_reason", ""),
+            override_by=award.override_by or context.user,
+            override_reason=award.override_reason,
         )
 
 
-def release_unspent(funding_request, transition, context: TransitionContext) -> None:
-    services.release_for_request(
+def release_unspent(funding_request, transition, context: TransitionContext):
+    return services.release_for_request(
         funding_request,
         user=context.user,
         reason=context.message or transition.label,
     )
 
 
-def settle_at_review(funding_request, transition, context: TransitionContext) -> None:
-    raw = context.data.get("amount_spent")
-    if raw is None:
-        release_unspent(funding_request, transition, context)
-        return
+def settle_at_review(
+    funding_request, transition, context: TransitionContext
+) -> selectors.Settlement:
+    command = context.command
+    assert isinstance(command, Close)
     try:
-        settlement = services.settle_at_review(
+        return services.settle_at_review(
             funding_request,
-            Decimal(str(raw)),
+            command.amount_spent,
             user=context.user,
             reason=context.message or transition.label,
         )
-    except (services.BudgetError, InvalidOperation) as exc:
-        raise TransitionError(getattr(exc, "message", "Enter the amount spent in pounds.")) from exc
-    # The caller's review (panels) carries what happened back to the page that reported it.
-    review = context.data.get("review")
-    if review is not None:
-        review.settlement = settlement
+    except services.BudgetError as exc:
+        raise TransitionError(exc.message) from exc
 
 
 def register() -> None:
     register_guard("budget_available")(budget_available)
-    register_effect("approve")(commit_award)
-    register_effect("partially_approve")(commit_award)
-    register_effect("withdraw")(release_unspent)
-    register_effect("close")(settle_at_review)
+    register_effect("approve", result="commitment")(commit_award)
+    register_effect("partially_approve", result="commitment")(commit_award)
+    register_effect("withdraw", result="released")(release_unspent)
+    # What the school's review settled (a final payment, a release, an overpayment).
+    register_effect("close", result="settlement")(settle_at_review)

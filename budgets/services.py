@@ -27,7 +27,7 @@ from django.utils import timezone
 from clusters.models import Role, School
 from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
-from funding.workflow import FUNDED, State
+from funding.workflow import FUNDED, Award, State
 from portal.errors import DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import notify
@@ -99,8 +99,8 @@ def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
 # replays a past year) and imports of past years set it; live writes are always dated now.
 _entry_time: ContextVar[datetime | None] = ContextVar("budgets_entry_time", default=None)
 # The demo's way to date a decision's commitment at its (past) meeting: called by the
-# decision hook with the request and the transition's data; None means "now".
-decision_clock: ContextVar[Callable[[FundingRequest, dict], datetime | None] | None] = ContextVar(
+# decision hook with the request and the transition's Award; None means "now".
+decision_clock: ContextVar[Callable[[FundingRequest, Award], datetime | None] | None] = ContextVar(
     "budgets_decision_clock", default=None
 )
 

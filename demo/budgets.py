@@ -60,8 +60,8 @@ def _meeting_clock(ctx: DemoContext):
 
     year_start = FinancialYear.for_date(ctx.today).start
 
-    def clock(funding_request, data) -> datetime | None:
-        meeting = data.get("meeting") or getattr(data.get("item"), "meeting", None)
+    def clock(funding_request, award) -> datetime | None:
+        meeting = award.meeting or (award.item.meeting if award.item else None)
         if meeting is None or meeting.date >= ctx.today:
             return None
         # The money is on this year's budget, so it is dated in this year.

@@ -28,7 +28,7 @@ from funding.models import (
     RequestEvent,
     ReviewCycle,
 )
-from funding.workflow import State
+from funding.workflow import State, Submit
 
 MAINSTREAM = [Phase.NURSERY, Phase.PRIMARY, Phase.SECONDARY, Phase.ALL_THROUGH, Phase.POST_16]
 STREAMS = [
@@ -168,7 +168,7 @@ def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) ->
     moments = [created]
     if target != State.DRAFT:
         submitted = created + timedelta(days=rng.randint(0, 7))
-        services.apply_transition(fr, "submit", user=senco, submitted_on=submitted)
+        services.apply_transition(fr, "submit", user=senco, command=Submit(submitted_on=submitted))
         moments.append(submitted)
         if (
             target in (State.RETURNED, State.READY)

@@ -11,6 +11,11 @@ in one transaction. Other apps plug in without this module knowing them:
 * ``register_actor_resolver(fn)`` for relative roles (panels: the chair);
 * ``register_effect(transition_name)`` for side effects (budgets: commit and
   release money; notifications).
+
+A transition that needs details takes them as its typed command (declared with
+it in ``funding.workflow``: ``Award(amount=...)``, ``Close(amount_spent=...)``);
+effects return what they did, and :func:`apply_transition` hands it back in a
+:class:`TransitionResult`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import uuid
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -51,29 +56,40 @@ from .models import (
     ReviewCycle,
 )
 from .uploads import too_big_message
-from .workflow import TRANSITIONS, Actor, State, Transition
+from .workflow import TRANSITIONS, Actor, Award, Command, State, Submit, Transition
 
 
 class TransitionError(DomainError):
     """A transition that may not happen; the message is for the person who tried."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class TransitionContext:
     user: AbstractBaseUser | None
     message: str = ""
     actors: frozenset[str] = frozenset()
-    # Anything a guard or effect needs: the meeting, the amount awarded, an override reason...
-    data: dict[str, Any] = field(default_factory=dict)
+    # The transition's details, of the command type ``funding.workflow`` declares for it
+    # (None for a transition that takes none).
+    command: Command | None = None
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """What a transition did: the fresh request and each effect's result, by its name."""
+
+    request: FundingRequest
+    effects: Mapping[str, Any] = field(default_factory=dict)
 
 
 Guard = Callable[[FundingRequest, TransitionContext], str | None]
-Effect = Callable[[FundingRequest, Transition, TransitionContext], None]
+# An effect returns its result (kept under the name it is registered with) or None.
+Effect = Callable[[FundingRequest, Transition, TransitionContext], Any]
 ActorResolver = Callable[[AbstractBaseUser, FundingRequest], set[str]]
 Prepare = Callable[[FundingRequest, Transition, TransitionContext], list[str] | None]
 
 _GUARDS: dict[str, Guard] = {}
 _EFFECTS: dict[str, list[Effect]] = defaultdict(list)
+_EFFECT_NAMES: dict[Effect, str] = {}
 _ACTOR_RESOLVERS: list[ActorResolver] = []
 _PREPARES: dict[str, list[Prepare]] = defaultdict(list)
 
@@ -88,12 +104,19 @@ def register_guard(name: str) -> Callable[[Guard], Guard]:
     return decorator
 
 
-def register_effect(transition_name: str) -> Callable[[Effect], Effect]:
-    """Run ``fn`` inside the transaction after ``transition_name`` ("*" for every one)."""
+def register_effect(
+    transition_name: str, *, result: str | None = None
+) -> Callable[[Effect], Effect]:
+    """Run ``fn`` inside the transaction after ``transition_name`` ("*" for every one).
+
+    With ``result``, what ``fn`` returns is in ``TransitionResult.effects[result]``.
+    """
 
     def decorator(fn: Effect) -> Effect:
         if fn not in _EFFECTS[transition_name]:
             _EFFECTS[transition_name].append(fn)
+        if result is not None:
+            _EFFECT_NAMES[fn] = result
         return fn
 
     return decorator
@@ -141,23 +164,46 @@ def available_transitions(
     ]
 
 
+def _command_for(transition_def: Transition, command: Command | None) -> Command | None:
+    """The transition's command: the one given, checked, or its empty default."""
+    wanted = transition_def.command
+    if wanted is None:
+        if command is not None:
+            raise TransitionError(f"“{transition_def.label}” takes no details.")
+        return None
+    if command is None:
+        try:
+            return wanted()
+        except TypeError:
+            raise TransitionError(
+                f"“{transition_def.label}” needs its details ({wanted.__name__})."
+            ) from None
+    if type(command) is not wanted:
+        raise TransitionError(
+            f"“{transition_def.label}” takes {wanted.__name__}, not {type(command).__name__}."
+        )
+    return command
+
+
 def apply_transition(
     funding_request: FundingRequest,
     name: str,
     *,
     user: AbstractBaseUser | None,
     message: str = "",
-    **data: Any,
-) -> FundingRequest:
+    command: Command | None = None,
+) -> TransitionResult:
     """Move the request along transition ``name``, or refuse and change nothing.
 
-    ``user=None`` means the portal itself (a scheduled job). Returns the fresh,
-    updated request.
+    ``user=None`` means the portal itself (a scheduled job). ``command`` carries the
+    details the transition takes (see ``funding.workflow``). Returns the fresh,
+    updated request and what its effects did.
     """
     try:
         transition_def = TRANSITIONS[name]
     except KeyError:
         raise TransitionError(f"There is no action called “{name}”.") from None
+    command = _command_for(transition_def, command)
 
     with transaction.atomic():
         locked = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
@@ -172,7 +218,7 @@ def apply_transition(
         message = (message or "").strip()
         if transition_def.needs_message and not message:
             raise TransitionError("Enter a message or reason: it goes on the request's timeline.")
-        context = TransitionContext(user=user, message=message, actors=actors, data=data)
+        context = TransitionContext(user=user, message=message, actors=actors, command=command)
         for guard_name in transition_def.guards:
             guard = _GUARDS.get(guard_name)
             if guard is None:
@@ -202,9 +248,12 @@ def apply_transition(
             to_state=locked.state,
             message=message,
         )
+        results: dict[str, Any] = {}
         for effect in [*_EFFECTS[transition_def.name], *_EFFECTS["*"]]:
-            effect(locked, transition_def, context)
-    return locked
+            outcome = effect(locked, transition_def, context)
+            if effect in _EFFECT_NAMES:
+                results[_EFFECT_NAMES[effect]] = outcome
+    return TransitionResult(request=locked, effects=results)
 
 
 # ---------------------------------------------------------------------------
@@ -571,31 +620,31 @@ def remove_document(
 
 
 def submit_request(funding_request: FundingRequest, *, user: AbstractBaseUser) -> FundingRequest:
-    return apply_transition(funding_request, "submit", user=user)
+    return apply_transition(funding_request, "submit", user=user).request
 
 
 def return_request(
     funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
 ) -> FundingRequest:
-    return apply_transition(funding_request, "return", user=user, message=message)
+    return apply_transition(funding_request, "return", user=user, message=message).request
 
 
 def resubmit_request(
     funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
 ) -> FundingRequest:
-    return apply_transition(funding_request, "resubmit", user=user, message=message)
+    return apply_transition(funding_request, "resubmit", user=user, message=message).request
 
 
 def triage_request(
     funding_request: FundingRequest, *, user: AbstractBaseUser, message: str = ""
 ) -> FundingRequest:
-    return apply_transition(funding_request, "triage", user=user, message=message)
+    return apply_transition(funding_request, "triage", user=user, message=message).request
 
 
 def withdraw_request(
     funding_request: FundingRequest, *, user: AbstractBaseUser, message: str
 ) -> FundingRequest:
-    return apply_transition(funding_request, "withdraw", user=user, message=message)
+    return apply_transition(funding_request, "withdraw", user=user, message=message).request
 
 
 @transaction.atomic
@@ -615,7 +664,7 @@ def reconsider_request(
     """
     # Check the file first: a refused file must leave the request as it was.
     checked = check_upload(upload) if upload is not None else None
-    fr = apply_transition(funding_request, "reconsider", user=user, message=message)
+    fr = apply_transition(funding_request, "reconsider", user=user, message=message).request
     if upload is not None:
         # Stored last, in the same transaction: nothing after it can roll the row back.
         _store_document(fr, user=user, upload=upload, kind=kind, checked=checked)
@@ -722,7 +771,9 @@ def allocate_reference(fr: FundingRequest, on: date | None = None) -> str:
 def _on_submit(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> list[str]:
     if not fr.reference:
         # ``submitted_on`` lets the demo and imports of past requests number them by their year.
-        fr.reference = allocate_reference(fr, ctx.data.get("submitted_on"))
+        command = ctx.command
+        assert isinstance(command, Submit)
+        fr.reference = allocate_reference(fr, command.submitted_on)
     # The LA's clock to a decision starts at the first submission.
     fr.submitted_at = fr.submitted_at or timezone.now()
     return ["reference", "submitted_at"]
@@ -730,10 +781,9 @@ def _on_submit(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> lis
 
 def _on_award(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> list[str]:
     # The amount awarded is saved with the state, in the same row write.
-    amount = ctx.data.get("amount")
-    if amount is None:
-        return []
-    fr.amount_awarded = amount
+    command = ctx.command
+    assert isinstance(command, Award)
+    fr.amount_awarded = command.amount
     return ["amount_awarded"]
 
 

@@ -10,8 +10,16 @@ table stays plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
+
+if TYPE_CHECKING:  # types only: the table stays plain data and funding imports no panels
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from panels.models import AgendaItem, Decision, Meeting, OutcomeReview
 
 
 class State(models.TextChoices):
@@ -50,6 +58,56 @@ class Actor(models.TextChoices):
     SYSTEM = "system", "The portal (scheduled)"
 
 
+# --- The details a transition takes ---------------------------------------------------
+# One small command per transition that needs more than its message; ``apply_transition``
+# refuses a command of the wrong type, and a misspelt field is a TypeError, never a
+# silent default.
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submit:
+    # Lets the demo and imports of past requests number them by the year they were made.
+    submitted_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    meeting: Meeting
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decide:
+    """A decision at a meeting (its agenda item) or by chair's action with an LA officer;
+    a deferral by the portal names only the item."""
+
+    decision: Decision | None = None
+    item: AgendaItem | None = None
+    meeting: Meeting | None = None
+    chairs_action: bool = False
+    la_officer: AbstractBaseUser | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Award(Decide):
+    """An approval, in full or in part: the amount awarded is committed on the budget."""
+
+    amount: Decimal
+    # A finance officer allowing this award over budget now (see budgets.hooks).
+    override_by: AbstractBaseUser | None = None
+    override_reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Close:
+    """The school's review: what was spent settles the award's money."""
+
+    amount_spent: Decimal
+    review: OutcomeReview | None = None
+
+
+Command = Submit | Schedule | Decide | Award | Close
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -60,11 +118,22 @@ class Transition:
     guards: tuple[str, ...] = ()
     # A message to the SENCO (return) or a reason is required.
     needs_message: bool = False
+    # The details it takes (a command class above), or None for none.
+    command: type | None = None
 
 
-def _t(name, label, sources, target, actors, guards=(), needs_message=False) -> Transition:
+def _t(
+    name, label, sources, target, actors, guards=(), needs_message=False, command=None
+) -> Transition:
     return Transition(
-        name, label, frozenset(sources), target, frozenset(actors), tuple(guards), needs_message
+        name,
+        label,
+        frozenset(sources),
+        target,
+        frozenset(actors),
+        tuple(guards),
+        needs_message,
+        command,
     )
 
 
@@ -78,6 +147,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.SUBMITTED,
             {Actor.SCHOOL},
             guards=("complete", "consent_recorded", "stream_open", "stream_rules"),
+            command=Submit,
         ),
         _t(
             "return",
@@ -119,6 +189,7 @@ TRANSITIONS: dict[str, Transition] = {
             {State.READY, State.DEFERRED},
             State.ON_AGENDA,
             {Actor.SEND_OFFICER},
+            command=Schedule,
         ),
         _t(
             "unschedule",
@@ -134,6 +205,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.APPROVED,
             {Actor.CHAIR},
             guards=("quorate", "not_recused", "budget_available"),
+            command=Award,
         ),
         _t(
             "partially_approve",
@@ -142,6 +214,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.PARTIALLY_APPROVED,
             {Actor.CHAIR},
             guards=("quorate", "not_recused", "budget_available"),
+            command=Award,
         ),
         _t(
             "decline",
@@ -150,6 +223,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.DECLINED,
             {Actor.CHAIR},
             guards=("quorate", "not_recused"),
+            command=Decide,
         ),
         _t(
             "defer",
@@ -157,6 +231,7 @@ TRANSITIONS: dict[str, Transition] = {
             {State.ON_AGENDA},
             State.DEFERRED,
             {Actor.CHAIR, Actor.SYSTEM},
+            command=Decide,
         ),
         _t(
             "request_information",
@@ -166,6 +241,7 @@ TRANSITIONS: dict[str, Transition] = {
             {Actor.CHAIR},
             guards=("quorate", "not_recused"),
             needs_message=True,
+            command=Decide,
         ),
         _t(
             "ready_again",
@@ -216,6 +292,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.CLOSED,
             {Actor.SCHOOL},
             needs_message=True,
+            command=Close,
         ),
     ]
 }

@@ -534,8 +534,14 @@ class RequestReviewViewSet(viewsets.GenericViewSet):
             # A field's message, as the page shows it beside the amount.
             raise serializers.ValidationError({"amount_spent": [problem]})
         try:
-            review = services.report_outcomes(fr, by=request.user, **v)
+            reported = services.report_outcomes(fr, by=request.user, **v)
         except (PanelError, TransitionError) as exc:
             return _refused(exc)
-        review.request.refresh_from_db()
-        return Response(ReviewSerializer(review).data)
+        reported.review.request.refresh_from_db()
+        settlement = reported.settlement
+        return Response(
+            {
+                **ReviewSerializer(reported.review).data,
+                "settlement": SettlementSerializer(settlement).data if settlement else None,
+            }
+        )

@@ -8,9 +8,10 @@ resolver that make the panel rules part of the lifecycle (see ``apps.py``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import holidays
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,7 +30,7 @@ from funding.services import (
     register_actor_resolver,
     register_guard,
 )
-from funding.workflow import Actor, State
+from funding.workflow import Actor, Award, Close, Decide, Schedule, State
 from portal.errors import DomainError
 from portal.money import format_gbp
 from portal.notifications import notify
@@ -57,6 +58,9 @@ from .models import (
     PanelMember,
 )
 from .recusal import Quorum, quorum, recusals_for
+
+if TYPE_CHECKING:
+    from budgets.selectors import Settlement
 
 PENNY = Decimal("0.01")
 
@@ -348,7 +352,7 @@ def schedule_request(
         "schedule",
         user=by,
         message=f"On the agenda of {meeting}",
-        meeting=meeting,
+        command=Schedule(meeting=meeting),
     )
     return item
 
@@ -558,23 +562,39 @@ def _validate_outcome(
     return amount
 
 
-def _take(decision: Decision, item: AgendaItem | None, user, **data: Any) -> None:
+def _take(
+    decision: Decision,
+    item: AgendaItem | None,
+    user: AbstractBaseUser,
+    *,
+    meeting: Meeting | None = None,
+    la_officer: AbstractBaseUser | None = None,
+) -> None:
     """Move the request; for an award, the amount is set in the same transaction.
 
     The effect registry in ``funding.services`` is the seam to the budget service:
     the budgets app's guard (budget_available) and effects (commit on approve)
-    receive ``amount`` and ``decision`` from here and run inside this transaction,
-    so an award and its commitment stand or fall together.
+    receive the ``Award`` (amount and decision) from here and run inside this
+    transaction, so an award and its commitment stand or fall together.
     """
     transition = OUTCOME_TRANSITION[decision.outcome]
-    kwargs: dict[str, Any] = {"decision": decision, "item": item, **data}
-    if decision.amount is not None:
-        kwargs["amount"] = decision.amount
-    # The award's amount is saved with the state by funding (the request's one writer).
-    fr = apply_transition(
-        decision.request, transition, user=user, message=decision.rationale, **kwargs
+    details = {
+        "decision": decision,
+        "item": item,
+        "meeting": meeting,
+        "chairs_action": la_officer is not None,
+        "la_officer": la_officer,
+    }
+    command = (
+        Award(amount=decision.amount, **details)
+        if decision.amount is not None
+        else Decide(**details)
     )
-    decision.request.amount_awarded = fr.amount_awarded
+    # The award's amount is saved with the state by funding (the request's one writer).
+    result = apply_transition(
+        decision.request, transition, user=user, message=decision.rationale, command=command
+    )
+    decision.request.amount_awarded = result.request.amount_awarded
 
 
 @transaction.atomic
@@ -664,7 +684,9 @@ def _defer_inquorate(item: AgendaItem, q: Quorum, by: AbstractBaseUser | None) -
         chair=meeting.chair.user,
     )
     # The portal defers it (system actor): nobody decided anything.
-    apply_transition(item.request, "defer", user=None, message=decision.rationale, item=item)
+    apply_transition(
+        item.request, "defer", user=None, message=decision.rationale, command=Decide(item=item)
+    )
     _notify_decision(decision)
     return decision
 
@@ -720,7 +742,7 @@ def decide_by_chairs_action(
             "schedule",
             user=la_officer,
             message=f"Chair's action; for ratification at {ratify_at}",
-            meeting=ratify_at,
+            command=Schedule(meeting=ratify_at),
         )
         decision = Decision.objects.create(
             request=funding_request,
@@ -733,7 +755,7 @@ def decide_by_chairs_action(
             by_chairs_action=True,
             la_officer=la_officer,
         )
-        _take(decision, None, by, chairs_action=True, la_officer=la_officer)
+        _take(decision, None, by, la_officer=la_officer)
     except TransitionError as exc:
         raise PanelError(exc.message) from exc
     _notify_decision(decision)
@@ -795,7 +817,9 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
             rationale=rationale,
             chair=chair_user,
         )
-        apply_transition(item.request, "defer", user=None, message=decision.rationale, item=item)
+        apply_transition(
+            item.request, "defer", user=None, message=decision.rationale, command=Decide(item=item)
+        )
         _notify_decision(decision)
     now = timezone.now()
     meeting.status = MeetingStatus.CLOSED
@@ -911,6 +935,14 @@ def spent_problem(awarded: Decimal, spent: Decimal) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ReportedOutcomes:
+    """The review recorded and how the award's money was settled (None without a budget)."""
+
+    review: OutcomeReview
+    settlement: Settlement | None
+
+
 @transaction.atomic
 def report_outcomes(
     funding_request: FundingRequest,
@@ -919,7 +951,7 @@ def report_outcomes(
     result: str,
     evidence: str,
     amount_spent: Decimal,
-) -> OutcomeReview:
+) -> ReportedOutcomes:
     """The SENCO's review: it closes the request and the budgets app settles its money
     from what was spent (a final payment of anything spent but unpaid, the rest back to
     the cluster budget, an overpayment flagged for recovery)."""
@@ -949,18 +981,17 @@ def report_outcomes(
         reported_by=by,
     )
     try:
-        apply_transition(
+        result = apply_transition(
             funding_request,
             "close",
             user=by,
             message=f"{review.get_result_display()}. {evidence}",
-            # The budget effect settles the award from what was spent.
-            amount_spent=amount_spent,
-            review=review,
+            command=Close(amount_spent=amount_spent, review=review),
         )
     except TransitionError as exc:
         raise PanelError(exc.message) from exc
-    return review
+    # The budgets app's close effect returns what it settled.
+    return ReportedOutcomes(review=review, settlement=result.effects.get("settlement"))
 
 
 # The daily jobs (panels.tasks). Each is idempotent: it acts only on what is due and
@@ -1013,7 +1044,9 @@ def reviews_due(*, today: date | None = None) -> int:
 
 def _defer_unheard(item: AgendaItem, rationale: str) -> None:
     """Defer a request nobody decided on (no decision row: nobody decided anything)."""
-    fr = apply_transition(item.request, "defer", user=None, message=rationale, item=item)
+    fr = apply_transition(
+        item.request, "defer", user=None, message=rationale, command=Decide(item=item)
+    ).request
     notify(
         _school_staff(fr),
         f"Not heard: {fr.reference} is deferred to the next panel meeting",
@@ -1071,8 +1104,14 @@ def sweep_past_meetings(*, today: date | None = None) -> dict[str, int]:
 # ---------------------------------------------------------------------------
 
 
+def _decide(ctx: TransitionContext) -> Decide:
+    # The workflow declares Decide (or Award, a Decide) for every transition these guard.
+    assert isinstance(ctx.command, Decide)
+    return ctx.command
+
+
 def _item_for(fr: FundingRequest, ctx: TransitionContext) -> AgendaItem | None:
-    item = ctx.data.get("item")
+    item = _decide(ctx).item
     if item is not None:
         return item
     return (
@@ -1085,7 +1124,7 @@ def _item_for(fr: FundingRequest, ctx: TransitionContext) -> AgendaItem | None:
 
 
 def _chairs_action_ok(fr: FundingRequest, ctx: TransitionContext) -> str | None:
-    officer = ctx.data.get("la_officer")
+    officer = _decide(ctx).la_officer
     if officer is None or not scope_for(officer).is_send_officer:
         return "Chair's action needs the agreement of an LA SEND officer."
     if fr.request_type != RequestType.URGENT:
@@ -1094,7 +1133,7 @@ def _chairs_action_ok(fr: FundingRequest, ctx: TransitionContext) -> str | None:
 
 
 def guard_quorate(fr: FundingRequest, ctx: TransitionContext) -> str | None:
-    if ctx.data.get("chairs_action"):
+    if _decide(ctx).chairs_action:
         return _chairs_action_ok(fr, ctx)
     item = _item_for(fr, ctx)
     if item is None:
@@ -1113,7 +1152,7 @@ def guard_not_recused(fr: FundingRequest, ctx: TransitionContext) -> str | None:
         return None
     if fr.school_id in scope_for(user).school_ids:
         return "You are recused: the request is from your school."
-    if ctx.data.get("chairs_action"):
+    if _decide(ctx).chairs_action:
         return None
     item = _item_for(fr, ctx)
     if item is not None and is_recused(item, user):

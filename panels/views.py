@@ -465,8 +465,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         if problem:
             form.add_error("amount_spent", problem)
         else:
-            review = services.report_outcomes(fr, by=request.user, **form.cleaned_data)
-            settled = getattr(review, "settlement", None)  # set by the budgets app
+            settled = services.report_outcomes(fr, by=request.user, **form.cleaned_data).settlement
             messages.success(
                 request, f"{fr.reference} is closed. {settled.sentence if settled else ''}"
             )

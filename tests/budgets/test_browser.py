@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from funding.services import apply_transition
+from funding.workflow import Award
 from tests.browser.conftest import accessibility_violations
 
 from .factories import allocate, request_on_agenda
@@ -49,7 +50,9 @@ def test_a_decision_shows_on_an_open_county_dashboard_within_five_seconds(
     assert accessibility_violations(page) == []
 
     # The panel decides elsewhere (the same service the chair's page calls).
-    apply_transition(fr, "approve", user=chair, message="Agreed", amount=Decimal("7500.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Agreed", command=Award(amount=Decimal("7500.00"))
+    )
 
     expect(committed).to_have_text("£7,500.00", timeout=5000)
     # Screen-reader users hear, politely, that the figures changed (outside the swapped part).

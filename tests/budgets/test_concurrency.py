@@ -11,6 +11,7 @@ from budgets import selectors
 from budgets.models import EntryKind, LedgerEntry
 from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
+from funding.workflow import Award
 
 from .factories import allocate, request_on_agenda
 
@@ -33,7 +34,9 @@ def test_sixty_concurrent_approvals_never_commit_more_than_the_allocation(budget
     def decide(fr: FundingRequest) -> None:
         try:
             barrier.wait()
-            apply_transition(fr, "approve", user=chair, message="Agreed", amount=AWARD)
+            apply_transition(
+                fr, "approve", user=chair, message="Agreed", command=Award(amount=AWARD)
+            )
             outcomes[fr.pk] = "approved"
         except TransitionError as exc:
             outcomes[fr.pk] = "refused: " + exc.message

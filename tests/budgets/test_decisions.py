@@ -8,6 +8,7 @@ from budgets import selectors, services
 from budgets.models import EntryKind, InstalmentStatus, LedgerEntry, PaymentInstalment
 from clusters.models import Role
 from funding.services import TransitionError, apply_transition
+from funding.workflow import Award, Close, Decide
 from tests.factories import SchoolFactory, make_user
 
 from .factories import ClusterBudgetFactory, allocate, request_on_agenda
@@ -19,7 +20,11 @@ def test_an_approval_commits_the_award_on_the_cluster_budget(budget, chair):
     fr = request_on_agenda(budget)
 
     apply_transition(
-        fr, "approve", user=chair, message="Meets the criteria", amount=Decimal("7500.00")
+        fr,
+        "approve",
+        user=chair,
+        message="Meets the criteria",
+        command=Award(amount=Decimal("7500.00")),
     )
 
     entry = LedgerEntry.objects.get(request=fr)
@@ -45,7 +50,13 @@ def test_an_approval_commits_the_award_on_the_cluster_budget(budget, chair):
 def test_a_partial_approval_commits_only_the_amount_awarded(budget, chair):
     fr = request_on_agenda(budget, amount_requested=Decimal("9000.00"))
 
-    apply_transition(fr, "partially_approve", user=chair, message="Half", amount=Decimal("4500.00"))
+    apply_transition(
+        fr,
+        "partially_approve",
+        user=chair,
+        message="Half",
+        command=Award(amount=Decimal("4500.00")),
+    )
 
     assert selectors.budget_totals(budget).committed == Decimal("4500.00")
 
@@ -54,7 +65,9 @@ def test_an_approval_beyond_the_budget_is_refused_and_changes_nothing(budget, ch
     fr = request_on_agenda(budget)
 
     with pytest.raises(TransitionError, match="Not enough budget"):
-        apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("20000.01"))
+        apply_transition(
+            fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("20000.01"))
+        )
 
     fr.refresh_from_db()
     assert fr.state == "on_agenda"
@@ -66,7 +79,9 @@ def test_a_cluster_without_a_budget_cannot_approve(this_year, chair):
     fr = request_on_agenda(ClusterBudgetFactory(year=this_year))
 
     with pytest.raises(TransitionError, match="£0.00 available"):
-        apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("10.00"))
+        apply_transition(
+            fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("10.00"))
+        )
 
 
 def test_a_chair_giving_a_reason_cannot_override_on_their_own(budget, chair):
@@ -78,8 +93,7 @@ def test_a_chair_giving_a_reason_cannot_override_on_their_own(budget, chair):
             "approve",
             user=chair,
             message="Yes",
-            amount=Decimal("25000.00"),
-            override_reason="Exceptional",
+            command=Award(amount=Decimal("25000.00"), override_reason="Exceptional"),
         )
 
 
@@ -89,7 +103,9 @@ def test_a_finance_officer_override_lets_an_approval_go_over_and_is_flagged(
     fr = request_on_agenda(budget)
     services.record_override(fr, user=finance_officer, reason="Safeguarding risk; agreed by AD")
 
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("25000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("25000.00"))
+    )
 
     totals = selectors.budget_totals(budget)
     assert totals.available == Decimal("-5000.00")
@@ -110,9 +126,11 @@ def test_an_override_can_be_given_at_the_decision_by_a_finance_officer(
         "approve",
         user=chair,
         message="Yes",
-        amount=Decimal("21000.00"),
-        override_by=finance_officer,
-        override_reason="Agreed with the finance officer at the meeting",
+        command=Award(
+            amount=Decimal("21000.00"),
+            override_by=finance_officer,
+            override_reason="Agreed with the finance officer at the meeting",
+        ),
     )
 
     assert LedgerEntry.objects.get(request=fr).override.created_by == finance_officer
@@ -128,14 +146,23 @@ def test_closing_at_review_releases_the_underspend(budget, chair, finance_office
     fr = request_on_agenda(budget, school=senco_a.memberships.get().school)
     fr.school.cluster = budget.cluster
     fr.school.save()
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("6000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("6000.00"))
+    )
     first = PaymentInstalment.objects.filter(request=fr).order_by("due_date").first()
     services.pay_instalment(first, user=finance_officer)
     fr.refresh_from_db()
     fr.state = "active"
     fr.save(update_fields=["state"])
 
-    apply_transition(fr, "close", user=senco_a, message="Outcomes met early")
+    # Spent what was paid: the rest goes back to the budget.
+    apply_transition(
+        fr,
+        "close",
+        user=senco_a,
+        message="Outcomes met early",
+        command=Close(amount_spent=first.amount),
+    )
 
     totals = selectors.request_totals(fr)
     assert totals.paid == first.amount
@@ -148,7 +175,9 @@ def test_closing_at_review_releases_the_underspend(budget, chair, finance_office
 
 def test_a_reduced_award_releases_the_difference(budget, chair, finance_officer):
     fr = request_on_agenda(budget)
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("8000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("8000.00"))
+    )
 
     services.reduce_award(fr, Decimal("5000.00"), user=finance_officer, reason="Fewer hours needed")
 
@@ -162,7 +191,9 @@ def test_funding_follows_a_pupil_who_moves_to_another_cluster(
 ):
     fr = request_on_agenda(budget)
     old_school = fr.school
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("9000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("9000.00"))
+    )
     first = PaymentInstalment.objects.filter(request=fr).order_by("due_date").first()
     services.pay_instalment(first, user=finance_officer)
     other = ClusterBudgetFactory(stream=budget.stream, year=this_year)
@@ -189,14 +220,18 @@ def test_funding_follows_a_pupil_who_moves_to_another_cluster(
 
 def test_a_school_cannot_move_funding(budget, chair, senco_a):
     fr = request_on_agenda(budget)
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("100.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("100.00"))
+    )
     with pytest.raises(services.BudgetError):
         services.move_pupil(fr, SchoolFactory(), user=senco_a, reason="x")
 
 
 def test_the_payment_run_pays_what_is_due(budget, chair, today):
     fr = request_on_agenda(budget)
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("3000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("3000.00"))
+    )
     last_due = PaymentInstalment.objects.filter(request=fr).order_by("due_date").last().due_date
 
     paid = services.pay_due_instalments(on_date=last_due)
@@ -230,7 +265,9 @@ def test_moving_money_between_clusters_keeps_the_county_total(budget, finance_of
 
 def test_a_reduction_cannot_take_away_committed_money(budget, chair, finance_officer):
     fr = request_on_agenda(budget)
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("15000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("15000.00"))
+    )
     with pytest.raises(services.BudgetError, match="already committed"):
         services.adjust(budget, Decimal("-5000.01"), user=finance_officer, reason="Cut")
 
@@ -239,3 +276,29 @@ def test_a_senco_cannot_adjust(budget, school_a):
     senco = make_user(Role.SENCO, school=school_a)
     with pytest.raises(services.BudgetError):
         services.adjust(budget, Decimal("1.00"), user=senco, reason="Please")
+
+
+def test_an_approval_takes_its_details_typed_and_never_falls_back_to_the_amount_asked(
+    budget, chair
+):
+    fr = request_on_agenda(budget, amount_requested=Decimal("7500.00"))
+    # A misspelt field is an error, not an award of the amount requested.
+    with pytest.raises(TypeError):
+        Award(amout=Decimal("100.00"))
+    with pytest.raises(TransitionError, match="needs its details"):
+        apply_transition(fr, "approve", user=chair, message="Yes")
+    with pytest.raises(TransitionError, match="takes Award, not Decide"):
+        apply_transition(fr, "approve", user=chair, message="Yes", command=Decide())
+    with pytest.raises(TransitionError, match="takes no details"):
+        apply_transition(fr, "withdraw", user=chair, message="x", command=Decide())
+    fr.refresh_from_db()
+    assert fr.state == "on_agenda" and fr.amount_awarded is None
+    assert not LedgerEntry.objects.filter(request=fr).exists()
+
+    result = apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("100.00"))
+    )
+
+    # The award is saved with the state; the commitment is the effect's result.
+    assert (result.request.state, result.request.amount_awarded) == ("approved", Decimal("100.00"))
+    assert result.effects["commitment"] == LedgerEntry.objects.get(request=fr)

@@ -13,6 +13,7 @@ from clusters.models import Cluster, Role
 from demo import budgets as demo
 from demo.context import DemoContext
 from funding.services import apply_transition
+from funding.workflow import Award
 from tests.factories import FundingStreamFactory, SchoolFactory, SchoolYearStatsFactory
 
 from .factories import ClusterBudgetFactory, request_on_agenda
@@ -44,7 +45,9 @@ def test_the_demo_allocates_then_pays_moves_and_rebalances(
         school=schools[0],
         start_date=today,
     )
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("3000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("3000.00"))
+    )
 
     demo.load_payments(ctx)
 
@@ -74,12 +77,20 @@ def test_the_demo_dates_a_past_meetings_commitment_at_the_meeting(
     meeting = SimpleNamespace(date=today - timedelta(days=1))
 
     apply_transition(
-        fr, "approve", user=chair, message="Yes", amount=Decimal("100.00"), meeting=meeting
+        fr,
+        "approve",
+        user=chair,
+        message="Yes",
+        command=Award(amount=Decimal("100.00"), meeting=meeting),
     )
     demo.load_payments(ctx)
     live = request_on_agenda(ClusterBudgetFactory(cluster=school.cluster, year=board.year))
     apply_transition(
-        live, "approve", user=chair, message="Yes", amount=Decimal("1.00"), meeting=meeting
+        live,
+        "approve",
+        user=chair,
+        message="Yes",
+        command=Award(amount=Decimal("1.00"), meeting=meeting),
     )
 
     dated = LedgerEntry.objects.get(request=fr, kind=EntryKind.COMMITMENT).created_at

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from budgets import selectors, services, tasks
 from budgets.models import EntryKind, InstalmentStatus, LedgerEntry, PaymentInstalment
 from funding.services import apply_transition
+from funding.workflow import Award
 from tests.factories import SchoolFactory
 
 from .factories import ClusterBudgetFactory, allocate, request_on_agenda
@@ -26,7 +27,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("panel_rules")]
 def funded(budget, chair, today):
     """A £9,000 award at a school in ``budget``'s cluster, its first instalment due today."""
     fr = request_on_agenda(budget, start_date=today, end_date=today + timedelta(weeks=38))
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("9000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("9000.00"))
+    )
     fr.refresh_from_db()
     return fr
 

@@ -13,6 +13,7 @@ from budgets import selectors
 from budgets.models import AllocationRun, FinancialYear, LedgerEntry
 from clusters.models import Role
 from funding.services import apply_transition
+from funding.workflow import Award
 from tests.factories import (
     ClusterFactory,
     FundingStreamFactory,
@@ -158,7 +159,9 @@ def test_the_cluster_view_shows_awards_by_school(client, head_a, this_year, pane
     budget = ClusterBudgetFactory(cluster=school.cluster, year=this_year)
     allocate(budget, "10000.00")
     fr = request_on_agenda(budget, school=school)
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("4000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("4000.00"))
+    )
     client.force_login(head_a)
 
     page = client.get(reverse("budgets:cluster", args=[school.cluster_id])).content.decode()
@@ -229,7 +232,9 @@ def test_the_ledger_exports_as_csv_and_xlsx_filtered_by_cluster(
 
 def test_the_payment_schedule_exports(client, finance_officer, budget, panel_rules, chair):
     fr = request_on_agenda(budget)
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal("3000.00"))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("3000.00"))
+    )
     client.force_login(finance_officer)
 
     body = client.get(

@@ -27,6 +27,7 @@ from budgets.models import (
 )
 from clusters.models import Role
 from funding.services import TransitionError, apply_transition
+from funding.workflow import Award, Close
 from portal.models import Notification
 from tests.factories import SchoolFactory, make_user
 
@@ -57,7 +58,7 @@ def funded(budget, chair, awarded: Decimal, *, pay: int = 0):
         start_date=today,
         end_date=today + timedelta(days=150),  # three terms: three instalments
     )
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=awarded)
+    apply_transition(fr, "approve", user=chair, message="Yes", command=Award(amount=awarded))
     fr.refresh_from_db()
     # As the panel's decision records it (panels.services.record_decision).
     fr.state, fr.amount_awarded = "review_due", awarded
@@ -191,7 +192,9 @@ def test_reporting_more_than_the_award_is_refused_on_the_form_and_changes_nothin
 def test_the_budgets_app_refuses_more_than_the_award_even_without_the_form(budget, chair):
     fr, senco = funded(budget, chair, Decimal("6000.00"))
     with pytest.raises(TransitionError, match="You can report up to £6,000.00"):
-        apply_transition(fr, "close", user=senco, message="Met", amount_spent=Decimal("6000.01"))
+        apply_transition(
+            fr, "close", user=senco, message="Met", command=Close(amount_spent=Decimal("6000.01"))
+        )
     fr.refresh_from_db()
     assert fr.state == "review_due"
     assert selectors.request_totals(fr).committed == Decimal("6000.00")
@@ -282,7 +285,7 @@ def test_settling_at_review_loses_and_creates_nothing(budget, chair, pay, spent)
     paid = selectors.request_totals(fr).paid
     available_before = selectors.budget_totals(budget).available
 
-    apply_transition(fr, "close", user=senco, message="Reviewed", amount_spent=spent)
+    apply_transition(fr, "close", user=senco, message="Reviewed", command=Close(amount_spent=spent))
 
     assert_settled(
         budget, fr, awarded=awarded, paid=paid, spent=spent, available_before=available_before
@@ -299,7 +302,9 @@ def test_after_a_move_the_final_payment_comes_from_the_budget_now_paying(
     services.move_pupil(fr, new_school, user=send_officer, reason="Family moved")
     senco_there = make_user(Role.SENCO, school=new_school, username="senco_moved")
 
-    apply_transition(fr, "close", user=senco_there, message="Met", amount_spent=Decimal("5000"))
+    apply_transition(
+        fr, "close", user=senco_there, message="Met", command=Close(amount_spent=Decimal("5000"))
+    )
 
     (final,) = scheduled(fr)
     assert (final.budget, final.amount, final.school) == (other, Decimal("3000.00"), new_school)
