@@ -16,6 +16,7 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db.models import Max, Sum
 
 from clusters.models import Cluster, SchoolYearStats
+from portal.money import format_gbp
 
 ZERO = Decimal("0")
 PENNY = Decimal("0.01")
@@ -157,7 +158,7 @@ def plan_allocation(
     formula_pot = pot - lump_sum * len(shares)
     if formula_pot < 0:
         raise AllocationInputError(
-            f"The lump sums (£{lump_sum} × {len(shares)} clusters) come to more than the pot."
+            f"The lump sums ({format_gbp(lump_sum)} × {len(shares)} clusters) come to more than the pot."
         )
     totals = {
         "roll": sum(s.roll for s in shares),

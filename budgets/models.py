@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clusters.models import Cluster, School
 from funding.models import FundingRequest, FundingStream
+from portal.money import format_gbp
 
 ZERO = Decimal("0.00")
 PENNY = Decimal("0.01")
@@ -122,7 +123,7 @@ class AllocationRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.stream} {self.year}: £{self.pot}"
+        return f"{self.stream} {self.year}: {format_gbp(self.pot)}"
 
 
 class BudgetOverride(models.Model):
@@ -256,7 +257,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} £{self.amount} on {self.budget_id}"
+        return f"{self.get_kind_display()} {format_gbp(self.amount)} on {self.budget_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -311,7 +312,7 @@ class PaymentInstalment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request} {self.term} £{self.amount}"
+        return f"{self.request} {self.term} {format_gbp(self.amount)}"
 
 
 class Overpayment(models.Model):
@@ -345,4 +346,4 @@ class Overpayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request} overpaid £{self.amount}"
+        return f"{self.request} overpaid {format_gbp(self.amount)}"
