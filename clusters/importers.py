@@ -393,6 +393,9 @@ class GiasFile:
     errors: list[RowError] = field(default_factory=list)
     skipped_other_la: int = 0
     rows_read: int = 0
+    # Every URN of the LA's rows, kept or not: a mapping row naming a school whose GIAS
+    # row has a problem is that row's problem, not a second one.
+    la_urns: set[int] = field(default_factory=set)
 
 
 def parse_gias(data: Source, la_code: str, *, max_bytes: int | None = None) -> GiasFile:
@@ -413,6 +416,8 @@ def parse_gias(data: Source, la_code: str, *, max_bytes: int | None = None) -> G
         if row["LA (code)"].strip() != result.la_code:
             result.skipped_other_la += 1
             continue
+        if re.fullmatch(r"\d{5,7}", row["URN"].strip()):
+            result.la_urns.add(int(row["URN"]))
         record = _gias_record(line, row, collector)
         if record is None:
             continue

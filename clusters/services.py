@@ -51,10 +51,9 @@ class StatsImportReport:
     skipped_other_levels: int = 0
 
 
-def _reject_if_errors(*files) -> None:
-    errors: list[RowError] = [e for f in files if f is not None for e in f.errors]
-    if errors:
-        raise FileRejected(errors)
+def _unreadable(parsed) -> bool:
+    """The file could not be read row by row (encoding, header): its rows say nothing."""
+    return parsed is not None and any(e.line in (None, 1) for e in parsed.errors)
 
 
 def _unique_code(base: str, taken: set[str], length: int) -> str:
@@ -77,14 +76,17 @@ def import_gias(
     and moves schools into them; schools it does not mention keep their cluster.
     With ``year``, GIAS's roll, FSM and SEN counts update that year's statistics.
     """
-    _reject_if_errors(gias, mapping)
     report = GiasImportReport(skipped_other_la=gias.skipped_other_la)
     urns = [r.urn for r in gias.records]
     existing = {s.urn: s for s in School.objects.filter(urn__in=urns)}
 
-    errors: list[RowError] = []
+    # The files' own problems and those found against the portal, told together, unless
+    # a file could not be read at all (then its rows would only add noise).
+    errors: list[RowError] = [*gias.errors, *(mapping.errors if mapping else [])]
+    if _unreadable(gias) or _unreadable(mapping):
+        raise FileRejected(errors)
     if mapping is not None:
-        known = set(urns) | set(
+        known = gias.la_urns | set(
             School.objects.filter(urn__in=[m.urn for m in mapping.rows]).values_list(
                 "urn", flat=True
             )
@@ -283,6 +285,8 @@ def import_school_stats(stats: StatsFile) -> StatsImportReport:
     DfE's file covers all of England, so its schools unknown here are skipped; the
     LA template must name only schools the portal knows.
     """
+    if _unreadable(stats):
+        raise FileRejected(stats.errors)
     report = StatsImportReport(layout=stats.layout, skipped_other_levels=stats.skipped_other_levels)
     schools = dict(
         School.objects.filter(urn__in={r.urn for r in stats.rows}).values_list("urn", "pk")

@@ -356,6 +356,26 @@ def test_a_mapping_row_for_an_unknown_school_is_refused(write, run):
     assert School.objects.count() == 0 and Cluster.objects.count() == 0
 
 
+def test_problems_in_both_files_and_against_the_portal_are_told_at_once(write, run):
+    rows = _set(_set(_small(), 1, "OpenDate", "1/1"), 2, "NumberOfPupils", "-")
+    mapping = to_csv(
+        [
+            {"URN": "100002", "District": "Cherwell", "Cluster": "Banbury"},  # row with a problem
+            {"URN": "999999", "District": "Cherwell", "Cluster": "Banbury"},
+            {"URN": "100003", "District": "", "Cluster": "Banbury"},
+        ]
+    )
+
+    result = _mapping_case(rows, mapping, write, run)
+
+    assert "4 problem(s) found" in result.error, result.err
+    assert "GIAS file, line 3, column 'OpenDate'" in result.err
+    assert "GIAS file, line 4, column 'NumberOfPupils'" in result.err
+    assert "cluster mapping, line 3, column 'URN': URN 999999 is not a school" in result.err
+    assert "cluster mapping, line 4, column 'District': The district is blank" in result.err
+    assert School.objects.count() == 0
+
+
 MAPPING_ERRORS = {
     "missing column": (
         b"URN,District\r\n100001,Cherwell\r\n",
