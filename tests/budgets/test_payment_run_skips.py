@@ -20,6 +20,7 @@ from budgets.models import EntryKind, InstalmentStatus, LedgerEntry, PaymentInst
 from clusters.models import Role
 from funding.models import FundingRequest
 from funding.services import apply_transition
+from funding.workflow import Award
 from portal.models import Notification
 from tests.factories import make_user
 
@@ -32,7 +33,9 @@ def award(budget, chair, amount="3000.00") -> FundingRequest:
     """An award of £3,000 paid termly over 30 weeks from five weeks today (the same plan each)."""
     start = timezone.localdate() + timedelta(weeks=5)
     fr = request_on_agenda(budget, start_date=start, end_date=start + timedelta(weeks=30))
-    apply_transition(fr, "approve", user=chair, message="Yes", amount=Decimal(amount))
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal(amount))
+    )
     return fr
 
 
