@@ -69,9 +69,9 @@ def test_an_officer_asks_for_a_report_watches_it_progress_and_downloads_it(
     # The worker starts; the page follows its progress without being reloaded.
     page.evaluate("window.stillTheSamePage = true")
     start_worker(REPORTS_TEST_PAUSE_SECONDS="4")
-    expect(status).to_contain_text("Writing the HTML report and the CSV file", timeout=60_000)
+    expect(status).to_contain_text("Writing the spreadsheet", timeout=60_000)
     expect(status).to_contain_text("Running")
-    expect(page.get_by_text("Progress: 40%")).to_be_visible()
+    expect(page.get_by_text("Progress: 60%")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage === true")
 
     # Ready: the page reloads itself once and shows the report and its downloads.

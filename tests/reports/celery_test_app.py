@@ -4,8 +4,8 @@ test_worker.py`` with test-only knobs in its environment (the product has none):
 - ``REPORTS_TEST_VISIBILITY_TIMEOUT``: a short visibility timeout, so a message held by a
   killed worker is handed out again within seconds (in production Redis' hour applies);
 - ``REPORTS_TEST_PAUSE_SECONDS``: the report task stops that long part-way, once the
-  HTML file is written and before the CSV file is, so a test can watch its progress or
-  kill the worker with a report half-written.
+  HTML and CSV files are written and before the spreadsheet is, so a test can watch its
+  progress or kill the worker with a report half-written.
 """
 
 import os
@@ -26,18 +26,18 @@ PAUSE_SECONDS = float(os.environ.get("REPORTS_TEST_PAUSE_SECONDS") or 0)
 
 @task_prerun.connect
 def _pause_report_part_way(sender=None, **_):
-    """Before a report task runs (Django is set up by then), slow its CSV writer down."""
+    """Before a report task runs (Django is set up by then), slow its spreadsheet down."""
     if not PAUSE_SECONDS or sender is None or sender.name != "reports.tasks.produce_report":
         return
     from reports import rendering
 
-    if getattr(rendering.render_csv, "paused_for_tests", False):
+    if getattr(rendering.render_xlsx, "paused_for_tests", False):
         return
-    render_csv = rendering.render_csv
+    render_xlsx = rendering.render_xlsx
 
-    def paused_render_csv(*args, **kwargs):
+    def paused_render_xlsx(*args, **kwargs):
         time.sleep(PAUSE_SECONDS)
-        return render_csv(*args, **kwargs)
+        return render_xlsx(*args, **kwargs)
 
-    paused_render_csv.paused_for_tests = True
-    rendering.render_csv = paused_render_csv
+    paused_render_xlsx.paused_for_tests = True
+    rendering.render_xlsx = paused_render_xlsx

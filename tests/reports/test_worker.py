@@ -149,11 +149,11 @@ def test_a_report_is_queued_shows_its_progress_and_is_produced_by_the_worker(
 
     start_worker(REPORTS_TEST_PAUSE_SECONDS="3")
     # Part-way: the worker has written the first files and says what it is doing.
-    wait_for(lambda: run_state(run.pk).progress == 40, 60, "progress")
+    wait_for(lambda: run_state(run.pk).progress == 60, 60, "progress")
     status = client.get(reverse("reports:status", args=[run.pk]), HTTP_HX_REQUEST="true")
     assert b"Running" in status.content
-    assert b"Writing the HTML report and the CSV file" in status.content
-    assert b'value="40"' in status.content
+    assert b"Writing the spreadsheet" in status.content
+    assert b'value="60"' in status.content
     assert not run_state(run.pk).csv_file  # nothing attached until the whole report is done
 
     wait_for(lambda: run_state(run.pk).status == RunStatus.SUCCEEDED, 90, "the report")
@@ -197,7 +197,8 @@ def test_a_worker_killed_mid_report_leaves_no_half_report_and_the_retry_complete
     )
     run = ReportRun.objects.get()
     first = start_worker(REPORTS_TEST_VISIBILITY_TIMEOUT="2", REPORTS_TEST_PAUSE_SECONDS="120")
-    wait_for(lambda: run_state(run.pk).progress == 40, 60, "the first attempt to start", first)
+    # Part-way: the HTML and CSV files are written, the spreadsheet is not.
+    wait_for(lambda: run_state(run.pk).progress == 60, 60, "the first attempt to start", first)
     first.kill()
 
     half = run_state(run.pk)
