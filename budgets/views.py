@@ -15,9 +15,9 @@ from clusters.models import District
 from funding.models import FundingStream
 from portal.audit import record_view
 from portal.money import format_gbp
-from portal.roles import scope_for
+from portal.roles import Scope, scope_for
 
-from . import exports, selectors, services
+from . import exports, policy, selectors, services
 from .allocation import AllocationInputError, default_stats_year, plan_allocation
 from .forms import (
     AdjustmentForm,
@@ -32,18 +32,18 @@ from .models import FinancialYear
 POLL = "every 3s"
 
 
-def _require_la(request: HttpRequest):
-    scope = scope_for(request.user)
-    if not scope.is_la:
+def _la_page(request: HttpRequest) -> Scope:
+    """The county's pages (policy.can_see_county_budgets): anyone else finds nothing here."""
+    if not policy.can_see_county_budgets(request.user):
         raise Http404("Not found")
-    return scope
+    return scope_for(request.user)
 
 
-def _require_finance(request: HttpRequest):
-    scope = scope_for(request.user)
-    if not scope.is_finance_officer:
+def _finance_page(request: HttpRequest) -> Scope:
+    """Pages that move money (policy.can_manage_budgets): others are told they may not."""
+    if not policy.can_manage_budgets(request.user):
         raise PermissionDenied("Only an LA finance officer can do this.")
-    return scope
+    return scope_for(request.user)
 
 
 def _number(request: HttpRequest, name: str) -> int | None:
@@ -81,8 +81,8 @@ def _filter_query(year, stream, district_id: int | None = None) -> str:
 def county(request: HttpRequest) -> HttpResponse:
     """Every cluster's budget for the year, live. School staff go to their own cluster."""
     scope = scope_for(request.user)
-    if not scope.is_la:
-        if not scope.cluster_ids:
+    if not policy.can_see_county_budgets(request.user):
+        if not policy.can_see_budgets(request.user):
             raise Http404("Not found")
         return redirect("budgets:cluster", pk=min(scope.cluster_ids))
     year, stream = _year_and_stream(request)
@@ -110,7 +110,7 @@ def county(request: HttpRequest) -> HttpResponse:
 @require_GET
 def county_live(request: HttpRequest) -> HttpResponse:
     """The polled fragment: 204 (htmx keeps what it shows) when the ledger has not moved."""
-    scope = _require_la(request)
+    scope = _la_page(request)
     # Compared with the version of this board (its year, stream and district), not the
     # whole ledger's: an entry elsewhere in the county leaves the page's figures alone.
     version = selectors.board_version(
@@ -176,7 +176,7 @@ def cluster_live(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One budget's ledger, line by line (LA officers)."""
-    scope = _require_la(request)
+    scope = _la_page(request)
     budget = selectors.get_budget(scope, pk)
     entries = selectors.visible_ledger(scope).filter(budget=budget).order_by("-id")[:500]
     return render(
@@ -190,7 +190,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def allocate(request: HttpRequest) -> HttpResponse:
     """Enter the pot and weights, preview every cluster's share with workings, then allocate."""
-    _require_finance(request)
+    _finance_page(request)
     # This year and next are always offered, before anything is allocated in them.
     today = timezone.localdate()
     FinancialYear.for_date(today)
@@ -231,7 +231,7 @@ def allocate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def adjust(request: HttpRequest) -> HttpResponse:
-    _require_finance(request)
+    _finance_page(request)
     form = AdjustmentForm(request.POST or None, initial={"budget": request.GET.get("budget")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -253,7 +253,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def override(request: HttpRequest) -> HttpResponse:
-    _require_finance(request)
+    _finance_page(request)
     form = OverrideForm(request.POST or None, initial={"reference": request.GET.get("reference")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -276,7 +276,7 @@ def override(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     """The ledger or the payment schedule, filtered by cluster, stream and period."""
-    scope = _require_la(request)
+    scope = _la_page(request)
     form = ExportFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         return render(request, "budgets/exports.html", {"form": form}, status=400)
@@ -300,7 +300,7 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
 @require_GET
 def request_money(request: HttpRequest, pk: int) -> HttpResponse:
     """One request's budget history: every ledger line and instalment (LA officers)."""
-    scope = _require_la(request)
+    scope = _la_page(request)
     money = selectors.request_money(scope, pk)
     return render(request, "budgets/request.html", {"money": money, "fr": money.request})
 
@@ -309,7 +309,9 @@ def request_money(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def move_pupil(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick the new school and give a reason, check what moves, then confirm."""
-    scope = _require_la(request)
+    if not policy.can_move_pupil(request.user):
+        raise Http404("Not found")
+    scope = scope_for(request.user)
     fr = selectors.get_request_for_money(scope, pk)
     form = MovePupilForm(request.POST or None, funding_request=fr)
     preview = None
@@ -343,7 +345,7 @@ def move_pupil(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reduce_award(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = _require_finance(request)
+    scope = _finance_page(request)
     fr = selectors.get_request_for_money(scope, pk)
     form = ReduceAwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -369,9 +371,9 @@ def reduce_award(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payments(request: HttpRequest) -> HttpResponse:
     """What falls due for payment; a finance officer can run the payment now."""
-    scope = _require_la(request)
+    scope = _la_page(request)
     if request.method == "POST":
-        _require_finance(request)
+        _finance_page(request)
         paid = services.pay_due_instalments(user=request.user)
         messages.success(
             request, f"{paid} instalment{'s' if paid != 1 else ''} paid and on the ledger."

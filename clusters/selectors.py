@@ -31,6 +31,7 @@ from django.shortcuts import get_object_or_404
 
 from portal.roles import Scope, scope_for
 
+from . import policy
 from .models import Cluster, District, Membership, School, SchoolYearStats
 
 User = AbstractBaseUser | AnonymousUser
@@ -228,9 +229,8 @@ class SchoolPage:
 
 def school_detail(user: User, urn: int) -> SchoolPage:
     school = get_object_or_404(visible_schools(user).select_related("cluster__district"), urn=urn)
-    scope = scope_for(user)
     people = None
-    if scope.is_la or school.pk in scope.school_ids:
+    if policy.can_see_people(user, school):
         people = list(
             Membership.objects.filter(school=school).select_related("user").order_by("role")
         )

@@ -20,10 +20,10 @@ from clusters.models import School
 from portal.audit import record_view
 from portal.roles import scope_for
 
-from . import forms, rules, selectors, services, uploads
+from . import forms, policy, rules, selectors, services, uploads
 from .models import FundingRequest, ReviewCycle, SEN2Need
 from .services import EditError, TransitionError
-from .workflow import TRANSITIONS, Actor, State
+from .workflow import TRANSITIONS, State
 
 PAGE_SIZE = 50
 SECTION_TITLES = {s.slug: s.title for s in rules.SECTIONS}
@@ -72,12 +72,12 @@ def _list_page(request: HttpRequest, *, title: str, template_mode: str, **defaul
             "page": page,
             "form": form,
             "querystring": _querystring(request),
-            "clusters": selectors.clusters() if scope.is_la else [],
+            "clusters": selectors.clusters() if policy.can_see_all_requests(request.user) else [],
             "streams": selectors.streams(),
             "needs": SEN2Need.choices,
             "states": State.choices,
             "show_pupil": scope.sees_pupil_detail,
-            "can_start": scope.is_school_staff,
+            "can_start": policy.can_start_request(request.user),
             "target": selectors.settings.TARGET_WORKING_DAYS_TO_DECISION,
         },
     )
@@ -85,14 +85,14 @@ def _list_page(request: HttpRequest, *, title: str, template_mode: str, **defaul
 
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    title = "Requests across the county" if scope.is_la else "My school's requests"
+    county = policy.can_see_all_requests(request.user)
+    title = "Requests across the county" if county else "My school's requests"
     return _list_page(request, title=title, template_mode="list")
 
 
 @login_required
 def triage_queue(request: HttpRequest) -> HttpResponse:
-    if not scope_for(request.user).is_la:
+    if not policy.can_see_all_requests(request.user):
         raise Http404
     return _list_page(
         request, title="Triage queue", template_mode="triage", state=State.SUBMITTED, sort="oldest"
@@ -121,10 +121,9 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    if not scope.is_school_staff:
+    if not policy.can_start_request(request.user):
         raise Http404
-    schools = School.objects.filter(pk__in=scope.school_ids)
+    schools = School.objects.filter(pk__in=scope_for(request.user).school_ids)
     form = forms.StartForm(_posted(request), schools=schools)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,13 +140,9 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/start.html", {"form": form})
 
 
-def _can_edit(user, fr: FundingRequest) -> bool:
-    return fr.state in services.EDITABLE_STATES and Actor.SCHOOL in services.actors_for(user, fr)
-
-
 def _editable(request: HttpRequest, pk) -> FundingRequest:
     fr = selectors.get_request(request.user, pk)
-    if not _can_edit(request.user, fr):
+    if not policy.can_edit(request.user, fr):
         raise _NotEditable(fr)
     return fr
 
@@ -445,8 +440,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "fr": fr,
             "show_pupil": show_pupil,
-            "can_edit": _can_edit(request.user, fr),
-            "is_school": Actor.SCHOOL in services.actors_for(request.user, fr),
             "actions": actions,
             "events": selectors.request_timeline(request.user, fr),
             "age": selectors.request_age(fr),
@@ -517,7 +510,7 @@ def reconsider(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def _reconsider(request: HttpRequest, pk: int) -> HttpResponse:
     fr = selectors.get_request(request.user, pk)
-    if Actor.SCHOOL not in services.actors_for(request.user, fr):
+    if not policy.is_requesting_school(request.user, fr):
         raise Http404
     posted = request.method == "POST"
     form = forms.ReconsiderForm(
@@ -560,7 +553,7 @@ def section_url(fr: FundingRequest, slug: str) -> str:
 
 
 def _send_officer_only(request: HttpRequest) -> None:
-    if not scope_for(request.user).is_send_officer:
+    if not policy.can_manage_streams(request.user):
         raise Http404
 
 

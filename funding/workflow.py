@@ -47,6 +47,16 @@ FUNDED = frozenset({State.APPROVED, State.PARTIALLY_APPROVED, State.ACTIVE, Stat
 TERMINAL = frozenset({State.CLOSED, State.WITHDRAWN})
 # Waiting to be put on a panel's agenda: marked ready, or deferred by a panel.
 AWAITING_PANEL = frozenset({State.READY, State.DEFERRED})
+# States in which the school may still change its request.
+EDITABLE = frozenset({State.DRAFT, State.RETURNED})
+# Approved, not yet started: funding becomes active on its start date.
+APPROVED = frozenset({State.APPROVED, State.PARTIALLY_APPROVED})
+# Funding running: the school reports the outcomes and closes the request.
+RUNNING = frozenset({State.ACTIVE, State.REVIEW_DUE})
+# Everything a panel awarded money to, to the end of its life.
+AWARDED = FUNDED | {State.CLOSED}
+# Everything a panel has decided on.
+DECIDED = AWARDED | {State.DECLINED}
 
 
 class Actor(models.TextChoices):

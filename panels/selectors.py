@@ -17,8 +17,10 @@ from django.http import Http404
 
 from clusters.models import School
 from funding.models import FundingRequest
+from funding.workflow import AWAITING_PANEL
 from portal.roles import Scope, scope_for
 
+from . import policy
 from .models import (
     CRITERIA,
     AgendaItem,
@@ -227,7 +229,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
         PanelMember.objects.filter(panel=panel).select_related("user", "school").order_by("pk")
     )
     me = membership_for(user, meeting, members)
-    is_chair = meeting.chair_id is not None and meeting.chair.user_id == user.pk
+    is_chair = policy.can_chair(user, meeting)
     items = list(
         meeting.items.select_related(
             "request", "request__school", "request__stream", "decision", "decision__deferred_to"
@@ -248,7 +250,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
     present = [by_id.get(m.pk, m) for m in present]
     whole = quorum(panel, present, meeting.chair_id)
     # LA SEND officers (not finance) and unrecused members may read the views.
-    may_read_views = scope.is_send_officer or me is not None
+    may_read_views = policy.can_manage_panels(user) or me is not None
     rows = []
     for item in items:
         recused = recusals.for_item(item)
@@ -325,7 +327,7 @@ def schedulable_requests(user: AbstractBaseUser) -> QuerySet[FundingRequest]:
     officers only."""
     from funding.selectors import awaiting_panel  # funding's selectors read panels' too
 
-    if not scope_for(user).is_send_officer:
+    if not policy.can_manage_panels(user):
         return FundingRequest.objects.none()
     return (
         awaiting_panel()
@@ -438,7 +440,7 @@ def urgent_awaiting_chair(user: AbstractBaseUser) -> list[FundingRequest]:
     for p in chaired:
         where |= Q(cluster_id=p.cluster_id) if p.cluster_id else Q(cluster__district=p.district_id)
     candidates = FundingRequest.objects.filter(
-        where, request_type="urgent", state__in=["ready", "deferred"]
+        where, request_type="urgent", state__in=AWAITING_PANEL
     ).select_related("school")
     ids = {p.pk for p in chaired}
     return [

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from budgets.selectors import request_totals
 from funding.selectors import get_request
 from funding.services import TransitionError
+from funding.workflow import State
 from portal.audit import record_view
 from portal.money import format_gbp
-from portal.roles import scope_for
 
-from . import selectors, services
+from . import policy, selectors, services
 from .forms import (
     AbsenceForm,
     AddMemberForm,
@@ -61,8 +61,9 @@ def _acting(view: Callable) -> Callable:
     return wrapper
 
 
-def _require_send_officer(request: HttpRequest) -> None:
-    if not scope_for(request.user).is_send_officer:
+def _found_only_if(allowed: bool) -> None:
+    # A page the user may not use is one they cannot find.
+    if not allowed:
         raise Http404("Not found")
 
 
@@ -77,7 +78,6 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "panels": selectors.visible_panels(request.user),
             "upcoming": selectors.meetings_for_dashboard(request.user, limit=20),
-            "scope": scope_for(request.user),
         },
     )
 
@@ -85,7 +85,6 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel = selectors.get_panel(request.user, pk)
-    scope = scope_for(request.user)
     members = selectors.panel_members(panel)
     rota = selectors.rota_for(panel)
     return render(
@@ -98,7 +97,6 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": [
                 (m, rota["counts"].get(m.pk, 0)) for m in members if m.role == "headteacher"
             ],
-            "is_officer": scope.is_send_officer,
             "member_form": AddMemberForm(),
             "year_form": GenerateYearForm(),
         },
@@ -178,7 +176,7 @@ def participation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def schedule(request: HttpRequest) -> HttpResponse:
-    _require_send_officer(request)
+    _found_only_if(policy.can_manage_panels(request.user))
     waiting = list(selectors.schedulable_requests(request.user)[:200])
     open_meetings = selectors.visible_meetings(request.user).filter(status=MeetingStatus.SCHEDULED)
     if request.method == "POST":
@@ -188,6 +186,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         by_cluster.setdefault(m.panel.cluster_id, []).append(m)
     for fr in waiting:
         fr.open_meetings = by_cluster.get(fr.cluster_id, [])
+        fr.deferred = fr.state == State.DEFERRED
     return render(request, "panels/schedule.html", {"waiting": waiting})
 
 
@@ -209,13 +208,12 @@ def _schedule_one(request: HttpRequest, open_meetings) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting(request.user, pk)
     page = selectors.meeting_page(request.user, meeting)
-    scope = page.scope
     context = {"page": page, "meeting": meeting, "criteria": CRITERIA}
-    if page.is_chair or scope.is_send_officer:
+    if policy.runs_meeting(request.user, meeting):
         context["attendance_form"] = AttendanceForm(
             members=page.current_members, initial={"present": sorted(page.present_ids)}
         )
-    if scope.is_send_officer and meeting.status == MeetingStatus.SCHEDULED:
+    if policy.can_swap_chair(request.user, meeting):
         context["swap_form"] = SwapChairForm(members=[m for m in page.current_members if m.voting])
     if request.htmx and request.GET.get("part") == "quorum":
         # The live quorum shows no pupil data: no audit row for each poll.
@@ -330,8 +328,7 @@ def _render_item(
     if live and page.me and not row.user_recused:
         context["conflict_form"] = ConflictForm()
     if (
-        page.is_chair
-        and meeting.status == MeetingStatus.OPEN
+        policy.can_record_decision(request.user, meeting)
         and not row.decision
         and not row.user_recused
         and item.kind == "decision"
@@ -446,12 +443,7 @@ def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = selectors.get_decision(request.user, pk)
-    scope = scope_for(request.user)
-    return render(
-        request,
-        "panels/decision.html",
-        {"decision": decision, "fr": decision.request, "is_officer": scope.is_send_officer},
-    )
+    return render(request, "panels/decision.html", {"decision": decision, "fr": decision.request})
 
 
 @login_required
@@ -517,7 +509,7 @@ def chairs_action(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_acting
 def appeal(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_send_officer(request)
+    _found_only_if(policy.can_manage_panels(request.user))
     fr = get_request(request.user, pk)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,10 +1,11 @@
 from portal.dashboards import Section
 
-from .selectors import latest_runs, may_use_reports
+from .policy import can_use_reports
+from .selectors import latest_runs
 
 
 def sections(request, scope) -> list[Section]:
-    if not scope.user_id or not may_use_reports(request.user):
+    if not scope.user_id or not can_use_reports(request.user):
         return []
     return [
         Section(

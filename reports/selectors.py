@@ -25,11 +25,6 @@ def headteacher_cluster_ids(user: AbstractBaseUser) -> set[int]:
     return cached
 
 
-def may_use_reports(user: AbstractBaseUser) -> bool:
-    scope = scope_for(user)
-    return scope.is_la or bool(scope.is_headteacher and headteacher_cluster_ids(user))
-
-
 def visible_runs(user: AbstractBaseUser) -> QuerySet[ReportRun]:
     # The stored figures (``result``) can be megabytes: loaded only when a page shows them.
     runs = ReportRun.objects.select_related("cluster", "district", "requested_by").defer("result")
@@ -53,13 +48,6 @@ def requestable_clusters(user: AbstractBaseUser) -> QuerySet[Cluster]:
 
 def requestable_districts(user: AbstractBaseUser) -> QuerySet[District]:
     return District.objects.all() if scope_for(user).is_la else District.objects.none()
-
-
-def can_request(user: AbstractBaseUser, scope_kind: str, scope_id: int | None) -> bool:
-    scope = scope_for(user)
-    if scope.is_la:
-        return True
-    return scope_kind == ScopeKind.CLUSTER and scope_id in headteacher_cluster_ids(user)
 
 
 def latest_runs(user: AbstractBaseUser, limit: int = 5) -> list[ReportRun]:

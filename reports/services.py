@@ -26,7 +26,7 @@ from portal.storage import private_storage
 from . import figures, queries, rendering
 from . import statistics as st
 from .models import ReportKind, ReportRun, RunStatus, ScopeKind
-from .selectors import can_request
+from .policy import can_request
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.audit import record_view
 
-from . import rendering, selectors, services
+from . import policy, rendering, selectors, services
 from .forms import ReportRequestForm
 from .models import FILE_FORMATS, RunStatus
 
@@ -23,7 +23,7 @@ CONTENT_TYPES = {
 
 
 def _require_reports(request: HttpRequest) -> None:
-    if not selectors.may_use_reports(request.user):
+    if not policy.can_use_reports(request.user):
         raise Http404
 
 

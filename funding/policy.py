@@ -1,0 +1,68 @@
+"""Who may do what with funding requests and streams: the funding app's one policy.
+
+Plain functions ``can_<action>(user, obj=None) -> bool``; services refuse through
+the ``require_<action>`` beside them (the app's :class:`EditError`). Pages ask
+through ``{% can "funding.<action>" user obj %}`` and
+``funding.services.available_transitions``. State sets come from
+:mod:`funding.workflow` only.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from portal.roles import scope_for
+
+from .models import FundingRequest
+from .workflow import EDITABLE, State
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def is_requesting_school(user: User, fr: FundingRequest) -> bool:
+    """A SENCO or headteacher of the school that made the request."""
+    return fr.school_id in scope_for(user).school_ids
+
+
+def can_see_school_requests(user: User) -> bool:
+    return scope_for(user).is_school_staff
+
+
+def can_start_request(user: User) -> bool:
+    """SENCOs and headteachers start their school's requests."""
+    return scope_for(user).is_school_staff
+
+
+def can_see_all_requests(user: User) -> bool:
+    """LA officers see every school's requests across the county."""
+    return scope_for(user).is_la
+
+
+def can_triage(user: User) -> bool:
+    return scope_for(user).is_send_officer
+
+
+def can_manage_streams(user: User) -> bool:
+    return scope_for(user).is_send_officer
+
+
+def require_manage_streams(user: User) -> None:
+    if not can_manage_streams(user):
+        from .services import EditError
+
+        raise EditError("Only LA SEND officers manage funding streams.")
+
+
+def can_edit(user: User, fr: FundingRequest) -> bool:
+    """The requesting school changes its request while it is a draft or returned."""
+    return fr.state in EDITABLE and is_requesting_school(user, fr)
+
+
+def can_answer_return(user: User, fr: FundingRequest) -> bool:
+    """The LA returned the request: the school answers its questions and resubmits."""
+    return fr.state == State.RETURNED and is_requesting_school(user, fr)
+
+
+def can_be_told_reconsideration_used(user: User, fr: FundingRequest) -> bool:
+    """A school whose request was declined again after its one reconsideration."""
+    return fr.state == State.DECLINED and fr.reconsideration_used and is_requesting_school(user, fr)
