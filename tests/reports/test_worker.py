@@ -115,7 +115,9 @@ def reports_env(settings, tmp_path):
     workers: list[Worker] = []
 
     def start(**extra_env) -> Worker:
-        worker = Worker(settings.REPORTS_QUEUE, media, tmp_path / "worker.log", **extra_env)
+        # A log each: a second worker is ready when *it* says so, not the first.
+        log = tmp_path / f"worker-{len(workers) + 1}.log"
+        worker = Worker(settings.REPORTS_QUEUE, media, log, **extra_env)
         workers.append(worker)
         return worker
 
