@@ -5,14 +5,22 @@ import zlib
 import factory.random
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from clusters.models import Role
 from tests.factories import PASSWORD, SchoolFactory, make_user
 
 # Property tests draw the same examples on every run: a failure is a bug to fix, never
-# a roll of the dice in someone else's build.
-hypothesis_settings.register_profile("portal", derandomize=True, database=None)
+# a roll of the dice in someone else's build; and no time limits, which a loaded machine
+# (or a parallel run) would break by chance.
+hypothesis_settings.register_profile(
+    "portal",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 hypothesis_settings.load_profile("portal")
 
 
