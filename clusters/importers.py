@@ -201,6 +201,7 @@ class _Table:
         self.collector = collector
         self.header: list[str] = []
         self.rows_read = 0
+        self._text: io.TextIOWrapper | None = None
         handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
         try:
             encoding = choose_encoding(handle, collector.source, max_bytes=max_bytes)
@@ -208,9 +209,8 @@ class _Table:
             collector.errors.extend(exc.errors)
             self._reader = iter(())
             return
-        # Not closed here: closing the wrapper would close the caller's file.
-        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
-        self._reader = csv.reader(text)
+        self._text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+        self._reader = csv.reader(self._text)
         try:
             header = next(self._reader)
         except StopIteration:
@@ -225,6 +225,16 @@ class _Table:
             if name and name in seen:
                 collector.add(1, name, "This column appears twice in the header.")
             seen.add(name)
+
+    def __enter__(self) -> _Table:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # The file is the caller's: let go of it without closing it, as the text
+        # wrapper would when it is collected.
+        if self._text is not None:
+            self._text.detach()
+            self._text = None
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         if not self.header:
@@ -406,34 +416,34 @@ def parse_gias(data: Source, la_code: str, *, max_bytes: int | None = None) -> G
     """
     result = GiasFile(la_code=la_code.strip())
     collector = _Collector("GIAS file")
-    table = _Table(data, collector, max_bytes=max_bytes)
-    if not table.header or not _require_columns(table, GIAS_REQUIRED, collector):
+    with _Table(data, collector, max_bytes=max_bytes) as table:
+        if not table.header or not _require_columns(table, GIAS_REQUIRED, collector):
+            result.errors = collector.errors
+            return result
+        seen_urns: dict[int, int] = {}
+        for line, row in table:
+            result.rows_read += 1
+            if row["LA (code)"].strip() != result.la_code:
+                result.skipped_other_la += 1
+                continue
+            if re.fullmatch(r"\d{5,7}", row["URN"].strip()):
+                result.la_urns.add(int(row["URN"]))
+            record = _gias_record(line, row, collector)
+            if record is None:
+                continue
+            if record.urn in seen_urns:
+                collector.add(
+                    line,
+                    "URN",
+                    f"URN {record.urn} appears again (first on line {seen_urns[record.urn]}).",
+                )
+                continue
+            seen_urns[record.urn] = line
+            result.records.append(record)
+        if not result.records and not collector.errors:
+            collector.add(None, "LA (code)", f"No rows for LA {result.la_code} in this file.")
         result.errors = collector.errors
         return result
-    seen_urns: dict[int, int] = {}
-    for line, row in table:
-        result.rows_read += 1
-        if row["LA (code)"].strip() != result.la_code:
-            result.skipped_other_la += 1
-            continue
-        if re.fullmatch(r"\d{5,7}", row["URN"].strip()):
-            result.la_urns.add(int(row["URN"]))
-        record = _gias_record(line, row, collector)
-        if record is None:
-            continue
-        if record.urn in seen_urns:
-            collector.add(
-                line,
-                "URN",
-                f"URN {record.urn} appears again (first on line {seen_urns[record.urn]}).",
-            )
-            continue
-        seen_urns[record.urn] = line
-        result.records.append(record)
-    if not result.records and not collector.errors:
-        collector.add(None, "LA (code)", f"No rows for LA {result.la_code} in this file.")
-    result.errors = collector.errors
-    return result
 
 
 def _gias_record(line: int, row: dict[str, str], collector: _Collector) -> GiasRecord | None:
@@ -528,57 +538,63 @@ def parse_cluster_mapping(data: Source, *, max_bytes: int | None = None) -> Mapp
     """A CSV of ``URN, District, Cluster`` (optional ``Cluster code``, ``District code``)."""
     result = MappingFile()
     collector = _Collector("cluster mapping")
-    table = _Table(data, collector, max_bytes=max_bytes)
-    cols = _columns_by_normal_name(table.header)
-    for needed in ("URN", "District", "Cluster"):
-        if _normal(needed) not in cols:
-            collector.add(1, needed, "Required column is missing from the header.")
-    if collector.errors:
-        result.errors = collector.errors
-        return result
-    urn_col, district_col, cluster_col = cols["urn"], cols["district"], cols["cluster"]
-    code_col = cols.get("cluster code")
-    district_code_col = cols.get("district code")
-    seen: dict[int, int] = {}
-    codes: dict[str, tuple[str, str, int]] = {}
-    for line, row in table:
-        before = len(collector.errors)
-        urn_raw = row[urn_col].strip()
-        if not re.fullmatch(r"\d{5,7}", urn_raw):
-            collector.add(line, urn_col, f"'{urn_raw}' is not a URN (a number of 5 to 7 digits).")
-        district = row[district_col].strip()
-        cluster = row[cluster_col].strip()
-        if not district:
-            collector.add(line, district_col, "The district is blank.")
-        if not cluster:
-            collector.add(line, cluster_col, "The cluster is blank.")
-        if len(district) > 120 or len(cluster) > 120:
-            collector.add(line, cluster_col, "Names are limited to 120 characters.")
-        code = row[code_col].strip() if code_col else ""
-        if len(code) > 30:
-            collector.add(line, code_col, "Cluster codes are limited to 30 characters.")
-        district_code = row[district_code_col].strip() if district_code_col else ""
-        if len(district_code) > 20:
-            collector.add(line, district_code_col, "District codes are limited to 20 characters.")
-        if len(collector.errors) > before:
-            continue
-        urn = int(urn_raw)
-        if urn in seen:
-            collector.add(line, urn_col, f"URN {urn} appears again (first on line {seen[urn]}).")
-            continue
-        seen[urn] = line
-        if code:
-            first = codes.setdefault(code, (district, cluster, line))
-            if first[:2] != (district, cluster):
+    with _Table(data, collector, max_bytes=max_bytes) as table:
+        cols = _columns_by_normal_name(table.header)
+        for needed in ("URN", "District", "Cluster"):
+            if _normal(needed) not in cols:
+                collector.add(1, needed, "Required column is missing from the header.")
+        if collector.errors:
+            result.errors = collector.errors
+            return result
+        urn_col, district_col, cluster_col = cols["urn"], cols["district"], cols["cluster"]
+        code_col = cols.get("cluster code")
+        district_code_col = cols.get("district code")
+        seen: dict[int, int] = {}
+        codes: dict[str, tuple[str, str, int]] = {}
+        for line, row in table:
+            before = len(collector.errors)
+            urn_raw = row[urn_col].strip()
+            if not re.fullmatch(r"\d{5,7}", urn_raw):
                 collector.add(
-                    line,
-                    code_col,
-                    f"Cluster code '{code}' already names {first[1]} ({first[0]}) on line {first[2]}.",
+                    line, urn_col, f"'{urn_raw}' is not a URN (a number of 5 to 7 digits)."
+                )
+            district = row[district_col].strip()
+            cluster = row[cluster_col].strip()
+            if not district:
+                collector.add(line, district_col, "The district is blank.")
+            if not cluster:
+                collector.add(line, cluster_col, "The cluster is blank.")
+            if len(district) > 120 or len(cluster) > 120:
+                collector.add(line, cluster_col, "Names are limited to 120 characters.")
+            code = row[code_col].strip() if code_col else ""
+            if len(code) > 30:
+                collector.add(line, code_col, "Cluster codes are limited to 30 characters.")
+            district_code = row[district_code_col].strip() if district_code_col else ""
+            if len(district_code) > 20:
+                collector.add(
+                    line, district_code_col, "District codes are limited to 20 characters."
+                )
+            if len(collector.errors) > before:
+                continue
+            urn = int(urn_raw)
+            if urn in seen:
+                collector.add(
+                    line, urn_col, f"URN {urn} appears again (first on line {seen[urn]})."
                 )
                 continue
-        result.rows.append(MappingRow(line, urn, district, cluster, code, district_code))
-    result.errors = collector.errors
-    return result
+            seen[urn] = line
+            if code:
+                first = codes.setdefault(code, (district, cluster, line))
+                if first[:2] != (district, cluster):
+                    collector.add(
+                        line,
+                        code_col,
+                        f"Cluster code '{code}' already names {first[1]} ({first[0]}) on line {first[2]}.",
+                    )
+                    continue
+            result.rows.append(MappingRow(line, urn, district, cluster, code, district_code))
+        result.errors = collector.errors
+        return result
 
 
 # --- yearly school statistics -----------------------------------------------------------
@@ -625,36 +641,38 @@ def parse_school_stats(
     """
     result = StatsFile()
     collector = _Collector("statistics file")
-    table = _Table(data, collector, max_bytes=max_bytes)
-    cols = _columns_by_normal_name(table.header)
-    if collector.errors:
+    with _Table(data, collector, max_bytes=max_bytes) as table:
+        cols = _columns_by_normal_name(table.header)
+        if collector.errors:
+            result.errors = collector.errors
+            return result
+        if "time period" in cols and "urn" in cols:
+            result.layout = SEN_LAYOUT
+            _parse_sen_layout(table, cols, collector, result, year)
+        elif "urn" in cols and "academic year" in cols:
+            result.layout = LA_LAYOUT
+            _parse_la_template(table, cols, collector, result, year)
+        else:
+            collector.add(
+                1,
+                None,
+                "Unrecognised layout: expected the DfE school-level SEN file (time_period, urn, "
+                "ehc_plan, sen_support) or the LA template ("
+                + ", ".join(LA_TEMPLATE_COLUMNS)
+                + ").",
+            )
+        seen: dict[tuple[int, int], int] = {}
+        for row in result.rows:
+            key = (row.urn, row.academic_year)
+            if key in seen:
+                collector.add(
+                    row.line,
+                    row.columns.get("urn"),
+                    f"URN {row.urn} for {row.academic_year} appears again (first on line {seen[key]}).",
+                )
+            seen.setdefault(key, row.line)
         result.errors = collector.errors
         return result
-    if "time period" in cols and "urn" in cols:
-        result.layout = SEN_LAYOUT
-        _parse_sen_layout(table, cols, collector, result, year)
-    elif "urn" in cols and "academic year" in cols:
-        result.layout = LA_LAYOUT
-        _parse_la_template(table, cols, collector, result, year)
-    else:
-        collector.add(
-            1,
-            None,
-            "Unrecognised layout: expected the DfE school-level SEN file (time_period, urn, "
-            "ehc_plan, sen_support) or the LA template (" + ", ".join(LA_TEMPLATE_COLUMNS) + ").",
-        )
-    seen: dict[tuple[int, int], int] = {}
-    for row in result.rows:
-        key = (row.urn, row.academic_year)
-        if key in seen:
-            collector.add(
-                row.line,
-                row.columns.get("urn"),
-                f"URN {row.urn} for {row.academic_year} appears again (first on line {seen[key]}).",
-            )
-        seen.setdefault(key, row.line)
-    result.errors = collector.errors
-    return result
 
 
 def _parse_urn(line: int, raw: str, column: str, collector: _Collector) -> int | None:

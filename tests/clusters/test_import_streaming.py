@@ -1,5 +1,6 @@
 """A national extract is read as a stream, within a stated size limit, in an honest encoding."""
 
+import gc
 import tracemalloc
 
 import pytest
@@ -119,3 +120,14 @@ def test_memory_stays_bounded_however_large_the_national_extract(tmp_path):
 
     assert peak_large < 2_000_000, f"peak {peak_large:,} bytes for a 6 MB file"
     assert peak_large < peak_small * 1.5, (peak_small, peak_large)
+
+
+def test_the_parser_reads_the_callers_file_and_leaves_it_open(tmp_path):
+    path = tmp_path / "gias.csv"
+    path.write_bytes(to_csv(county(other=0)))
+
+    with open(path, "rb") as handle:
+        result = parse_gias(handle, "931")
+        gc.collect()  # a text wrapper collected here would close the file under us
+        assert not handle.closed
+    assert len(result.records) == 248
