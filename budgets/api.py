@@ -10,9 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from portal.roles import scope_for
-
-from . import selectors, services
+from . import policy, selectors, services
 from .allocation import AllocationInputError, Weights, default_stats_year, plan_allocation
 from .models import AllocationRun, BudgetOverride, LedgerEntry, PaymentInstalment
 from .serializers import (
@@ -51,7 +49,7 @@ def _filters(request) -> dict:
 
 
 def _finance_only(request) -> None:
-    if not scope_for(request.user).is_finance_officer:
+    if not policy.can_manage_budgets(request.user):
         raise PermissionDenied("Only an LA finance officer can do this.")
 
 
@@ -105,7 +103,7 @@ class AllocationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     def get_queryset(self):
-        if not scope_for(self.request.user).is_la:
+        if not policy.can_see_county_budgets(self.request.user):
             return AllocationRun.objects.none()
         return AllocationRun.objects.order_by("-created_at")
 

@@ -31,9 +31,8 @@ from funding.workflow import FUNDED, Award, State
 from portal.errors import DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import notify
-from portal.roles import scope_for
 
-from . import selectors
+from . import policy, selectors
 from .allocation import AllocationPlan, Weights, plan_allocation
 from .models import (
     PENNY,
@@ -66,11 +65,6 @@ def _money(amount) -> Decimal:
     if value != value.quantize(PENNY):
         raise BudgetError("Amounts are in pounds and pence: at most two decimal places.")
     return value.quantize(PENNY)
-
-
-def _require_finance(user: AbstractBaseUser | None) -> None:
-    if user is None or not scope_for(user).is_finance_officer:
-        raise BudgetError("Only an LA finance officer can do this.")
 
 
 def _require_reason(reason: str) -> str:
@@ -145,7 +139,7 @@ def allocate_by_formula(
     user: AbstractBaseUser,
 ) -> tuple[AllocationRun, AllocationPlan]:
     """Share the county pot between every cluster by the formula, in one transaction."""
-    _require_finance(user)
+    policy.require_manage_budgets(user)
     from .allocation import AllocationInputError, default_stats_year
 
     if stats_year is None:
@@ -211,7 +205,7 @@ def adjust(
     budget: ClusterBudget, amount: Decimal, *, user: AbstractBaseUser, reason: str
 ) -> LedgerEntry:
     """Add to (positive) or take from (negative) a budget's allocation, with a reason."""
-    _require_finance(user)
+    policy.require_manage_budgets(user)
     reason = _require_reason(reason)
     amount = _money(amount)
     if amount == 0:
@@ -236,7 +230,7 @@ def transfer(
     reason: str,
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Move uncommitted money from one cluster's budget to another's (same stream and year)."""
-    _require_finance(user)
+    policy.require_manage_budgets(user)
     reason = _require_reason(reason)
     amount = _money(amount)
     if amount <= 0:
@@ -277,7 +271,7 @@ def record_override(
     funding_request: FundingRequest, *, user: AbstractBaseUser, reason: str
 ) -> BudgetOverride:
     """A finance officer allows the next approval of this request to go over budget."""
-    _require_finance(user)
+    policy.require_manage_budgets(user)
     reason = _require_reason(reason)
     return BudgetOverride.objects.create(request=funding_request, created_by=user, reason=reason)
 
@@ -310,7 +304,7 @@ def check_commitment(
     if existing is not None:
         return None, OverrideDecision(existing=existing)
     reason = (override_reason or "").strip()
-    if reason and override_by is not None and scope_for(override_by).is_finance_officer:
+    if reason and policy.can_manage_budgets(override_by):
         return None, OverrideDecision(by=override_by, reason=reason)
     shortfall = amount - available
     problem = (
@@ -518,7 +512,7 @@ def reduce_award(
 
     A finance officer records it; it cannot go below what has already been paid.
     """
-    _require_finance(user)
+    policy.require_manage_budgets(user)
     reason = _require_reason(reason)
     new_amount = _money(new_amount)
     with transaction.atomic():
@@ -575,8 +569,7 @@ def move_pupil(
     the pupil keeps the award; the receiving cluster's overspend is visible and
     owned by someone with a reason.
     """
-    scope = scope_for(user)
-    if not scope.is_la:
+    if not policy.can_move_pupil(user):
         raise BudgetError("Only an LA officer can move a pupil's funding.")
     reason = _require_reason(reason)
     day = day or timezone.localdate()
@@ -629,7 +622,7 @@ def move_pupil(
         if room < moving:
             override = selectors.unused_override(locked_request)
             given = (override_reason or "").strip()
-            if override is None and given and scope.is_finance_officer:
+            if override is None and given and policy.can_manage_budgets(user):
                 override = BudgetOverride.objects.create(
                     request=locked_request, created_by=user, reason=given
                 )
@@ -728,7 +721,7 @@ def pay_instalment(
     instalment is more than the award has left unpaid.
     """
     if user is not None:
-        _require_finance(user)
+        policy.require_manage_budgets(user)
     with transaction.atomic():
         lock_budgets(instalment.budget_id)
         inst = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
@@ -800,7 +793,7 @@ def pay_due_instalments(
     the same skip is not reported again every morning.
     """
     if user is not None:
-        _require_finance(user)
+        policy.require_manage_budgets(user)
     day = on_date or timezone.localdate()
     due = (
         PaymentInstalment.objects.filter(status=InstalmentStatus.SCHEDULED, due_date__lte=day)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from portal.dashboards import Section
 from portal.roles import Scope
 
-from . import selectors
+from . import policy, selectors
 
 
 def sections(request: HttpRequest, scope: Scope) -> list[Section]:
@@ -24,7 +24,7 @@ def sections(request: HttpRequest, scope: Scope) -> list[Section]:
                 order=10,
             )
         )
-    if scope.is_send_officer:
+    if policy.can_triage(request.user):
         found.append(
             Section(
                 "Triage",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from clusters.models import School
 from portal.roles import scope_for
 
 from .models import FundingRequest
@@ -24,6 +25,11 @@ def is_requesting_school(user: User, fr: FundingRequest) -> bool:
     return fr.school_id in scope_for(user).school_ids
 
 
+def acts_as_send_officer(user: User) -> bool:
+    """An LA SEND officer takes the LA's transitions on any request (triage, return, …)."""
+    return scope_for(user).is_send_officer
+
+
 def can_see_school_requests(user: User) -> bool:
     return scope_for(user).is_school_staff
 
@@ -33,17 +39,22 @@ def can_start_request(user: User) -> bool:
     return scope_for(user).is_school_staff
 
 
+def can_start_request_for(user: User, school: School) -> bool:
+    """A SENCO or headteacher starts requests for their own school only."""
+    return school.pk in scope_for(user).school_ids
+
+
 def can_see_all_requests(user: User) -> bool:
     """LA officers see every school's requests across the county."""
     return scope_for(user).is_la
 
 
 def can_triage(user: User) -> bool:
-    return scope_for(user).is_send_officer
+    return acts_as_send_officer(user)
 
 
 def can_manage_streams(user: User) -> bool:
-    return scope_for(user).is_send_officer
+    return acts_as_send_officer(user)
 
 
 def require_manage_streams(user: User) -> None:

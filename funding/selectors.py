@@ -31,7 +31,7 @@ from .models import (
     RequestDocument,
     RequestEvent,
 )
-from .workflow import AWAITING_PANEL, State
+from .workflow import AWAITING_PANEL, EDITABLE, State
 
 # Fields that describe the pupil. Finance officers see request totals only, so
 # these never leave the selectors for them (deferred, and dropped from
@@ -53,9 +53,6 @@ PUPIL_FIELDS = (
     "parental_consent",
     "consent_date",
 )
-
-# States the school may still edit: a draft, or a request the LA returned.
-EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})
 
 
 def shows_pupil_detail(user: AbstractBaseUser) -> bool:
@@ -317,7 +314,7 @@ def needing_action(user: AbstractBaseUser, limit: int = 10) -> list[FundingReque
     """Drafts and returned requests of the user's schools, most recent first."""
     scope = scope_for(user)
     return list(
-        FundingRequest.objects.filter(school_id__in=scope.school_ids, state__in=EDITABLE_STATES)
+        FundingRequest.objects.filter(school_id__in=scope.school_ids, state__in=EDITABLE)
         .select_related("stream", "school")
         .order_by("-updated_at")[:limit]
     )

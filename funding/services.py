@@ -42,9 +42,8 @@ from clusters.models import School
 from portal.errors import DomainError
 from portal.money import format_gbp
 from portal.notifications import notify
-from portal.roles import scope_for
 
-from . import rules
+from . import policy, rules
 from .models import (
     DocumentKind,
     FundingRequest,
@@ -56,7 +55,7 @@ from .models import (
     ReviewCycle,
 )
 from .uploads import too_big_message
-from .workflow import TRANSITIONS, Actor, Award, Command, State, Submit, Transition
+from .workflow import EDITABLE, TRANSITIONS, Actor, Award, Command, State, Submit, Transition
 
 
 class TransitionError(DomainError):
@@ -143,11 +142,10 @@ def actors_for(user: AbstractBaseUser | None, funding_request: FundingRequest) -
     """What ``user`` is in relation to this request."""
     if user is None:
         return frozenset({Actor.SYSTEM})
-    scope = scope_for(user)
     actors: set[str] = set()
-    if funding_request.school_id in scope.school_ids:
+    if policy.is_requesting_school(user, funding_request):
         actors.add(Actor.SCHOOL)
-    if scope.is_send_officer:
+    if policy.acts_as_send_officer(user):
         actors.add(Actor.SEND_OFFICER)
     for resolver in _ACTOR_RESOLVERS:
         actors |= resolver(user, funding_request)
@@ -326,8 +324,6 @@ def move_to_school(
 # transaction; the transitions go through :func:`apply_transition`.
 # ---------------------------------------------------------------------------
 
-EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})
-
 # Fields the school edits, by task-list section (the API accepts the same).
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "pupil": ("request_type", "pupil_initials", "year_group", "sex", "number_of_pupils",
@@ -350,9 +346,9 @@ def _lock_for_edit(funding_request: FundingRequest, user: AbstractBaseUser) -> F
         of=("self",)
     )
     locked = locked.get(pk=funding_request.pk)
-    if Actor.SCHOOL not in actors_for(user, locked):
+    if not policy.is_requesting_school(user, locked):
         raise EditError("Only the school's SENCO or headteacher can change this request.")
-    if locked.state not in EDITABLE_STATES:
+    if locked.state not in EDITABLE:
         raise EditError(
             f"This request is {locked.get_state_display().lower()}, so it cannot be changed."
         )
@@ -381,8 +377,7 @@ def create_draft(
     request_type: str = "individual",
 ) -> FundingRequest:
     """A SENCO or head starts a request for their school."""
-    scope = scope_for(user)
-    if school.pk not in scope.school_ids:
+    if not policy.can_start_request_for(user, school):
         raise EditError("You can only start requests for your own school.")
     if not stream.is_open:
         raise EditError(f"{stream.name} is closed to new requests.")
@@ -909,8 +904,7 @@ def save_stream(
     *, user: AbstractBaseUser, stream: FundingStream | None = None, **fields: Any
 ) -> FundingStream:
     """An LA SEND officer adds a stream or changes one (requests already made keep theirs)."""
-    if not scope_for(user).is_send_officer:
-        raise EditError("Only LA SEND officers manage funding streams.")
+    policy.require_manage_streams(user)
     unknown = set(fields) - set(STREAM_FIELDS)
     if unknown:
         raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")

@@ -8,24 +8,24 @@ from django.http import HttpRequest
 from portal.dashboards import Section
 from portal.roles import Scope
 
-from . import selectors
+from . import policy, selectors
 
 
 def sections(request: HttpRequest, scope: Scope) -> list[Section]:
     found = []
     meetings = selectors.meetings_for_dashboard(request.user)
     urgent = selectors.urgent_awaiting_chair(request.user) if meetings else []
-    if meetings or scope.is_send_officer:
+    officer = policy.can_manage_panels(request.user)
+    if meetings or officer:
         found.append(
             Section(
                 "Panel meetings",
                 "panels/dashboard_section.html",
                 {
                     "meetings": meetings,
-                    "user_id": request.user.pk,
                     "urgent": urgent,
                     "waiting": selectors.schedulable_requests(request.user).count()
-                    if scope.is_send_officer
+                    if officer
                     else None,
                 },
                 order=20,

@@ -21,12 +21,12 @@ from django.db.models.functions import Coalesce
 
 from clusters.models import Cluster, District, SchoolYearStats
 from funding.models import FundingRequest
-from funding.workflow import FUNDED, State
+from funding.workflow import AWARDED, DECIDED
 
 ZERO = Decimal("0.00")
-# A decided request was awarded money if it is funded now or was funded and closed.
-AWARDED_STATES = sorted(FUNDED | {State.CLOSED})
-DECIDED_STATES = [*AWARDED_STATES, State.DECLINED]
+# Sorted, so the SQL reads the same on every run.
+AWARDED_STATES = sorted(AWARDED)
+DECIDED_STATES = sorted(DECIDED)
 
 STATS_FIELDS = (
     "number_on_roll",
