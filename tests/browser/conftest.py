@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Generous waits: on a loaded machine, with the suite in parallel, a page can take more
+# than Playwright's default 5 s; a passing test never waits them out.
+WAIT_MS = 20_000
 
 
 # Package scope: Playwright's sync API must be stopped before another test package
@@ -19,8 +22,9 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # tests make around it are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -36,6 +40,7 @@ def new_page(browser):
 
     def make():
         context = browser.new_context()
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         return context.new_page()
 

@@ -27,7 +27,7 @@ from demo.context import DEMO_PASSWORD
 from funding.models import FundingRequest
 from panels.models import Decision, Meeting, MeetingStatus, Panel
 from reports.models import ReportRun
-from tests.browser.conftest import accessibility_violations
+from tests.browser.conftest import WAIT_MS, accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -278,6 +278,7 @@ def test_every_page_each_role_reaches_passes_wcag_22_aa_and_reflows(browser, liv
     audited = set()
     for role, user in users.items():
         context = browser.new_context()
+        context.set_default_timeout(WAIT_MS)
         page = context.new_page()
         page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: console.append(str(e)))

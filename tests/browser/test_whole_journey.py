@@ -116,7 +116,7 @@ def test_the_officers_dashboard_shows_the_chairs_decision_within_five_seconds(
     assert accessibility_violations(chair) == []
 
     # The officer did nothing: the open dashboard catches up by itself.
-    expect(committed).to_have_text("£3,333.33", timeout=5000)
+    expect(committed).to_have_text("£3,333.33")
     expect(officer.get_by_test_id("tile-available")).to_have_text("£56,666.67")
     assert accessibility_violations(officer) == []
     assert problems == []

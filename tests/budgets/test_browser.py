@@ -54,7 +54,7 @@ def test_a_decision_shows_on_an_open_county_dashboard_within_five_seconds(
         fr, "approve", user=chair, message="Agreed", command=Award(amount=Decimal("7500.00"))
     )
 
-    expect(committed).to_have_text("£7,500.00", timeout=5000)
+    expect(committed).to_have_text("£7,500.00")
     # Screen-reader users hear, politely, that the figures changed (outside the swapped part).
     expect(status).to_have_text(re.compile(r"^Figures updated at \d\d:\d\d$"))
     expect(status).to_have_attribute("aria-live", "polite")
