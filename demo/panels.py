@@ -30,6 +30,7 @@ from demo.context import DemoContext
 from funding.models import FundingRequest, RequestEvent, RequestType
 from funding.workflow import State
 from panels import rota, services
+from panels import selectors as panel_selectors
 from panels.models import (
     CRITERIA,
     AgendaItem,
@@ -223,7 +224,7 @@ def _chairs_action(ctx, panel: Panel, queue, officer) -> Decision | None:
     """An urgent request the rota's chair in post decided yesterday with the LA officer:
     it waits on tomorrow's agenda for ratification."""
     today = ctx.today
-    chair = services.current_chair(panel, today=today)
+    chair = panel_selectors.current_chair(panel, today=today)
     if chair is None:
         return None
     candidates = [fr for fr in queue if fr.school_id != chair.school_id]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from importlib import import_module
 from typing import Any
 
 import holidays
@@ -22,7 +21,10 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from budgets import selectors as budget_selectors
 from clusters.models import Cluster, Role, SchoolYearStats
+from panels import selectors as panel_selectors
+from panels.models import Meeting
 from portal.roles import Scope, scope_for
 
 from .models import (
@@ -242,60 +244,23 @@ def notional_sen_budget(school_id: int) -> Decimal | None:
     return stats
 
 
-def _optional(module: str, name: str):
-    """A function another app may provide; None while it does not (yet)."""
-    try:
-        return getattr(import_module(module), name, None)
-    except ImportError:
-        return None
-
-
 def cluster_available(cluster: Cluster, stream: FundingStream) -> Decimal | None:
-    """The cluster's current available budget for the stream, or None if not set."""
-    fn = _optional("budgets.selectors", "cluster_available")
-    if fn is None:
-        return None
-    try:
-        value = fn(cluster, stream)
-    except Exception:  # noqa: BLE001 -- another app's failure must not break the form
-        return None
-    return value if isinstance(value, Decimal) or value is None else Decimal(str(value))
+    """The cluster's current available budget for the stream, or None if it has none."""
+    return budget_selectors.cluster_available(cluster, stream)
 
 
-def next_meeting(cluster: Cluster):
-    """The cluster panel's next meeting (with its closing date), or None if not set."""
-    try:
-        fn = _optional("panels.selectors", "next_meeting_for_cluster")
-        if fn is not None:
-            return fn(cluster)
-        # Until panels offers that, its "next open meeting" of the cluster's panel.
-        next_open = _optional("panels.services", "next_open_meeting")
-        panel_model = _optional("panels.models", "Panel")
-        if next_open is None or panel_model is None:
-            return None
-        panel = panel_model.objects.filter(cluster=cluster).first()
-        return next_open(panel) if panel else None
-    except Exception:  # noqa: BLE001 -- another app's failure must not break the form
-        return None
+def next_meeting(cluster: Cluster) -> Meeting | None:
+    """The next meeting taking requests of the panel serving the cluster (its own or its
+    district's), or None if there is none yet."""
+    return panel_selectors.next_meeting_for_cluster(cluster.pk)
 
 
-def meeting_closing_date(meeting) -> date | None:
-    if meeting is None:
-        return None
-    for attr in ("closing_date", "papers_deadline", "deadline"):
-        value = getattr(meeting, attr, None)
-        if value:
-            return value
-    return None
+def meeting_closing_date(meeting: Meeting | None) -> date | None:
+    return meeting.closing_date if meeting else None
 
 
-def meeting_date(meeting) -> date | None:
-    if meeting is None:
-        return None
-    value = getattr(meeting, "date", None) or getattr(meeting, "starts_at", None)
-    if hasattr(value, "date") and callable(value.date):
-        return value.date()
-    return value
+def meeting_date(meeting: Meeting | None) -> date | None:
+    return meeting.date if meeting else None
 
 
 # --- Dashboards ----------------------------------------------------------------

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from statistics import mean
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from clusters.models import School
 from funding.models import FundingRequest
@@ -34,6 +36,54 @@ from .models import (
     PanelMember,
 )
 from .recusal import Quorum, Recusals, quorum
+
+# --- The panel that serves a request, its chair and its next meeting ----------------
+# (Reads other apps use too: funding's task list shows the next meeting.)
+
+
+def panel_for_cluster(cluster_id: int | None) -> Panel | None:
+    """The cluster's panel, or the district's if the LA runs one there instead."""
+    if cluster_id is None:
+        return None
+    return (
+        Panel.objects.filter(Q(cluster_id=cluster_id) | Q(district__clusters__id=cluster_id))
+        .order_by("district")  # a cluster panel (district null) first
+        .first()
+    )
+
+
+def panel_for_request(funding_request: FundingRequest) -> Panel | None:
+    """The panel that hears the request: its cluster's, or its district's."""
+    return panel_for_cluster(funding_request.cluster_id)
+
+
+def current_chair(panel: Panel, *, today: date | None = None) -> PanelMember | None:
+    """The rota's chair in post: who chaired the latest meeting held, else the next one's."""
+    today = today or timezone.localdate()
+    live = panel.meetings.exclude(status=MeetingStatus.CANCELLED).filter(chair__isnull=False)
+    meeting = live.filter(date__lte=today).order_by("-date").first() or (
+        live.filter(date__gt=today).order_by("date").first()
+    )
+    return meeting.chair if meeting else None
+
+
+def next_open_meeting(panel: Panel, *, today: date | None = None) -> Meeting | None:
+    """The next meeting still taking requests (its closing date not passed)."""
+    return (
+        panel.meetings.filter(
+            status=MeetingStatus.SCHEDULED, closing_date__gte=today or timezone.localdate()
+        )
+        .order_by("date")
+        .first()
+    )
+
+
+def next_meeting_for_cluster(
+    cluster_id: int | None, *, today: date | None = None
+) -> Meeting | None:
+    """The next meeting taking requests of the panel serving the cluster (or its district)."""
+    panel = panel_for_cluster(cluster_id)
+    return next_open_meeting(panel, today=today) if panel else None
 
 
 def visible_panels(user: AbstractBaseUser) -> QuerySet[Panel]:
@@ -427,8 +477,6 @@ def request_for_review(user: AbstractBaseUser, pk: int) -> FundingRequest:
 def urgent_awaiting_chair(user: AbstractBaseUser) -> list[FundingRequest]:
     """Urgent requests the LA has made ready, on the panels the user chairs now: the chair's
     dashboard links each to the chair's action page (nothing else leads there)."""
-    from .services import current_chair, panel_for_request
-
     chaired = [
         p
         for p in Panel.objects.filter(members__user=user).distinct()
@@ -451,8 +499,6 @@ def urgent_awaiting_chair(user: AbstractBaseUser) -> list[FundingRequest]:
 def urgent_request_for_chair(user: AbstractBaseUser, pk: int) -> FundingRequest:
     """An urgent request the user may decide by chair's action (the rota's current chair
     of its panel), else 404: the chair is usually from another school."""
-    from .services import current_chair, panel_for_request
-
     fr = (
         FundingRequest.objects.filter(pk=pk, request_type="urgent")
         .select_related("school", "stream")

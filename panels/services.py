@@ -58,6 +58,7 @@ from .models import (
     PanelMember,
 )
 from .recusal import Quorum, quorum, recusals_for
+from .selectors import current_chair, next_open_meeting, panel_for_request
 
 if TYPE_CHECKING:
     from budgets.selectors import Settlement
@@ -267,37 +268,6 @@ def swap_chair(
     meeting.swapped_by = by
     meeting.save(update_fields=["chair", "swap_reason", "swapped_by"])
     return meeting
-
-
-def panel_for_request(funding_request: FundingRequest) -> Panel | None:
-    """The cluster's panel, or the district's if the LA runs one there instead."""
-    return (
-        Panel.objects.filter(
-            Q(cluster_id=funding_request.cluster_id)
-            | Q(district__clusters__id=funding_request.cluster_id)
-        )
-        .order_by("district")  # a cluster panel (district null) first
-        .first()
-    )
-
-
-def current_chair(panel: Panel, *, today: date | None = None) -> PanelMember | None:
-    """The rota's chair in post: who chaired the latest meeting held, else the next one's."""
-    today = _today(today)
-    live = panel.meetings.exclude(status=MeetingStatus.CANCELLED).filter(chair__isnull=False)
-    meeting = live.filter(date__lte=today).order_by("-date").first() or (
-        live.filter(date__gt=today).order_by("date").first()
-    )
-    return meeting.chair if meeting else None
-
-
-def next_open_meeting(panel: Panel, *, today: date | None = None) -> Meeting | None:
-    """The next meeting still taking requests (its closing date not passed)."""
-    return (
-        panel.meetings.filter(status=MeetingStatus.SCHEDULED, closing_date__gte=_today(today))
-        .order_by("date")
-        .first()
-    )
 
 
 # ---------------------------------------------------------------------------
