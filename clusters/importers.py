@@ -57,6 +57,10 @@ class RowError:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+class MoreProblems(RowError):
+    """Not a problem of its own: the file has more than ``MAX_ERRORS``, and this says so."""
+
+
 class FileRejected(Exception):
     """The file (or the import as a whole) has problems; nothing was written."""
 
@@ -73,6 +77,17 @@ class _Collector:
     def add(self, line: int | None, column: str | None, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(RowError(line, column, message, self.source))
+        elif len(self.errors) == MAX_ERRORS:
+            # Said once, so "1000 problems" never passes for all of them.
+            self.errors.append(
+                MoreProblems(
+                    None,
+                    None,
+                    f"More problems than the {MAX_ERRORS:,} listed: fix these and check the "
+                    "file again for the rest.",
+                    self.source,
+                )
+            )
 
 
 # --- reading text -----------------------------------------------------------------------

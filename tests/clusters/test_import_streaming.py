@@ -131,3 +131,18 @@ def test_the_parser_reads_the_callers_file_and_leaves_it_open(tmp_path):
         gc.collect()  # a text wrapper collected here would close the file under us
         assert not handle.closed
     assert len(result.records) == 248
+
+
+def test_a_file_with_more_problems_than_are_listed_says_so(write, run):
+    rows = county(other=0)
+    for row in rows:
+        row["OpenDate"] = "soon"
+        row["StatutoryLowAge"] = "young"
+        row["StatutoryHighAge"] = "old"
+        row["NumberOfPupils"] = "many"
+        row["FSM"] = "some"
+
+    result = run("import_gias", write(to_csv(rows)))
+
+    assert "More than 1000 problem(s) found" in result.error
+    assert "More problems than the 1,000 listed" in result.err

@@ -4,7 +4,7 @@ from typing import BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters.importers import FileRejected
+from clusters.importers import FileRejected, MoreProblems
 
 # Enough to fix a file in one pass without flooding a terminal.
 SHOW_ERRORS = 200
@@ -12,11 +12,16 @@ SHOW_ERRORS = 200
 
 def reject(command: BaseCommand, exc: FileRejected) -> CommandError:
     """Print every problem (line, column, message) and return the error to raise."""
-    for error in exc.errors[:SHOW_ERRORS]:
+    listed = [e for e in exc.errors if not isinstance(e, MoreProblems)]
+    for error in listed[:SHOW_ERRORS]:
         command.stderr.write(f"  {error}")
-    if len(exc.errors) > SHOW_ERRORS:
-        command.stderr.write(f"  … and {len(exc.errors) - SHOW_ERRORS} more")
-    return CommandError(f"{len(exc.errors)} problem(s) found: nothing was imported.")
+    if len(listed) > SHOW_ERRORS:
+        command.stderr.write(f"  … and {len(listed) - SHOW_ERRORS} more")
+    more = [e for e in exc.errors if isinstance(e, MoreProblems)]
+    for error in more:
+        command.stderr.write(f"  {error}")
+    found = f"More than {len(listed)}" if more else str(len(listed))
+    return CommandError(f"{found} problem(s) found: nothing was imported.")
 
 
 def open_file(path: str) -> BinaryIO:
