@@ -16,14 +16,16 @@ shows a row per district.
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import statistics
 import sys
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITMENTS_PER_BUDGET = 12
@@ -194,7 +196,6 @@ def main() -> int:
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    from budgets import selectors
     from budgets.models import FinancialYear
     from clusters.models import Membership, Role
     from funding.models import FundingStream
@@ -240,9 +241,12 @@ def main() -> int:
             f"\n{label}: {clusters} clusters, {LedgerEntry.objects.count():,} ledger entries (built in {time.perf_counter() - t0:.1f}s)"
         )
         page = measure(client, "/budgets/", args.repeat)
-        version = selectors.ledger_version()
-        unchanged = measure(client, "/budgets/live/", args.repeat * 4, {"v": version})
-        changed = measure(client, "/budgets/live/", args.repeat, {"v": "0"})
+        # Poll exactly what the page polls (its board's version and filters).
+        body = client.get("/budgets/").content.decode()
+        polled = re.search(r'<div id="county-live" hx-get="([^"]+)"', body).group(1)
+        params = dict(parse_qsl(urlsplit(html.unescape(polled)).query))
+        unchanged = measure(client, "/budgets/live/", args.repeat * 4, params)
+        changed = measure(client, "/budgets/live/", args.repeat, {**params, "v": "0"})
         from clusters.models import District
 
         one = {"district": District.objects.order_by("pk").values_list("pk", flat=True)[0]}
