@@ -4,7 +4,8 @@
   zero unless a finance officer has recorded an override (beforehand, with
   :func:`budgets.services.record_override`, or now: ``override_by`` a finance
   officer and ``override_reason`` on the ``Award``);
-* approve / partially approve: commit the amount awarded (``Award.amount``);
+* approve / partially approve: commit the amount awarded (``Award.amount``), dated
+  when it was decided (``Award.decided_at``, set only when a past meeting is replayed);
 * withdraw: release whatever is committed and not yet paid;
 * close at review (``Close.amount_spent``): settle the award from what was
   spent (:func:`budgets.services.settle_at_review`): a final payment of anything
@@ -51,16 +52,15 @@ def budget_available(funding_request, context: TransitionContext) -> str | None:
 
 def commit_award(funding_request, transition, context: TransitionContext):
     award = _award(context)
-    clock = services.decision_clock.get()  # set only by the demo, which replays a past year
-    with services.entries_dated(clock(funding_request, award) if clock else None):
-        return services.commit_for_request(
-            funding_request,
-            award.amount,
-            user=context.user,
-            reason=context.message or f"{transition.label} by the panel",
-            override_by=award.override_by or context.user,
-            override_reason=award.override_reason,
-        )
+    return services.commit_for_request(
+        funding_request,
+        award.amount,
+        user=context.user,
+        reason=context.message or f"{transition.label} by the panel",
+        override_by=award.override_by or context.user,
+        override_reason=award.override_reason,
+        at=award.decided_at,
+    )
 
 
 def release_unspent(funding_request, transition, context: TransitionContext):

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,7 +24,7 @@ from django.utils import timezone
 from clusters.models import Role, School
 from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
-from funding.workflow import FUNDED, Award, State
+from funding.workflow import FUNDED, State
 from portal.errors import DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import notify
@@ -89,30 +86,12 @@ def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
     return {b.pk: b for b in locked}
 
 
-# When set, the time stamped on new ledger entries instead of "now". Only the demo (which
-# replays a past year) and imports of past years set it; live writes are always dated now.
-_entry_time: ContextVar[datetime | None] = ContextVar("budgets_entry_time", default=None)
-# The demo's way to date a decision's commitment at its (past) meeting: called by the
-# decision hook with the request and the transition's Award; None means "now".
-decision_clock: ContextVar[Callable[[FundingRequest, Award], datetime | None] | None] = ContextVar(
-    "budgets_decision_clock", default=None
-)
-
-
-@contextmanager
-def entries_dated(when: datetime | None) -> Iterator[None]:
-    """Date the ledger entries written inside the block ``when`` (None: now)."""
-    token = _entry_time.set(when)
-    try:
-        yield
-    finally:
-        _entry_time.reset(token)
-
-
-def _entry(budget: ClusterBudget, kind: str, amount: Decimal, **fields) -> LedgerEntry:
-    when = _entry_time.get()
-    if when is not None:
-        fields.setdefault("created_at", when)
+def _entry(
+    budget: ClusterBudget, kind: str, amount: Decimal, *, at: datetime | None = None, **fields
+) -> LedgerEntry:
+    """Append one ledger line, dated now, or ``at`` when a caller replays the past."""
+    if at is not None:
+        fields["created_at"] = at
     return LedgerEntry.objects.create(budget=budget, kind=kind, amount=amount, **fields)
 
 
@@ -137,8 +116,12 @@ def allocate_by_formula(
     lump_sum: Decimal = ZERO,
     stats_year: int | None = None,
     user: AbstractBaseUser,
+    at: datetime | None = None,
 ) -> tuple[AllocationRun, AllocationPlan]:
-    """Share the county pot between every cluster by the formula, in one transaction."""
+    """Share the county pot between every cluster by the formula, in one transaction.
+
+    The allocations are dated now, or ``at`` (the demo, replaying a past year, passes it).
+    """
     policy.require_manage_budgets(user)
     from .allocation import AllocationInputError, default_stats_year
 
@@ -182,6 +165,7 @@ def allocate_by_formula(
         )
         by_cluster = {b.cluster_id: b for b in budgets.values()}
         reason = f"Formula allocation of {gbp(plan.pot)} for {stream} {year}"
+        batch, dated = uuid.uuid4(), at or timezone.now()
         LedgerEntry.objects.bulk_create(
             [
                 LedgerEntry(
@@ -192,8 +176,8 @@ def allocate_by_formula(
                     created_by=user,
                     allocation_run=run,
                     batch=batch,
+                    created_at=dated,
                 )
-                for batch in [uuid.uuid4()]
                 for s in plan.shares
                 if s.amount > 0
             ]
@@ -326,11 +310,14 @@ def commit_for_request(
     override_by: AbstractBaseUser | None = None,
     override_reason: str = "",
     day: date | None = None,
+    at: datetime | None = None,
 ) -> LedgerEntry:
     """Commit an award on the request's cluster budget and schedule its termly payments.
 
     Refused (BudgetError) when it would take the budget below zero, unless a finance
     officer has recorded an override for the request or is the one overriding now.
+    The commitment is dated now, or ``at``: when the decision was taken, if it is
+    recorded afterwards (the demo replays past meetings).
     """
     amount = _money(amount)
     if amount <= 0:
@@ -362,6 +349,7 @@ def commit_for_request(
             request=funding_request,
             school_id=funding_request.school_id,
             override=override,
+            at=at,
         )
         _replan_instalments(funding_request, budget, funding_request.school_id, day)
     return entry
@@ -713,12 +701,17 @@ def _unpayable(inst: PaymentInstalment) -> str | None:
 
 
 def pay_instalment(
-    instalment: PaymentInstalment, *, user: AbstractBaseUser | None, day: date | None = None
+    instalment: PaymentInstalment,
+    *,
+    user: AbstractBaseUser | None,
+    day: date | None = None,
+    at: datetime | None = None,
 ) -> LedgerEntry:
     """Pay one scheduled instalment: a payment on the ledger drawing down the commitment.
 
     Refused with :class:`InstalmentUnpayable` when the request is no longer funded or the
-    instalment is more than the award has left unpaid.
+    instalment is more than the award has left unpaid. The payment is dated now, or
+    ``at`` (the demo replays a year's payment runs, each on its day).
     """
     if user is not None:
         policy.require_manage_budgets(user)
@@ -739,6 +732,7 @@ def pay_instalment(
             request_id=inst.request_id,
             school_id=inst.school_id,
             paid_instalment=inst,
+            at=at,
         )
         inst.status, inst.payment = InstalmentStatus.PAID, entry
         inst.skip_reason, inst.skipped_on = "", None

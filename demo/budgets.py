@@ -8,8 +8,8 @@ money between two clusters, so every kind of ledger entry shows in the demo.
 
 The demo replays a past year, so the ledger carries the year's dates: the
 allocation is dated 1 April (or the first day of the demo's meetings), each
-commitment the afternoon of the meeting that decided it (when panels' demo
-back-dates ``Decision.decided_at``), each payment its due date. The trend and
+commitment the afternoon of the meeting that decided it (demo.panels passes
+:func:`decided_at` with each past decision), each payment its due date. The trend and
 forecast charts then show a year's shape rather than one spike on the day the
 demo was loaded.
 """
@@ -55,19 +55,14 @@ def _at(day, hour: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, hour))
 
 
-def _meeting_clock(ctx: DemoContext):
-    """Date a decision's commitment at its meeting, when the meeting is in the past."""
-
-    year_start = FinancialYear.for_date(ctx.today).start
-
-    def clock(funding_request, award) -> datetime | None:
-        meeting = award.meeting or (award.item.meeting if award.item else None)
-        if meeting is None or meeting.date >= ctx.today:
-            return None
-        # The money is on this year's budget, so it is dated in this year.
-        return _at(max(meeting.date, year_start), DECIDED_AT)
-
-    return clock
+def decided_at(ctx: DemoContext, meeting) -> datetime | None:
+    """When a past meeting's awards are dated on the ledger (demo.panels passes it with each
+    decision): the afternoon of the meeting, within this financial year, whose budget
+    holds the money. None (now) for a meeting today or later."""
+    if meeting is None or meeting.date >= ctx.today:
+        return None
+    year = FinancialYear(start_year=FinancialYear.start_year_for(ctx.today))
+    return _at(max(meeting.date, year.start), DECIDED_AT)
 
 
 def _finance_officer(ctx: DemoContext):
@@ -100,22 +95,20 @@ def load(ctx: DemoContext) -> None:
     for stream in FundingStream.objects.order_by("pk"):
         pot = max(MINIMUM_POT, (asks.get(stream.pk) or 0) * SHARE_OF_ASKS).quantize(Decimal("1000"))
         # One bulk insert for every cluster's budget and allocation, at any scale.
-        with services.entries_dated(_at(allocated_on, PAID_AT)):
-            run, plan = services.allocate_by_formula(
-                stream=stream,
-                year=year,
-                pot=pot,
-                weights=WEIGHTS,
-                lump_sum=(pot * Decimal("0.1") / max(len(plan_clusters(ctx)), 1)).quantize(
-                    Decimal("1")
-                ),
-                user=officer,
-            )
+        run, plan = services.allocate_by_formula(
+            stream=stream,
+            year=year,
+            pot=pot,
+            weights=WEIGHTS,
+            lump_sum=(pot * Decimal("0.1") / max(len(plan_clusters(ctx)), 1)).quantize(
+                Decimal("1")
+            ),
+            user=officer,
+            at=_at(allocated_on, PAID_AT),
+        )
         ctx.log(
             f"budgets: {stream.code} {year}: {format_gbp(plan.pot)} to {len(plan.shares)} clusters"
         )
-    # Until load_payments: the panels' demo decisions commit money dated at their meeting.
-    ctx.shared["budgets_clock"] = services.decision_clock.set(_meeting_clock(ctx))
 
 
 def plan_clusters(ctx: DemoContext) -> list:
@@ -128,14 +121,6 @@ def plan_clusters(ctx: DemoContext) -> list:
     return clusters
 
 
-def _stop_clock(ctx: DemoContext) -> None:
-    token = ctx.shared.pop("budgets_clock", None)
-    if token is not None:
-        services.decision_clock.reset(token)
-    else:
-        services.decision_clock.set(None)
-
-
 def _pay_due(ctx: DemoContext) -> None:
     """The year's payment runs: each instalment due so far, paid (and dated) on its due day."""
     due = PaymentInstalment.objects.filter(
@@ -145,11 +130,10 @@ def _pay_due(ctx: DemoContext) -> None:
     cap = NATIONAL_PAYMENTS if ctx.scale == "national" else total
     paid = 0
     for inst in due[:cap]:
-        with services.entries_dated(_at(inst.due_date, PAID_AT)):
-            try:
-                services.pay_instalment(inst, user=None)
-            except services.BudgetError:
-                continue
+        try:
+            services.pay_instalment(inst, user=None, at=_at(inst.due_date, PAID_AT))
+        except services.BudgetError:
+            continue
         paid += 1
     ctx.log(f"budgets: {paid} termly instalments paid, each on its due date")
     if total > cap:
@@ -195,7 +179,6 @@ def _move_pupil(ctx: DemoContext, mover: FundingRequest, send_officer, officer) 
 
 
 def load_payments(ctx: DemoContext) -> None:
-    _stop_clock(ctx)
     officer = _finance_officer(ctx)
     if officer is None:
         return

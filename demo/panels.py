@@ -26,6 +26,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.budgets import decided_at
 from demo.context import DemoContext
 from funding.models import FundingRequest, RequestEvent, RequestType
 from funding.workflow import State
@@ -388,6 +389,7 @@ def _hold(ctx: DemoContext, meeting: Meeting, batch, officer) -> int:
                 rationale=RATIONALES[outcome],
                 conditions="A termly progress note to the cluster." if kw else "",
                 today=meeting.date,
+                decided_at=decided_at(ctx, meeting),
                 **kw,
             )
             made += 1

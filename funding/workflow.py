@@ -10,7 +10,7 @@ table stays plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -95,6 +95,9 @@ class Decide:
     meeting: Meeting | None = None
     chairs_action: bool = False
     la_officer: AbstractBaseUser | None = None
+    # When the decision was taken, if it is recorded afterwards (None: now). Only a replay
+    # of past meetings (the demo) passes it; an award's commitment is dated then.
+    decided_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,7 @@ resolver that make the panel rules part of the lifecycle (see ``apps.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -539,6 +539,7 @@ def _take(
     *,
     meeting: Meeting | None = None,
     la_officer: AbstractBaseUser | None = None,
+    decided_at: datetime | None = None,
 ) -> None:
     """Move the request; for an award, the amount is set in the same transaction.
 
@@ -554,6 +555,7 @@ def _take(
         "meeting": meeting,
         "chairs_action": la_officer is not None,
         "la_officer": la_officer,
+        "decided_at": decided_at,
     }
     command = (
         Award(amount=decision.amount, **details)
@@ -579,11 +581,14 @@ def record_decision(
     amount: Decimal | None = None,
     deferred_to: Meeting | None = None,
     today: date | None = None,
+    decided_at: datetime | None = None,
 ) -> Decision:
     """The chair records the outcome of an item at a quorate meeting.
 
     If recusals leave the item inquorate it is deferred instead (and the
     returned decision says so): it is never decided without a quorum.
+    ``decided_at`` is for recording a past meeting's decision (the demo): an award's
+    commitment is dated then rather than now.
     """
     today = _today(today)
     meeting = (
@@ -636,7 +641,7 @@ def record_decision(
         chair=by,
     )
     try:
-        _take(decision, item, by, meeting=meeting)
+        _take(decision, item, by, meeting=meeting, decided_at=decided_at)
     except TransitionError as exc:
         raise PanelError(exc.message) from exc
     _notify_decision(decision)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from budgets import selectors
-from budgets.models import EntryKind, LedgerEntry
+from budgets.models import EntryKind, LedgerEntry, PaymentInstalment
 from clusters.models import Cluster, Role
 from demo import budgets as demo
 from demo.context import DemoContext
@@ -58,9 +58,11 @@ def test_the_demo_allocates_then_pays_moves_and_rebalances(
     assert selectors.request_totals(fr).committed == Decimal("3000.00")
 
 
-def test_the_demo_dates_a_past_meetings_commitment_at_the_meeting(
+def test_the_demo_dates_its_replayed_year_on_the_ledger_and_nothing_else(
     finance_officer, today, panel_rules, chair, this_year
 ):
+    """The demo passes each write the time it replays (an injected ``at``); no state is
+    left behind, so a live award made meanwhile is dated now."""
     from datetime import timedelta
     from types import SimpleNamespace
 
@@ -81,9 +83,10 @@ def test_the_demo_dates_a_past_meetings_commitment_at_the_meeting(
         "approve",
         user=chair,
         message="Yes",
-        command=Award(amount=Decimal("100.00"), meeting=meeting),
+        command=Award(
+            amount=Decimal("100.00"), meeting=meeting, decided_at=demo.decided_at(ctx, meeting)
+        ),
     )
-    demo.load_payments(ctx)
     live = request_on_agenda(ClusterBudgetFactory(cluster=school.cluster, year=board.year))
     apply_transition(
         live,
@@ -96,6 +99,40 @@ def test_the_demo_dates_a_past_meetings_commitment_at_the_meeting(
     dated = LedgerEntry.objects.get(request=fr, kind=EntryKind.COMMITMENT).created_at
     assert timezone.localtime(dated).date() == max(meeting.date, this_year.start)
     assert timezone.localtime(dated).hour == 15
-    # Once the demo's replay is over, decisions are dated when they are made.
     now = LedgerEntry.objects.get(request=live, kind=EntryKind.COMMITMENT).created_at
     assert timezone.localtime(now).date() == today
+    # The allocation is dated at the start of the replayed year (or of its 26 weeks).
+    allocated = LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION).first().created_at
+    assert timezone.localtime(allocated).date() == max(this_year.start, today - timedelta(weeks=26))
+    # A meeting today or later is not in the past: its award is dated when it is made.
+    assert demo.decided_at(ctx, SimpleNamespace(date=today)) is None
+
+
+def test_the_demos_payment_runs_date_each_payment_on_its_due_day(
+    finance_officer, send_officer, today, panel_rules, chair
+):
+    from datetime import timedelta
+
+    FundingStreamFactory()
+    school = SchoolFactory()
+    SchoolYearStatsFactory(school=school, academic_year=2026)
+    ctx = DemoContext(rng=random.Random(1), today=today, out=io.StringIO())
+    ctx.shared["users"] = {Role.LA_FINANCE_OFFICER.value: finance_officer}
+    demo.load(ctx)
+    board = selectors.budget_board(finance_officer)
+    fr = request_on_agenda(
+        ClusterBudgetFactory(cluster=school.cluster, year=board.year), school=school
+    )
+    apply_transition(
+        fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("300.00"))
+    )
+    # Its first instalment fell due three days ago.
+    first = PaymentInstalment.objects.filter(request=fr).order_by("due_date").first()
+    PaymentInstalment.objects.filter(pk=first.pk).update(due_date=today - timedelta(days=3))
+
+    demo.load_payments(ctx)
+
+    payment = LedgerEntry.objects.get(request=fr, kind=EntryKind.PAYMENT)
+    assert payment.paid_instalment.due_date == today - timedelta(days=3)
+    assert timezone.localtime(payment.created_at).date() == today - timedelta(days=3)
+    assert timezone.localtime(payment.created_at).hour == 9
