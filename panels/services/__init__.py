@@ -1,0 +1,80 @@
+"""Every write of the panels app: one function per use case, each in one transaction.
+
+A request's state only moves through ``funding.services.apply_transition``;
+these modules add the panel's own rows (agenda items, attendance, views,
+decisions) in the same transaction and register the guards and actor
+resolver that make the panel rules part of the lifecycle (see ``apps.py``).
+
+By concern: ``membership`` (panels, members, the rota), ``meetings`` (scheduling,
+the meeting, attendance, conflicts, moderation), ``decisions``, ``appeals``,
+``reviews`` (the outcome review), ``sweeps`` (the daily jobs) and ``guards``.
+Callers import from ``panels.services``.
+"""
+
+from ..selectors import current_chair, next_open_meeting, panel_for_request
+from ._common import PENNY, PanelError
+from .appeals import guard_appeal_open, record_appeal
+from .decisions import close_meeting, decide_by_chairs_action, ratify_item, record_decision
+from .guards import chair_actor, guard_not_recused, guard_quorate, register
+from .meetings import (
+    declare_conflict,
+    is_recused,
+    item_quorum,
+    meeting_quorum,
+    open_meeting,
+    record_attendance,
+    record_moderation,
+    schedule_request,
+    unschedule_request,
+)
+from .membership import (
+    add_member,
+    create_panel,
+    end_membership,
+    generate_year,
+    rebalance_rota,
+    record_absence,
+    swap_chair,
+)
+from .reviews import ReportedOutcomes, report_outcomes, spent_problem
+from .sweeps import activate_due, reviews_due, sweep_past_meetings
+
+__all__ = [
+    "PENNY",
+    "PanelError",
+    "ReportedOutcomes",
+    "activate_due",
+    "add_member",
+    "chair_actor",
+    "close_meeting",
+    "create_panel",
+    "current_chair",
+    "decide_by_chairs_action",
+    "declare_conflict",
+    "end_membership",
+    "generate_year",
+    "guard_appeal_open",
+    "guard_not_recused",
+    "guard_quorate",
+    "is_recused",
+    "item_quorum",
+    "meeting_quorum",
+    "next_open_meeting",
+    "open_meeting",
+    "panel_for_request",
+    "ratify_item",
+    "rebalance_rota",
+    "record_absence",
+    "record_appeal",
+    "record_attendance",
+    "record_decision",
+    "record_moderation",
+    "register",
+    "report_outcomes",
+    "reviews_due",
+    "schedule_request",
+    "spent_problem",
+    "swap_chair",
+    "sweep_past_meetings",
+    "unschedule_request",
+]

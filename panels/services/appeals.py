@@ -1,0 +1,97 @@
+"""The LA's appeal route, once the single reconsideration is used."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.urls import reverse
+
+from funding.models import FundingRequest
+from funding.services import TransitionContext, TransitionError, apply_transition, record_note
+from funding.workflow import State
+from portal.notifications import notify
+
+from ..models import Appeal, AppealOutcome
+from ..selectors import next_open_meeting, panel_for_request
+from ._common import PanelError, _require_send_officer, _school_staff
+from .meetings import schedule_request
+
+
+def _appeal_problem(funding_request: FundingRequest) -> str | None:
+    if funding_request.state != State.DECLINED or not funding_request.reconsideration_used:
+        return "An appeal is recorded for a request declined after its reconsideration."
+    if Appeal.objects.filter(request_id=funding_request.pk).exists():
+        return "An appeal has already been heard on this request: the appeal route is closed."
+    return None
+
+
+@transaction.atomic
+def record_appeal(
+    funding_request: FundingRequest,
+    *,
+    by: AbstractBaseUser,
+    outcome: str,
+    notes: str,
+    heard_on: date,
+    today: date | None = None,
+) -> Appeal:
+    """The LA's appeal route, open once the single reconsideration has been used.
+
+    Upheld: the request goes back to ready and onto the next open meeting of its
+    cluster's panel (if none is open yet it waits on the schedule page). Dismissed:
+    the decline stands. Either way the school is told and no second appeal is heard.
+    """
+    _require_send_officer(by)
+    if outcome not in AppealOutcome.values:
+        raise PanelError("Choose whether the appeal is upheld or dismissed.")
+    notes = (notes or "").strip()
+    if not notes:
+        raise PanelError("Record the appeal's reasons.")
+    # The row lock makes two officers recording at once queue: the second is refused.
+    locked = FundingRequest.objects.select_for_update(of=("self",)).get(pk=funding_request.pk)
+    problem = _appeal_problem(locked)
+    if problem:
+        raise PanelError(problem)
+    meeting = None
+    if outcome == AppealOutcome.UPHELD:
+        try:
+            apply_transition(locked, "appeal_upheld", user=by, message=f"Appeal upheld: {notes}")
+        except TransitionError as exc:
+            raise PanelError(exc.message) from exc
+        panel = panel_for_request(locked)
+        if panel is not None and next_open_meeting(panel, today=today) is not None:
+            item = schedule_request(locked, by=by, today=today)
+            meeting = item.meeting
+    appeal = Appeal.objects.create(
+        request=locked,
+        outcome=outcome,
+        notes=notes,
+        heard_on=heard_on,
+        recorded_by=by,
+        meeting=meeting,
+    )
+    if outcome == AppealOutcome.DISMISSED:
+        # Not a state change, so the timeline is told here.
+        record_note(locked, user=by, kind="appeal_dismissed", message=f"Appeal dismissed: {notes}")
+    body = notes
+    if outcome == AppealOutcome.UPHELD:
+        body += (
+            f"\n\nThe request goes back to the panel: it is on the agenda of {meeting}."
+            if meeting
+            else "\n\nThe request goes back to the panel at its next meeting open for requests."
+        )
+    else:
+        body += "\n\nThe panel's decision stands. This was the last step of the appeal route."
+    notify(
+        _school_staff(locked),
+        f"Appeal outcome for {locked.reference}: {appeal.get_outcome_display()}",
+        body,
+        reverse("funding:detail", args=[locked.pk]),
+    )
+    return appeal
+
+
+def guard_appeal_open(fr: FundingRequest, ctx: TransitionContext) -> str | None:
+    return _appeal_problem(fr)

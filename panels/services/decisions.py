@@ -1,0 +1,379 @@
+"""The chair's decisions: at a meeting, by chair's action, ratification, and closing the meeting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from clusters.models import Membership, Role
+from funding.models import FundingRequest, RequestType
+from funding.services import TransitionError, apply_transition
+from funding.workflow import Award, Decide, Schedule, State
+from portal.money import format_gbp
+from portal.notifications import notify
+from portal.roles import scope_for
+
+from ..models import (
+    OUTCOME_TRANSITION,
+    AgendaItem,
+    Decision,
+    ItemKind,
+    Meeting,
+    MeetingStatus,
+    Outcome,
+)
+from ..recusal import Quorum
+from ..selectors import current_chair, panel_for_request
+from ._common import PENNY, PanelError, _is_chair_or_officer, _school_staff, _today
+from .meetings import is_recused, item_quorum, meeting_quorum
+
+
+def _notify_decision(decision: Decision) -> None:
+    fr = decision.request
+    body = f"Outcome: {decision.get_outcome_display()}.\n\nRationale: {decision.rationale}"
+    if decision.amount is not None:
+        body += f"\n\nAmount awarded: {format_gbp(decision.amount)}"
+    if decision.conditions:
+        body += f"\n\nConditions: {decision.conditions}"
+    if decision.review_date:
+        body += f"\n\nReview date: {decision.review_date:%d %B %Y}"
+    notify(
+        _school_staff(fr),
+        f"Panel decision on {fr.reference}: {decision.get_outcome_display()}",
+        body,
+        reverse("panels:decision", args=[decision.pk]),
+    )
+
+
+def _validate_outcome(
+    funding_request: FundingRequest,
+    outcome: str,
+    amount: Decimal | None,
+    review_date: date | None,
+    today: date,
+) -> Decimal | None:
+    if outcome not in Outcome.values:
+        raise PanelError("Choose an outcome.")
+    if outcome == Outcome.APPROVED:
+        amount = funding_request.amount_requested
+    elif outcome == Outcome.PARTIALLY_APPROVED:
+        if amount is None:
+            raise PanelError("Enter the amount approved.")
+        amount = Decimal(amount).quantize(PENNY)
+        if not Decimal("0") < amount < funding_request.amount_requested:
+            raise PanelError(
+                f"A partial approval is more than £0 and less than the "
+                f"{format_gbp(funding_request.amount_requested)} requested."
+            )
+    else:
+        amount = None
+    if outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED):
+        if review_date is None:
+            raise PanelError("Set a review date for the funding.")
+        if review_date <= today:
+            raise PanelError("The review date must be in the future.")
+    return amount
+
+
+def _take(
+    decision: Decision,
+    item: AgendaItem | None,
+    user: AbstractBaseUser,
+    *,
+    meeting: Meeting | None = None,
+    la_officer: AbstractBaseUser | None = None,
+    decided_at: datetime | None = None,
+) -> None:
+    """Move the request; for an award, the amount is set in the same transaction.
+
+    The effect registry in ``funding.services`` is the seam to the budget service:
+    the budgets app's guard (budget_available) and effects (commit on approve)
+    receive the ``Award`` (amount and decision) from here and run inside this
+    transaction, so an award and its commitment stand or fall together.
+    """
+    transition = OUTCOME_TRANSITION[decision.outcome]
+    details = {
+        "decision": decision,
+        "item": item,
+        "meeting": meeting,
+        "chairs_action": la_officer is not None,
+        "la_officer": la_officer,
+        "decided_at": decided_at,
+    }
+    command = (
+        Award(amount=decision.amount, **details)
+        if decision.amount is not None
+        else Decide(**details)
+    )
+    # The award's amount is saved with the state by funding (the request's one writer).
+    result = apply_transition(
+        decision.request, transition, user=user, message=decision.rationale, command=command
+    )
+    decision.request.amount_awarded = result.request.amount_awarded
+
+
+@transaction.atomic
+def record_decision(
+    item: AgendaItem,
+    *,
+    by: AbstractBaseUser,
+    outcome: str,
+    rationale: str,
+    conditions: str = "",
+    review_date: date | None = None,
+    amount: Decimal | None = None,
+    deferred_to: Meeting | None = None,
+    today: date | None = None,
+    decided_at: datetime | None = None,
+) -> Decision:
+    """The chair records the outcome of an item at a quorate meeting.
+
+    If recusals leave the item inquorate it is deferred instead (and the
+    returned decision says so): it is never decided without a quorum.
+    ``decided_at`` is for recording a past meeting's decision (the demo): an award's
+    commitment is dated then rather than now.
+    """
+    today = _today(today)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("panel", "chair")
+        .get(pk=item.meeting_id)
+    )
+    item = AgendaItem.objects.select_related("request", "request__school").get(pk=item.pk)
+    item.meeting = meeting
+    if meeting.chair is None or meeting.chair.user_id != by.pk:
+        raise PanelError("Only the meeting's chair records decisions.")
+    if meeting.status != MeetingStatus.OPEN:
+        raise PanelError("Decisions are recorded at the meeting: open it first.")
+    if item.kind != ItemKind.DECISION:
+        raise PanelError("This item is for ratification, not decision.")
+    if Decision.objects.filter(item=item).exists():
+        raise PanelError("This item has already been decided.")
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise PanelError("Give the rationale: the school is told it with the decision.")
+    whole = meeting_quorum(meeting)
+    if not whole.quorate:
+        raise PanelError(
+            "The meeting is not quorate, so no decision can be recorded. "
+            + " ".join(whole.problems)
+        )
+    if is_recused(item, by):
+        raise PanelError("You are recused from this item, so you cannot decide it.")
+    this_item = item_quorum(item)
+    if not this_item.quorate:
+        return _defer_inquorate(item, this_item, by)
+    amount = _validate_outcome(item.request, outcome, amount, review_date, today)
+    if (
+        outcome == Outcome.DEFERRED
+        and deferred_to is not None
+        and (deferred_to.panel_id != meeting.panel_id or deferred_to.date <= meeting.date)
+    ):
+        raise PanelError("Defer to a later meeting of this panel.")
+    decision = Decision.objects.create(
+        request=item.request,
+        item=item,
+        outcome=outcome,
+        amount=amount,
+        rationale=rationale,
+        conditions=(conditions or "").strip(),
+        review_date=review_date
+        if outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED)
+        else None,
+        deferred_to=deferred_to if outcome == Outcome.DEFERRED else None,
+        chair=by,
+    )
+    try:
+        _take(decision, item, by, meeting=meeting, decided_at=decided_at)
+    except TransitionError as exc:
+        raise PanelError(exc.message) from exc
+    _notify_decision(decision)
+    return decision
+
+
+def _defer_inquorate(item: AgendaItem, q: Quorum, by: AbstractBaseUser | None) -> Decision:
+    meeting = item.meeting
+    decision = Decision.objects.create(
+        request=item.request,
+        item=item,
+        outcome=Outcome.DEFERRED,
+        rationale="Deferred: the panel was not quorate for this item after recusals. "
+        + " ".join(q.problems),
+        chair=meeting.chair.user,
+    )
+    # The portal defers it (system actor): nobody decided anything.
+    apply_transition(
+        item.request, "defer", user=None, message=decision.rationale, command=Decide(item=item)
+    )
+    _notify_decision(decision)
+    return decision
+
+
+@transaction.atomic
+def decide_by_chairs_action(
+    funding_request: FundingRequest,
+    *,
+    by: AbstractBaseUser,
+    la_officer: AbstractBaseUser,
+    outcome: str,
+    rationale: str,
+    conditions: str = "",
+    review_date: date | None = None,
+    amount: Decimal | None = None,
+    today: date | None = None,
+) -> Decision:
+    """An urgent request decided between meetings by the rota's chair with an LA officer.
+
+    It goes on the next meeting's agenda for ratification.
+    """
+    today = _today(today)
+    if funding_request.request_type != RequestType.URGENT:
+        raise PanelError("Only urgent requests can be decided by chair's action.")
+    if funding_request.state not in (State.READY, State.DEFERRED):
+        raise PanelError("The LA must mark the request ready before the chair can act on it.")
+    if outcome not in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED, Outcome.DECLINED):
+        raise PanelError("Chair's action approves, approves in part or declines.")
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise PanelError("Give the rationale: the school is told it with the decision.")
+    if not scope_for(la_officer).is_send_officer:
+        raise PanelError("Chair's action needs the agreement of an LA SEND officer.")
+    panel = panel_for_request(funding_request)
+    chair = current_chair(panel, today=today) if panel else None
+    if chair is None or chair.user_id != by.pk:
+        raise PanelError("Only the rota's current chair can take chair's action.")
+    ratify_at = (
+        panel.meetings.filter(status=MeetingStatus.SCHEDULED, date__gte=today)
+        .order_by("date")
+        .first()
+    )
+    if ratify_at is None:
+        raise PanelError("There is no future meeting to ratify the decision at.")
+    amount = _validate_outcome(funding_request, outcome, amount, review_date, today)
+    order = (ratify_at.items.aggregate(m=Max("order"))["m"] or 0) + 1
+    AgendaItem.objects.create(
+        meeting=ratify_at, request=funding_request, order=order, kind=ItemKind.RATIFICATION
+    )
+    try:
+        apply_transition(
+            funding_request,
+            "schedule",
+            user=la_officer,
+            message=f"Chair's action; for ratification at {ratify_at}",
+            command=Schedule(meeting=ratify_at),
+        )
+        decision = Decision.objects.create(
+            request=funding_request,
+            outcome=outcome,
+            amount=amount,
+            rationale=rationale,
+            conditions=(conditions or "").strip(),
+            review_date=review_date if amount is not None else None,
+            chair=by,
+            by_chairs_action=True,
+            la_officer=la_officer,
+        )
+        _take(decision, None, by, la_officer=la_officer)
+    except TransitionError as exc:
+        raise PanelError(exc.message) from exc
+    _notify_decision(decision)
+    return decision
+
+
+@transaction.atomic
+def ratify_item(item: AgendaItem, *, by: AbstractBaseUser) -> AgendaItem:
+    meeting = item.meeting
+    if meeting.chair is None or meeting.chair.user_id != by.pk:
+        raise PanelError("Only the meeting's chair ratifies chair's actions.")
+    if meeting.status != MeetingStatus.OPEN:
+        raise PanelError("Open the meeting first.")
+    if item.kind != ItemKind.RATIFICATION or item.ratified_at:
+        raise PanelError("There is nothing to ratify on this item.")
+    if not meeting_quorum(meeting).quorate:
+        raise PanelError("The meeting is not quorate, so it cannot ratify anything.")
+    item.ratified_at = timezone.now()
+    item.save(update_fields=["ratified_at"])
+    return item
+
+
+def _undecided(meeting: Meeting):
+    # Only requests still waiting on this agenda: one withdrawn meanwhile has nothing to defer.
+    return meeting.items.filter(
+        kind=ItemKind.DECISION, decision__isnull=True, request__state=State.ON_AGENDA
+    ).select_related("request")
+
+
+@transaction.atomic
+def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
+    """Close the meeting: items not decided are deferred; the minutes go to the cluster.
+
+    ``by=None`` is the portal closing a meeting left open after its day (a daily task).
+    """
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("chair", "panel")
+        .get(pk=meeting.pk)
+    )
+    if by is not None and not _is_chair_or_officer(meeting, by):
+        raise PanelError("Only the meeting's chair (or an LA SEND officer) can close it.")
+    if meeting.status != MeetingStatus.OPEN:
+        raise PanelError("Only a meeting in progress can be closed.")
+    rationale = (
+        "Not reached at the meeting: deferred to the next one."
+        if by is not None
+        else "Not decided before the meeting was left open past its day: deferred to the next one."
+    )
+    for item in _undecided(meeting):
+        chair_user = meeting.chair.user if meeting.chair else by
+        if chair_user is None:
+            _defer_unheard(item, rationale)
+            continue
+        decision = Decision.objects.create(
+            request=item.request,
+            item=item,
+            outcome=Outcome.DEFERRED,
+            rationale=rationale,
+            chair=chair_user,
+        )
+        apply_transition(
+            item.request, "defer", user=None, message=decision.rationale, command=Decide(item=item)
+        )
+        _notify_decision(decision)
+    now = timezone.now()
+    meeting.status = MeetingStatus.CLOSED
+    meeting.closed_at = meeting.minutes_published_at = now
+    meeting.save(update_fields=["status", "closed_at", "minutes_published_at"])
+    if meeting.panel.cluster_id:
+        staff = [
+            m.user
+            for m in Membership.objects.filter(
+                school__cluster_id=meeting.panel.cluster_id,
+                role__in=[Role.HEADTEACHER, Role.SENCO],
+            ).select_related("user")
+        ]
+        notify(
+            {u.pk: u for u in staff}.values(),
+            f"Minutes published: {meeting}",
+            "The minutes of the panel meeting are published.",
+            reverse("panels:minutes", args=[meeting.pk]),
+        )
+    return meeting
+
+
+def _defer_unheard(item: AgendaItem, rationale: str) -> None:
+    """Defer a request nobody decided on (no decision row: nobody decided anything)."""
+    fr = apply_transition(
+        item.request, "defer", user=None, message=rationale, command=Decide(item=item)
+    ).request
+    notify(
+        _school_staff(fr),
+        f"Not heard: {fr.reference} is deferred to the next panel meeting",
+        rationale,
+        reverse("funding:detail", args=[fr.pk]),
+    )

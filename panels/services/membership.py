@@ -1,0 +1,202 @@
+"""Panels, their members and the chairs' rota."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import holidays
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from clusters.models import Membership, Role
+from portal.roles import scope_for
+
+from .. import rota
+from ..models import Meeting, MeetingStatus, MemberAbsence, MemberRole, Panel, PanelMember
+from ._common import PanelError, _require_send_officer, _today
+
+
+@transaction.atomic
+def create_panel(
+    *, by: AbstractBaseUser, cluster=None, district=None, name: str = "", **rule
+) -> Panel:
+    _require_send_officer(by)
+    where = cluster or district
+    if where is None or (cluster and district):
+        raise PanelError("A panel serves one cluster or one district.")
+    return Panel.objects.create(
+        cluster=cluster, district=district, name=name or f"{where.name} panel", **rule
+    )
+
+
+@transaction.atomic
+def add_member(
+    panel: Panel,
+    *,
+    by: AbstractBaseUser,
+    user: AbstractBaseUser,
+    role: str,
+    voting: bool = True,
+    start_date: date,
+    end_date: date | None = None,
+    school=None,
+) -> PanelMember:
+    """Add a member; a head or SENCO rep sits for their school, which drives recusal."""
+    _require_send_officer(by)
+    if school is None and role in (MemberRole.HEADTEACHER, MemberRole.SENCO_REP):
+        wanted = Role.HEADTEACHER if role == MemberRole.HEADTEACHER else Role.SENCO
+        membership = (
+            Membership.objects.filter(user=user, role=wanted).select_related("school").first()
+        )
+        if membership is None:
+            raise PanelError(
+                f"{user.get_full_name() or user.username} is not a "
+                f"{Role(wanted).label.lower()} of any school."
+            )
+        school = membership.school
+    if (
+        role == MemberRole.HEADTEACHER
+        and panel.cluster_id
+        and school.cluster_id != panel.cluster_id
+    ):
+        raise PanelError("A headteacher member must lead a school in the panel's cluster.")
+    if end_date and end_date < start_date:
+        raise PanelError("The end date must be on or after the start date.")
+    member = PanelMember.objects.create(
+        panel=panel,
+        user=user,
+        role=role,
+        voting=voting,
+        school=school,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    # Members who are not school staff get the portal's panel-member role, so the
+    # dashboard and their scope know them.
+    if school is None and panel.cluster_id and not scope_for(user).is_la:
+        Membership.objects.get_or_create(user=user, role=Role.PANEL_MEMBER, cluster=panel.cluster)
+    rebalance_rota(panel)
+    return member
+
+
+@transaction.atomic
+def end_membership(member: PanelMember, *, by: AbstractBaseUser, end_date: date) -> PanelMember:
+    _require_send_officer(by)
+    if end_date < member.start_date:
+        raise PanelError("The end date must be on or after the start date.")
+    member.end_date = end_date
+    member.save(update_fields=["end_date"])
+    rebalance_rota(member.panel)
+    return member
+
+
+@transaction.atomic
+def record_absence(
+    member: PanelMember, *, by: AbstractBaseUser, start_date: date, end_date: date, reason: str = ""
+) -> MemberAbsence:
+    _require_send_officer(by)
+    if end_date < start_date:
+        raise PanelError("The end date must be on or after the start date.")
+    absence = MemberAbsence.objects.create(
+        member=member, start_date=start_date, end_date=end_date, reason=reason
+    )
+    rebalance_rota(member.panel)
+    return absence
+
+
+def _candidates(panel: Panel) -> list[rota.Candidate]:
+    members = PanelMember.objects.filter(panel=panel).prefetch_related("absences").order_by("pk")
+    return [
+        rota.Candidate(
+            id=m.pk,
+            role=m.role,
+            start=m.start_date,
+            end=m.end_date,
+            away=tuple((a.start_date, a.end_date) for a in m.absences.all()),
+        )
+        for m in members
+    ]
+
+
+def rebalance_rota(panel: Panel, *, today: date | None = None) -> int:
+    """Re-plan the chairs of future, un-swapped meetings; returns how many changed.
+
+    Past and started meetings and LA swaps are kept (and counted), so a change of
+    membership re-balances only what is still to come.
+    """
+    today = _today(today)
+    meetings = list(panel.meetings.exclude(status=MeetingStatus.CANCELLED).order_by("date", "pk"))
+    fixed = {
+        i: m.chair_id
+        for i, m in enumerate(meetings)
+        if m.date < today or m.status != MeetingStatus.SCHEDULED or m.is_swapped
+    }
+    plan = rota.assign_chairs([m.date for m in meetings], _candidates(panel), fixed)
+    changed = []
+    for i, (meeting, chair_id) in enumerate(zip(meetings, plan, strict=True)):
+        if i in fixed:
+            continue
+        if meeting.chair_id != chair_id or meeting.rota_chair_id != chair_id:
+            meeting.chair_id = meeting.rota_chair_id = chair_id
+            changed.append(meeting)
+    Meeting.objects.bulk_update(changed, ["chair", "rota_chair"])
+    return len(changed)
+
+
+@transaction.atomic
+def generate_year(
+    panel: Panel,
+    *,
+    by: AbstractBaseUser,
+    first_date: date,
+    every_weeks: int = 4,
+    location: str = "",
+    today: date | None = None,
+) -> list[Meeting]:
+    """Publish a year of meetings (bank holidays moved off) and assign their chairs."""
+    _require_send_officer(by)
+    if every_weeks < 1:
+        raise PanelError("Meetings must be at least a week apart.")
+    years = range(first_date.year, first_date.year + 2)
+    bank_holidays = frozenset(holidays.country_holidays("GB", subdiv="ENG", years=years))
+    existing = set(panel.meetings.values_list("date", flat=True))
+    meetings = [
+        Meeting(
+            panel=panel,
+            date=day,
+            closing_date=day - timedelta(days=panel.closing_days),
+            location=location,
+        )
+        for day in rota.meeting_dates(
+            first_date, every_weeks=every_weeks, closed_days=bank_holidays
+        )
+        if day not in existing
+    ]
+    Meeting.objects.bulk_create(meetings)
+    rebalance_rota(panel, today=today)
+    return list(panel.meetings.filter(date__in=[m.date for m in meetings]))
+
+
+@transaction.atomic
+def swap_chair(
+    meeting: Meeting, *, by: AbstractBaseUser, member: PanelMember, reason: str
+) -> Meeting:
+    """An LA officer gives one meeting another chair, with a reason."""
+    _require_send_officer(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PanelError("Give the reason for the swap: it appears on the rota.")
+    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise PanelError("The chair can only be swapped before the meeting starts.")
+    if member.panel_id != meeting.panel_id or not member.voting:
+        raise PanelError("The chair must be a voting member of this panel.")
+    if not member.serves_on(meeting.date):
+        raise PanelError(f"{member.name} is not a member on {meeting.date:%d %B %Y}.")
+    if member.absences.filter(start_date__lte=meeting.date, end_date__gte=meeting.date).exists():
+        raise PanelError(f"{member.name} is away on {meeting.date:%d %B %Y}.")
+    meeting.chair = member
+    meeting.swap_reason = reason
+    meeting.swapped_by = by
+    meeting.save(update_fields=["chair", "swap_reason", "swapped_by"])
+    return meeting
