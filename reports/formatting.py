@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from clusters.models import Phase
 from portal.money import format_gbp
@@ -11,30 +13,43 @@ DASH = "—"
 PHASES = dict(Phase.choices)
 
 
+def _index(value) -> str:
+    rounded = round(float(value), 2)
+    return "0.00" if rounded == 0 else f"{rounded:+.2f}".replace("-", "−")
+
+
+# One writer per format: a national report's HTML file writes 660,000 cells, so each
+# column looks its writer up once (``formatter``) rather than once per cell.
+_WRITERS: dict[str, Callable[[Any], str]] = {
+    "money": lambda v: format_gbp(Decimal(v)),
+    "int": lambda v: f"{int(v):,}",
+    "pct": lambda v: f"{float(v):.1f}%",
+    "share": lambda v: f"{100 * float(v):.1f}%",
+    "rate": lambda v: f"{float(v):.2f}",
+    "ratio": lambda v: f"{float(v):.2f}",
+    "index": _index,
+    "flag": lambda v: "Yes" if v else "No",
+    "phase": lambda v: PHASES.get(v, str(v)),
+}
+
+
+def formatter(fmt: str) -> Callable[[Any], str]:
+    """``format_value`` for one column's format."""
+    write = _WRITERS.get(fmt, str)
+
+    def written(value) -> str:
+        if value is None or value == "":
+            return DASH
+        try:
+            return write(value)
+        except (TypeError, ValueError, InvalidOperation):
+            return str(value)
+
+    return written
+
+
 def format_value(value, fmt: str) -> str:
-    if value is None or value == "":
-        return DASH
-    try:
-        if fmt == "money":
-            return format_gbp(Decimal(value))
-        if fmt == "int":
-            return f"{int(value):,}"
-        if fmt == "pct":
-            return f"{float(value):.1f}%"
-        if fmt == "share":
-            return f"{100 * float(value):.1f}%"
-        if fmt in ("rate", "ratio"):
-            return f"{float(value):.2f}"
-        if fmt == "index":
-            rounded = round(float(value), 2)
-            return "0.00" if rounded == 0 else f"{rounded:+.2f}".replace("-", "−")
-        if fmt == "flag":
-            return "Yes" if value else "No"
-        if fmt == "phase":
-            return PHASES.get(value, str(value))
-    except (TypeError, ValueError, InvalidOperation):
-        return str(value)
-    return str(value)
+    return formatter(fmt)(value)
 
 
 def numeric(value, fmt: str):

@@ -2,8 +2,10 @@
 as people write them, the flags of each school in the PDF, the parameters and the flags'
 thresholds stated, every chart's figures printed beside it, method before the tables."""
 
+import contextlib
 import re
 import subprocess
+import zlib
 from shutil import which
 
 import pytest
@@ -120,3 +122,42 @@ def test_the_page_has_contents_parameters_and_method_before_the_tables(client, b
     assert 'href="#method"' in content and 'href="#table-schools"' in content
     assert "Parameters of this report" in content
     assert content.index('id="method"') < content.index('id="table-schools"')
+
+
+def pdf_objects(content: bytes) -> bytes:
+    """The PDF's bytes with every compressed stream inflated (its catalog and structure
+    tree are in object streams)."""
+    parts = [content]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
+        with contextlib.suppress(zlib.error):  # not a Flate stream: no structure in it
+            parts.append(zlib.decompress(m.group(1)))
+    return b"\n".join(parts)
+
+
+def test_a_screen_reader_finds_the_pdfs_title_language_headings_and_table_headers(
+    both_reports,
+):
+    for run in both_reports.values():
+        content = run.open_file("pdf").read()
+        objects = pdf_objects(content)
+        # Marked as tagged, with its language and its title shown rather than its name.
+        assert b"/MarkInfo <</Marked true>>" in objects
+        assert re.search(rb"/Lang \(en\)", objects)
+        assert b"/DisplayDocTitle true" in objects
+        assert str(run).encode() in objects  # the title, in the metadata
+        assert b'pdfuaid:part="1"' in objects  # declared PDF/UA-1
+        tags = re.findall(rb"/S /(\w+)", objects)
+        assert {b"H1", b"H2", b"P", b"Table", b"TH", b"TD"} <= set(tags)
+        # Every school is a row of the tagged table, its name a header cell.
+        schools = len(run.result["sections"][0]["rows"])
+        assert tags.count(b"TR") >= schools
+
+
+@pytest.mark.skipif(not which("pdfinfo"), reason="poppler-utils (pdfinfo) not installed")
+def test_the_pdf_is_tagged_and_titled_as_a_pdf_reader_sees_it(both_reports, tmp_path):
+    pdf = tmp_path / "r.pdf"
+    run = both_reports[ReportKind.FAIR_SHARE]
+    pdf.write_bytes(run.open_file("pdf").read())
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(rf"^Title:\s+{re.escape(str(run))}$", info, re.M)
