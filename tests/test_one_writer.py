@@ -179,6 +179,9 @@ def _writer() -> str:
     """The first frame of the product's own code that asked for the write."""
     for frame in inspect.stack()[2:]:
         path = Path(frame.filename).resolve()
+        # "<string>" frames (xdist's execnet) resolve under the current directory: not code.
+        if not path.is_file():
+            continue
         if ROOT not in path.parents or ".venv" in path.parts or path == Path(__file__).resolve():
             continue
         if path.parts[len(ROOT.parts)] == "tests":
