@@ -226,24 +226,52 @@ def render_csv(result: dict) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def render_xlsx(run, result: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+# The spreadsheet's number formats, one per column format.
+XLSX_FORMATS = {
+    "money": '"£"#,##0.00',
+    "int": "#,##0",
+    "pct": '0.0"%"',
+    "share": "0.0%",
+    "rate": "0.00",
+    "ratio": "0.00",
+    "index": "+0.00;-0.00;0.00",
+}
 
-    formats = {
-        "money": '"£"#,##0.00',
-        "int": "#,##0",
-        "pct": '0.0"%"',
-        "share": "0.0%",
-        "rate": "0.00",
-        "ratio": "0.00",
-        "index": "+0.00;-0.00;0.00",
-    }
+
+XLSX_WIDTHS = {"text": 20.0, "money": 13.0}
+
+
+def _xlsx_width(col: list[str], first: bool) -> float:
+    """A column wide enough for its figures and the longest word of its heading; the
+    row's name (frozen at the left) widest."""
+    longest_word = max(len(word) for word in col[1].split())
+    return max(32.0 if first else XLSX_WIDTHS.get(col[2], 9.0), longest_word + 2.0)
+
+
+def render_xlsx(run, result: dict) -> bytes:
+    """The workbook, streamed row by row (openpyxl's write-only mode: the rows are never
+    held as cell objects); each number format and font is defined once per workbook."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, NamedStyle
+    from openpyxl.utils import get_column_letter
+
     spec = {c[0]: c for c in result["columns"]}
-    wb = Workbook()
-    about = wb.active
-    about.title = "About"
-    about.append([str(run)])
+    wb = Workbook(write_only=True)
+    styles = {
+        fmt: NamedStyle(name=f"report {fmt}", number_format=f) for fmt, f in XLSX_FORMATS.items()
+    }
+    for style in styles.values():
+        wb.add_named_style(style)
+    heading = NamedStyle(name="report heading", font=Font(bold=True))
+    title = NamedStyle(name="report title", font=Font(bold=True, size=14))
+    wb.add_named_style(heading)
+    wb.add_named_style(title)
+
+    about = wb.create_sheet("About")
+    first = WriteOnlyCell(about, str(run))
+    first.style = title.name
+    about.append([first])
     about.append(["Data as of", run.data_as_of.isoformat() if run.data_as_of else ""])
     about.append(
         ["Requested by", run.requested_by.get_username() if run.requested_by else "Schedule"]
@@ -255,20 +283,29 @@ def render_xlsx(run, result: dict) -> bytes:
     about.append(["Method"])
     for line in result["method"] + result["thresholds"]:
         about.append([line])
-    about["A1"].font = Font(bold=True, size=14)
+
     for section in result["sections"]:
         ws = wb.create_sheet(section["title"][:31])
         cols = [spec[k] for k in section["columns"]]
-        ws.append([c[1] for c in cols])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in section["rows"]:
-            ws.append([numeric(row.get(c[0]), c[2]) for c in cols])
         for j, c in enumerate(cols, start=1):
-            if c[2] in formats:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    cell.number_format = formats[c[2]]
+            ws.column_dimensions[get_column_letter(j)].width = _xlsx_width(c, j == 1)
         ws.freeze_panes = "B2"
+        header = []
+        for c in cols:
+            cell = WriteOnlyCell(ws, c[1])
+            cell.style = heading.name
+            header.append(cell)
+        ws.append(header)
+        plan = [(c[0], c[2], styles[c[2]].name if c[2] in styles else None) for c in cols]
+        for row in section["rows"]:
+            values = []
+            for key, fmt, style in plan:
+                value = numeric(row.get(key), fmt)
+                if style is not None and value is not None:
+                    value = WriteOnlyCell(ws, value)
+                    value.style = style
+                values.append(value)
+            ws.append(values)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -258,3 +258,17 @@ def test_a_report_can_be_asked_for_again_with_the_same_parameters(
     assert response.url == reverse("reports:detail", args=[again.pk])
     assert again.parameters == produced.parameters and again.status == RunStatus.QUEUED
     assert queued == [again.pk]
+
+
+def test_the_spreadsheet_keeps_its_sheets_formats_frozen_headings_and_widths(produced):
+    wb = load_workbook(produced.open_file("xlsx"))
+    assert wb.sheetnames == ["About", "Schools", "Clusters", "Totals"]
+    assert wb["About"]["A1"].value == str(produced) and wb["About"]["A1"].font.b
+    sheet = wb["Schools"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "B2" and all(c.font.b for c in sheet[1])
+    a1 = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "A1 Primary")
+    assert a1[header.index("£ awarded")].number_format == '"£"#,##0.00'
+    assert a1[header.index("% EHCP")].number_format == '0.0"%"'
+    assert a1[header.index("Inclusiveness index")].number_format == "+0.00;-0.00;0.00"
+    assert sheet.column_dimensions["A"].width >= 30  # the school's name reads whole
