@@ -11,9 +11,6 @@ from django.utils import timezone
 from clusters.models import Membership, Role
 from funding.models import FundingRequest
 from portal.errors import DomainError
-from portal.roles import scope_for
-
-from ..models import Meeting
 
 PENNY = Decimal("0.01")
 
@@ -24,17 +21,6 @@ class PanelError(DomainError):
 
 def _today(today: date | None) -> date:
     return today or timezone.localdate()
-
-
-def _require_send_officer(user: AbstractBaseUser) -> None:
-    if not scope_for(user).is_send_officer:
-        raise PanelError("Only an LA SEND officer can do this.")
-
-
-def _is_chair_or_officer(meeting: Meeting, user: AbstractBaseUser) -> bool:
-    return scope_for(user).is_send_officer or (
-        meeting.chair_id is not None and meeting.chair.user_id == user.pk
-    )
 
 
 def _school_staff(funding_request: FundingRequest) -> list[AbstractBaseUser]:

@@ -10,21 +10,13 @@ from django.urls import reverse
 
 from funding.models import FundingRequest
 from funding.services import TransitionContext, TransitionError, apply_transition, record_note
-from funding.workflow import State
 from portal.notifications import notify
 
+from .. import policy
 from ..models import Appeal, AppealOutcome
 from ..selectors import next_open_meeting, panel_for_request
-from ._common import PanelError, _require_send_officer, _school_staff
+from ._common import PanelError, _school_staff
 from .meetings import schedule_request
-
-
-def _appeal_problem(funding_request: FundingRequest) -> str | None:
-    if funding_request.state != State.DECLINED or not funding_request.reconsideration_used:
-        return "An appeal is recorded for a request declined after its reconsideration."
-    if Appeal.objects.filter(request_id=funding_request.pk).exists():
-        return "An appeal has already been heard on this request: the appeal route is closed."
-    return None
 
 
 @transaction.atomic
@@ -43,7 +35,7 @@ def record_appeal(
     cluster's panel (if none is open yet it waits on the schedule page). Dismissed:
     the decline stands. Either way the school is told and no second appeal is heard.
     """
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     if outcome not in AppealOutcome.values:
         raise PanelError("Choose whether the appeal is upheld or dismissed.")
     notes = (notes or "").strip()
@@ -51,7 +43,7 @@ def record_appeal(
         raise PanelError("Record the appeal's reasons.")
     # The row lock makes two officers recording at once queue: the second is refused.
     locked = FundingRequest.objects.select_for_update(of=("self",)).get(pk=funding_request.pk)
-    problem = _appeal_problem(locked)
+    problem = policy.appeal_refusal(locked)
     if problem:
         raise PanelError(problem)
     meeting = None
@@ -94,4 +86,4 @@ def record_appeal(
 
 
 def guard_appeal_open(fr: FundingRequest, ctx: TransitionContext) -> str | None:
-    return _appeal_problem(fr)
+    return policy.appeal_refusal(fr)

@@ -14,11 +14,11 @@ from django.utils import timezone
 from clusters.models import Membership, Role
 from funding.models import FundingRequest, RequestType
 from funding.services import TransitionError, apply_transition
-from funding.workflow import Award, Decide, Schedule, State
+from funding.workflow import AWAITING_PANEL, Award, Decide, Schedule, State
 from portal.money import format_gbp
 from portal.notifications import notify
-from portal.roles import scope_for
 
+from .. import policy
 from ..models import (
     OUTCOME_TRANSITION,
     AgendaItem,
@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..recusal import Quorum
 from ..selectors import current_chair, panel_for_request
-from ._common import PENNY, PanelError, _is_chair_or_officer, _school_staff, _today
+from ._common import PENNY, PanelError, _school_staff, _today
 from .meetings import is_recused, item_quorum, meeting_quorum
 
 
@@ -147,7 +147,7 @@ def record_decision(
     )
     item = AgendaItem.objects.select_related("request", "request__school").get(pk=item.pk)
     item.meeting = meeting
-    if meeting.chair is None or meeting.chair.user_id != by.pk:
+    if not policy.can_chair(by, meeting):
         raise PanelError("Only the meeting's chair records decisions.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Decisions are recorded at the meeting: open it first.")
@@ -235,14 +235,14 @@ def decide_by_chairs_action(
     today = _today(today)
     if funding_request.request_type != RequestType.URGENT:
         raise PanelError("Only urgent requests can be decided by chair's action.")
-    if funding_request.state not in (State.READY, State.DEFERRED):
+    if funding_request.state not in AWAITING_PANEL:
         raise PanelError("The LA must mark the request ready before the chair can act on it.")
     if outcome not in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED, Outcome.DECLINED):
         raise PanelError("Chair's action approves, approves in part or declines.")
     rationale = (rationale or "").strip()
     if not rationale:
         raise PanelError("Give the rationale: the school is told it with the decision.")
-    if not scope_for(la_officer).is_send_officer:
+    if not policy.can_manage_panels(la_officer):
         raise PanelError("Chair's action needs the agreement of an LA SEND officer.")
     panel = panel_for_request(funding_request)
     chair = current_chair(panel, today=today) if panel else None
@@ -289,7 +289,7 @@ def decide_by_chairs_action(
 @transaction.atomic
 def ratify_item(item: AgendaItem, *, by: AbstractBaseUser) -> AgendaItem:
     meeting = item.meeting
-    if meeting.chair is None or meeting.chair.user_id != by.pk:
+    if not policy.can_chair(by, meeting):
         raise PanelError("Only the meeting's chair ratifies chair's actions.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Open the meeting first.")
@@ -320,7 +320,7 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
         .select_related("chair", "panel")
         .get(pk=meeting.pk)
     )
-    if by is not None and not _is_chair_or_officer(meeting, by):
+    if by is not None and not policy.runs_meeting(by, meeting):
         raise PanelError("Only the meeting's chair (or an LA SEND officer) can close it.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Only a meeting in progress can be closed.")

@@ -9,6 +9,7 @@ from funding.services import TransitionContext, register_actor_resolver, registe
 from funding.workflow import Actor, Decide
 from portal.roles import scope_for
 
+from .. import policy
 from ..models import AgendaItem, ItemKind, MeetingStatus
 from ..selectors import current_chair, panel_for_request
 from .appeals import guard_appeal_open
@@ -36,7 +37,7 @@ def _item_for(fr: FundingRequest, ctx: TransitionContext) -> AgendaItem | None:
 
 def _chairs_action_ok(fr: FundingRequest, ctx: TransitionContext) -> str | None:
     officer = _decide(ctx).la_officer
-    if officer is None or not scope_for(officer).is_send_officer:
+    if officer is None or not policy.can_manage_panels(officer):
         return "Chair's action needs the agreement of an LA SEND officer."
     if fr.request_type != RequestType.URGENT:
         return "Only urgent requests can be decided by chair's action."

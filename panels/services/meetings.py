@@ -14,6 +14,7 @@ from funding.services import apply_transition
 from funding.workflow import Schedule
 from portal.roles import scope_for
 
+from .. import policy
 from ..models import (
     CRITERIA,
     AgendaItem,
@@ -28,7 +29,7 @@ from ..models import (
 )
 from ..recusal import Quorum, quorum, recusals_for
 from ..selectors import next_open_meeting, panel_for_request
-from ._common import PanelError, _is_chair_or_officer, _require_send_officer, _today
+from ._common import PanelError, _today
 
 
 @transaction.atomic
@@ -43,7 +44,7 @@ def schedule_request(
 
     Without a meeting: the one it was deferred to, if still open, else the next open one.
     """
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     today = _today(today)
     panel = panel_for_request(funding_request)
     if panel is None:
@@ -85,7 +86,7 @@ def schedule_request(
 
 @transaction.atomic
 def unschedule_request(item: AgendaItem, *, by: AbstractBaseUser, reason: str = "") -> None:
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     if item.meeting.status != MeetingStatus.SCHEDULED or hasattr(item, "decision"):
         raise PanelError("Only an item of a meeting not yet started can be taken off.")
     funding_request = item.request
@@ -98,7 +99,7 @@ def open_meeting(meeting: Meeting, *, by: AbstractBaseUser, today: date | None =
     meeting = (
         Meeting.objects.select_for_update(of=("self",)).select_related("chair").get(pk=meeting.pk)
     )
-    if not _is_chair_or_officer(meeting, by):
+    if not policy.runs_meeting(by, meeting):
         raise PanelError("Only the meeting's chair (or an LA SEND officer) can open it.")
     if meeting.status != MeetingStatus.SCHEDULED:
         raise PanelError("This meeting has already been opened.")
@@ -120,7 +121,7 @@ def record_attendance(
         .select_related("chair", "panel")
         .get(pk=meeting.pk)
     )
-    if not _is_chair_or_officer(meeting, by):
+    if not policy.runs_meeting(by, meeting):
         raise PanelError("Only the meeting's chair (or an LA SEND officer) records attendance.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Open the meeting before recording attendance.")

@@ -11,16 +11,16 @@ from django.db import transaction
 from clusters.models import Membership, Role
 from portal.roles import scope_for
 
-from .. import rota
+from .. import policy, rota
 from ..models import Meeting, MeetingStatus, MemberAbsence, MemberRole, Panel, PanelMember
-from ._common import PanelError, _require_send_officer, _today
+from ._common import PanelError, _today
 
 
 @transaction.atomic
 def create_panel(
     *, by: AbstractBaseUser, cluster=None, district=None, name: str = "", **rule
 ) -> Panel:
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     where = cluster or district
     if where is None or (cluster and district):
         raise PanelError("A panel serves one cluster or one district.")
@@ -42,7 +42,7 @@ def add_member(
     school=None,
 ) -> PanelMember:
     """Add a member; a head or SENCO rep sits for their school, which drives recusal."""
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     if school is None and role in (MemberRole.HEADTEACHER, MemberRole.SENCO_REP):
         wanted = Role.HEADTEACHER if role == MemberRole.HEADTEACHER else Role.SENCO
         membership = (
@@ -81,7 +81,7 @@ def add_member(
 
 @transaction.atomic
 def end_membership(member: PanelMember, *, by: AbstractBaseUser, end_date: date) -> PanelMember:
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     if end_date < member.start_date:
         raise PanelError("The end date must be on or after the start date.")
     member.end_date = end_date
@@ -94,7 +94,7 @@ def end_membership(member: PanelMember, *, by: AbstractBaseUser, end_date: date)
 def record_absence(
     member: PanelMember, *, by: AbstractBaseUser, start_date: date, end_date: date, reason: str = ""
 ) -> MemberAbsence:
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     if end_date < start_date:
         raise PanelError("The end date must be on or after the start date.")
     absence = MemberAbsence.objects.create(
@@ -154,7 +154,7 @@ def generate_year(
     today: date | None = None,
 ) -> list[Meeting]:
     """Publish a year of meetings (bank holidays moved off) and assign their chairs."""
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     if every_weeks < 1:
         raise PanelError("Meetings must be at least a week apart.")
     years = range(first_date.year, first_date.year + 2)
@@ -182,7 +182,7 @@ def swap_chair(
     meeting: Meeting, *, by: AbstractBaseUser, member: PanelMember, reason: str
 ) -> Meeting:
     """An LA officer gives one meeting another chair, with a reason."""
-    _require_send_officer(by)
+    policy.require_manage_panels(by)
     reason = (reason or "").strip()
     if not reason:
         raise PanelError("Give the reason for the swap: it appears on the rota.")

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
-from funding.workflow import Close, State
+from funding.workflow import RUNNING, Close
 from portal.money import format_gbp
 
 from ..models import OutcomeReview
@@ -58,7 +58,7 @@ def report_outcomes(
     # Under the row lock, so a form sent twice (two tabs, a double click) is refused
     # cleanly rather than tripping the one-review-per-request constraint.
     funding_request = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
-    if funding_request.state not in (State.ACTIVE, State.REVIEW_DUE):
+    if funding_request.state not in RUNNING:
         raise PanelError(
             f"{funding_request.reference} is {funding_request.get_state_display().lower()}: "
             "there are no outcomes to report now."

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
-from funding.workflow import State
+from funding.workflow import APPROVED, State
 from portal.notifications import notify
 
 from ..models import ItemKind, Meeting, MeetingStatus
@@ -26,7 +26,7 @@ def activate_due(*, today: date | None = None) -> int:
     """Approved funding becomes active on its start date (run daily); returns how many."""
     today = _today(today)
     due = (
-        FundingRequest.objects.filter(state__in=[State.APPROVED, State.PARTIALLY_APPROVED])
+        FundingRequest.objects.filter(state__in=APPROVED)
         .filter(Q(start_date__lte=today) | Q(start_date__isnull=True))
         .order_by("pk")
     )
