@@ -16,14 +16,15 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db.models import Max, Sum
 
 from clusters.models import Cluster, SchoolYearStats
+from portal.errors import DomainError
 from portal.money import format_gbp
 
 ZERO = Decimal("0")
 PENNY = Decimal("0.01")
 
 
-class AllocationInputError(ValueError):
-    pass
+class AllocationInputError(DomainError, ValueError):
+    """The pot, weights or lump sum cannot be allocated; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from . import policy, selectors, services
-from .allocation import AllocationInputError, Weights, default_stats_year, plan_allocation
+from .allocation import Weights, default_stats_year, plan_allocation
 from .models import AllocationRun, BudgetOverride, LedgerEntry, PaymentInstalment
 from .serializers import (
     AdjustmentInputSerializer,
@@ -119,27 +119,21 @@ class AllocationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def preview(self, request):
         d, weights, stats_year = self._plan(request)
-        try:
-            plan = plan_allocation(d["pot"], weights, lump_sum=d["lump_sum"], stats_year=stats_year)
-        except AllocationInputError as exc:
-            raise ValidationError({"detail": str(exc)}) from None
+        plan = plan_allocation(d["pot"], weights, lump_sum=d["lump_sum"], stats_year=stats_year)
         return Response(AllocationPlanSerializer(plan).data)
 
     @extend_schema(request=AllocationInputSerializer, responses={201: AllocationPlanSerializer})
     def create(self, request):
         d, weights, stats_year = self._plan(request)
-        try:
-            _, plan = services.allocate_by_formula(
-                stream=d["stream"],
-                year=d["year"],
-                pot=d["pot"],
-                weights=weights,
-                lump_sum=d["lump_sum"],
-                stats_year=stats_year,
-                user=request.user,
-            )
-        except services.BudgetError as exc:
-            raise ValidationError({"detail": exc.message}) from None
+        _, plan = services.allocate_by_formula(
+            stream=d["stream"],
+            year=d["year"],
+            pot=d["pot"],
+            weights=weights,
+            lump_sum=d["lump_sum"],
+            stats_year=stats_year,
+            user=request.user,
+        )
         return Response(AllocationPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -157,17 +151,14 @@ class AdjustmentViewSet(viewsets.GenericViewSet):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        try:
-            if d.get("move_to"):
-                entries = services.transfer(
-                    d["budget"], d["move_to"], d["amount"], user=request.user, reason=d["reason"]
-                )
-            else:
-                entries = [
-                    services.adjust(d["budget"], d["amount"], user=request.user, reason=d["reason"])
-                ]
-        except services.BudgetError as exc:
-            raise ValidationError({"detail": exc.message}) from None
+        if d.get("move_to"):
+            entries = services.transfer(
+                d["budget"], d["move_to"], d["amount"], user=request.user, reason=d["reason"]
+            )
+        else:
+            entries = [
+                services.adjust(d["budget"], d["amount"], user=request.user, reason=d["reason"])
+            ]
         return Response(
             LedgerEntrySerializer(entries, many=True).data, status=status.HTTP_201_CREATED
         )
@@ -184,14 +175,11 @@ class OverrideViewSet(viewsets.GenericViewSet):
         _finance_only(request)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            override = services.record_override(
-                data.validated_data["request"],
-                user=request.user,
-                reason=data.validated_data["reason"],
-            )
-        except services.BudgetError as exc:
-            raise ValidationError({"detail": exc.message}) from None
+        override = services.record_override(
+            data.validated_data["request"],
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
         return Response({"id": override.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -217,10 +205,7 @@ class RequestMoneyViewSet(viewsets.GenericViewSet):
         fr = selectors.get_request_for_money(request.user, self._pk(pk))
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            do(fr, data.validated_data)
-        except services.BudgetError as exc:
-            raise ValidationError({"detail": exc.message}) from None
+        do(fr, data.validated_data)
         money = selectors.request_money(request.user, fr.pk)
         return Response(RequestMoneySerializer(money).data, status=status.HTTP_200_OK)
 

@@ -47,7 +47,10 @@ def budget_available(funding_request, context: TransitionContext) -> str | None:
         override_by=award.override_by or context.user,
         override_reason=award.override_reason,
     )
-    return problem
+    if problem:
+        # Want of budget is a conflict with the ledger (409), not a mistake in the request.
+        raise TransitionError(problem, status=409)
+    return None
 
 
 def commit_award(funding_request, transition, context: TransitionContext):

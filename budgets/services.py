@@ -25,7 +25,7 @@ from clusters.models import Role, School
 from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
 from funding.workflow import FUNDED, State
-from portal.errors import DomainError
+from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import notify
 
@@ -55,6 +55,11 @@ class BudgetError(DomainError):
 
 class InstalmentUnpayable(BudgetError):
     """A due instalment that cannot be paid as planned: the message says why and what to do."""
+
+
+class NotEnoughBudget(BudgetError, ConflictError):
+    """Refused for want of available money on the budget (409: the ledger, not the
+    request, is what stands in the way)."""
 
 
 def _money(amount) -> Decimal:
@@ -198,7 +203,7 @@ def adjust(
         locked = lock_budgets(budget.pk)[budget.pk]
         available = selectors.budget_totals(locked).available
         if amount < 0 and available + amount < 0:
-            raise BudgetError(
+            raise NotEnoughBudget(
                 f"Only {gbp(available)} is uncommitted on {locked.cluster}: a reduction cannot "
                 "take the budget below what is already committed."
             )
@@ -227,7 +232,9 @@ def transfer(
         locked = lock_budgets(source.pk, target.pk)
         available = selectors.budget_totals(locked[source.pk]).available
         if available < amount:
-            raise BudgetError(f"{source.cluster} has only {gbp(available)} uncommitted to move.")
+            raise NotEnoughBudget(
+                f"{source.cluster} has only {gbp(available)} uncommitted to move."
+            )
         batch = uuid.uuid4()
         out = _entry(
             locked[source.pk],
@@ -333,7 +340,7 @@ def commit_for_request(
             day=day,
         )
         if problem:
-            raise BudgetError(problem)
+            raise NotEnoughBudget(problem)
         override = None
         if decision is not None:
             override = decision.existing or BudgetOverride.objects.create(
@@ -615,7 +622,7 @@ def move_pupil(
                     request=locked_request, created_by=user, reason=given
                 )
             if override is None:
-                raise BudgetError(
+                raise NotEnoughBudget(
                     f"{target.cluster} has {gbp(max(room, ZERO))} available in {target.stream} "
                     f"for {target.year}, {gbp(moving - room)} less than the {gbp(moving)} that "
                     "would follow the pupil. An LA finance officer can make the move with an "

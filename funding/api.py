@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from clusters.models import School
+from portal.api_errors import REFUSED
 from portal.audit import record_view
 from portal.roles import scope_for
 
@@ -28,15 +29,6 @@ from .serializers import (
     RequestTotalsSerializer,
     StreamSerializer,
 )
-from .services import EditError, TransitionError
-
-
-class ProblemSerializer(serializers.Serializer):
-    # Invalid input answers one list of messages per field instead of ``detail``.
-    detail = serializers.CharField(required=False)
-
-
-REFUSED = OpenApiResponse(ProblemSerializer, description="Refused: the message says why.")
 
 
 def _transition_schema(name: str, description: str):
@@ -130,18 +122,15 @@ class RequestViewSet(
         stream = data.pop("stream")
         cycles = data.pop("cycles", None)
         lines = data.pop("provision_lines", None)
-        try:
-            fr = services.create_request(
-                user=request.user,
-                school=school,
-                stream=stream,
-                request_type=data.pop("request_type", "individual"),
-                fields=data,
-                cycles=cycles,
-                provision_lines=lines,
-            )
-        except EditError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        fr = services.create_request(
+            user=request.user,
+            school=school,
+            stream=stream,
+            request_type=data.pop("request_type", "individual"),
+            fields=data,
+            cycles=cycles,
+            provision_lines=lines,
+        )
         return self._answer(fr.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -157,24 +146,18 @@ class RequestViewSet(
         data.pop("school", None)
         cycles = data.pop("cycles", None)
         lines = data.pop("provision_lines", None)
-        try:
-            services.save_request(
-                fr, user=request.user, fields=data, cycles=cycles, provision_lines=lines
-            )
-        except EditError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        services.save_request(
+            fr, user=request.user, fields=data, cycles=cycles, provision_lines=lines
+        )
         return self._answer(fr.pk)
 
     def _transition(self, request, pk, name):
         fr = self.get_object()
         serializer = MessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.run_transition(
-                fr, name, user=request.user, message=serializer.validated_data["message"]
-            )
-        except TransitionError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        services.run_transition(
+            fr, name, user=request.user, message=serializer.validated_data["message"]
+        )
         return self._answer(fr.pk)
 
     @_transition_schema("submit", "Submit a draft to the LA")
@@ -223,16 +206,13 @@ class RequestViewSet(
             )
         serializer = ReconsiderSerializer(data=data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.reconsider_request(
-                fr,
-                user=request.user,
-                message=serializer.validated_data["message"],
-                upload=serializer.validated_data.get("file"),
-                kind=serializer.validated_data["kind"],
-            )
-        except (EditError, TransitionError) as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        services.reconsider_request(
+            fr,
+            user=request.user,
+            message=serializer.validated_data["message"],
+            upload=serializer.validated_data.get("file"),
+            kind=serializer.validated_data["kind"],
+        )
         return self._answer(fr.pk)
 
     @extend_schema(summary="The request's timeline", responses=EventSerializer(many=True))
@@ -267,15 +247,12 @@ class RequestViewSet(
             )
         upload = DocumentUploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
-        try:
-            document = services.upload_document(
-                fr,
-                user=request.user,
-                upload=upload.validated_data["file"],
-                kind=upload.validated_data["kind"],
-            )
-        except EditError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        document = services.upload_document(
+            fr,
+            user=request.user,
+            upload=upload.validated_data["file"],
+            kind=upload.validated_data["kind"],
+        )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from funding.selectors import get_request
-from funding.services import TransitionError
+from portal.api_errors import REFUSED
 from portal.audit import record_view
 
 from . import selectors, services
@@ -32,21 +32,8 @@ from .models import (
     Recommendation,
     ReviewResult,
 )
-from .services import PanelError
 
 PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
-
-
-class PanelProblemSerializer(serializers.Serializer):
-    # Invalid input answers one list of messages per field instead of ``detail``.
-    detail = serializers.CharField(required=False)
-
-
-REFUSED = OpenApiResponse(PanelProblemSerializer, description="Refused: the message says why.")
-
-
-def _refused(exc: PanelError | TransitionError) -> Response:
-    return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -285,10 +272,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
-        try:
-            meeting = services.open_meeting(self.get_object(), by=request.user)
-        except PanelError as exc:
-            return _refused(exc)
+        meeting = services.open_meeting(self.get_object(), by=request.user)
         return Response(MeetingSerializer(meeting).data)
 
     @extend_schema(request=AttendanceInSerializer, responses={200: QuorumSerializer, 400: REFUSED})
@@ -302,19 +286,13 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         )
         if len(present) != len(set(data.validated_data["present"])):
             return Response({"detail": "Unknown member."}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            q = services.record_attendance(meeting, by=request.user, present=present)
-        except PanelError as exc:
-            return _refused(exc)
+        q = services.record_attendance(meeting, by=request.user, present=present)
         return Response(QuorumSerializer(q).data)
 
     @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        try:
-            meeting = services.close_meeting(self.get_object(), by=request.user)
-        except (PanelError, TransitionError) as exc:
-            return _refused(exc)
+        meeting = services.close_meeting(self.get_object(), by=request.user)
         return Response(MeetingSerializer(meeting).data)
 
 
@@ -354,16 +332,13 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             data = ModerationViewSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             v = data.validated_data
-            try:
-                view = services.record_moderation(
-                    item,
-                    by=request.user,
-                    scores={c: v[c] for c, _ in CRITERIA},
-                    recommendation=v["recommendation"],
-                    comment=v.get("comment", ""),
-                )
-            except PanelError as exc:
-                return _refused(exc)
+            view = services.record_moderation(
+                item,
+                by=request.user,
+                scores={c: v[c] for c, _ in CRITERIA},
+                recommendation=v["recommendation"],
+                comment=v.get("comment", ""),
+            )
             return Response(ModerationViewSerializer(view).data, status=status.HTTP_201_CREATED)
         _, row = self._row(item)
         if row.views is None:
@@ -377,10 +352,7 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         item = self._item()
         data = ConflictInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.declare_conflict(item, by=request.user, reason=data.validated_data["reason"])
-        except PanelError as exc:
-            return _refused(exc)
+        services.declare_conflict(item, by=request.user, reason=data.validated_data["reason"])
         return Response(status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionInSerializer, responses={201: DecisionSerializer, 400: REFUSED})
@@ -393,10 +365,7 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         deferred_to = v.pop("deferred_to")
         if deferred_to:
             v["deferred_to"] = selectors.get_meeting(request.user, deferred_to)
-        try:
-            decision = services.record_decision(item, by=request.user, **v)
-        except (PanelError, TransitionError) as exc:
-            return _refused(exc)
+        decision = services.record_decision(item, by=request.user, **v)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -410,10 +379,7 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         fr = get_request(request.user, data.validated_data["request"])
         meeting_id = data.validated_data.get("meeting")
         meeting = selectors.get_meeting(request.user, meeting_id) if meeting_id else None
-        try:
-            item = services.schedule_request(fr, by=request.user, meeting=meeting)
-        except (PanelError, TransitionError) as exc:
-            return _refused(exc)
+        item = services.schedule_request(fr, by=request.user, meeting=meeting)
         _, row = self._row(item)
         return Response(_item_data(row, True), status=status.HTTP_201_CREATED)
 
@@ -473,10 +439,7 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         fr = get_request(request.user, v.pop("request"))
-        try:
-            appeal = services.record_appeal(fr, by=request.user, **v)
-        except (PanelError, TransitionError) as exc:
-            return _refused(exc)
+        appeal = services.record_appeal(fr, by=request.user, **v)
         appeal.request.refresh_from_db()
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
@@ -533,10 +496,7 @@ class RequestReviewViewSet(viewsets.GenericViewSet):
         if problem:
             # A field's message, as the page shows it beside the amount.
             raise serializers.ValidationError({"amount_spent": [problem]})
-        try:
-            reported = services.report_outcomes(fr, by=request.user, **v)
-        except (PanelError, TransitionError) as exc:
-            return _refused(exc)
+        reported = services.report_outcomes(fr, by=request.user, **v)
         reported.review.request.refresh_from_db()
         settlement = reported.settlement
         return Response(

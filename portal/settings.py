@@ -300,6 +300,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
+    # A service's refusal (portal.errors.DomainError) answers {"detail": ...} with its status.
+    "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Inclusion Funding Portal API",
@@ -310,6 +312,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_errors.document_errors",
+    ],
     # One name per choice set shared by several fields or apps.
     "ENUM_NAME_OVERRIDES": {
         "SEN2NeedEnum": "funding.models.SEN2Need",

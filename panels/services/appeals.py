@@ -51,7 +51,7 @@ def record_appeal(
         try:
             apply_transition(locked, "appeal_upheld", user=by, message=f"Appeal upheld: {notes}")
         except TransitionError as exc:
-            raise PanelError(exc.message) from exc
+            raise PanelError(exc.message, status=exc.status) from exc
         panel = panel_for_request(locked)
         if panel is not None and next_open_meeting(panel, today=today) is not None:
             item = schedule_request(locked, by=by, today=today)

@@ -192,7 +192,7 @@ def record_decision(
     try:
         _take(decision, item, by, meeting=meeting, decided_at=decided_at)
     except TransitionError as exc:
-        raise PanelError(exc.message) from exc
+        raise PanelError(exc.message, status=exc.status) from exc
     _notify_decision(decision)
     return decision
 
@@ -281,7 +281,7 @@ def decide_by_chairs_action(
         )
         _take(decision, None, by, la_officer=la_officer)
     except TransitionError as exc:
-        raise PanelError(exc.message) from exc
+        raise PanelError(exc.message, status=exc.status) from exc
     _notify_decision(decision)
     return decision
 

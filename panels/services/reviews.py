@@ -86,6 +86,6 @@ def report_outcomes(
             command=Close(amount_spent=amount_spent, review=review),
         )
     except TransitionError as exc:
-        raise PanelError(exc.message) from exc
+        raise PanelError(exc.message, status=exc.status) from exc
     # The budgets app's close effect returns what it settled.
     return ReportedOutcomes(review=review, settlement=result.effects.get("settlement"))

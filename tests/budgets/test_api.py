@@ -97,3 +97,23 @@ def test_the_schema_describes_the_budget_endpoints(api, send_officer):
     assert schema.status_code == 200
     text = schema.content.decode()
     assert "/api/v1/allocations/preview/" in text and "/api/v1/ledger/" in text
+
+
+def test_a_refusal_for_want_of_budget_is_a_conflict(api, finance_officer, budget, this_year):
+    api.force_authenticate(finance_officer)
+    other = ClusterBudgetFactory(stream=budget.stream, year=this_year)
+
+    cut = {"budget": budget.pk, "amount": "-20000.01", "reason": "Clawback"}
+    refused = api.post("/api/v1/adjustments/", cut, format="json")
+    assert refused.status_code == 409
+    assert refused.json() == {"detail": refused.json()["detail"]}
+    assert "uncommitted" in refused.json()["detail"]
+
+    move = {"budget": budget.pk, "move_to": other.pk, "amount": "20000.01", "reason": "Share"}
+    refused = api.post("/api/v1/adjustments/", move, format="json")
+    assert refused.status_code == 409 and "uncommitted to move" in refused.json()["detail"]
+    assert selectors.budget_totals(budget).available == Decimal("20000.00")
+
+    # A mistake in the input is still a 400, with the same shape.
+    zero = api.post("/api/v1/adjustments/", {**cut, "amount": "0"}, format="json")
+    assert zero.status_code == 400 and zero.json() == {"detail": "Enter an amount other than £0."}

@@ -64,10 +64,12 @@ def test_a_partial_approval_commits_only_the_amount_awarded(budget, chair):
 def test_an_approval_beyond_the_budget_is_refused_and_changes_nothing(budget, chair):
     fr = request_on_agenda(budget)
 
-    with pytest.raises(TransitionError, match="Not enough budget"):
+    with pytest.raises(TransitionError, match="Not enough budget") as refused:
         apply_transition(
             fr, "approve", user=chair, message="Yes", command=Award(amount=Decimal("20000.01"))
         )
+
+    assert refused.value.status == 409  # a conflict with the ledger: the API says 409
 
     fr.refresh_from_db()
     assert fr.state == "on_agenda"

@@ -141,7 +141,8 @@ def test_the_api_refuses_an_uncovered_move_unless_a_finance_officer_overrides(
     payload = {"new_school": new_school.pk, "reason": "Moved", "override_reason": "Statutory"}
 
     api.force_authenticate(send_officer)  # an override reason from a SEND officer is not enough
-    assert api.post(url, payload, format="json").status_code == 400
+    refused = api.post(url, payload, format="json")
+    assert refused.status_code == 409 and "available" in refused.json()["detail"]
     api.force_authenticate(finance_officer)
     assert api.post(url, payload, format="json").status_code == 200
     assert selectors.budget_totals(poor).available == Decimal("-9000.00")

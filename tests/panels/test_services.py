@@ -155,11 +155,12 @@ class TestQuorumAndDecisions:
         fr = ready_request(school, amount="150000.00")
         item = services.schedule_request(fr, by=send_officer)
         start(meeting, heads[0], [member(panel, h) for h in heads])
-        with pytest.raises(PanelError, match="Not enough budget"):
+        with pytest.raises(PanelError, match="Not enough budget") as refused:
             services.record_decision(
                 item, by=heads[0], outcome="approved", rationale="Yes.",
                 review_date=today + timedelta(days=90),
             )  # fmt: skip
+        assert refused.value.status == 409
         assert state_of(fr) == "on_agenda"
         assert not Decision.objects.exists()
 
