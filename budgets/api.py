@@ -10,6 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from portal.filters import as_id
+
 from . import policy, selectors, services
 from .allocation import Weights, default_stats_year, plan_allocation
 from .models import AllocationRun, BudgetOverride, LedgerEntry, PaymentInstalment
@@ -36,8 +38,7 @@ FILTERS = [
 
 def _filters(request) -> dict:
     def number(name):
-        value = request.query_params.get(name, "")
-        return int(value) if value.isdigit() else None
+        return as_id(request.query_params.get(name))
 
     return {
         "cluster": number("cluster"),
@@ -197,9 +198,10 @@ class RequestMoneyViewSet(viewsets.GenericViewSet):
 
     @staticmethod
     def _pk(pk) -> int:
-        if not str(pk).isdigit():
+        number = as_id(str(pk))
+        if number is None:
             raise NotFound()
-        return int(pk)
+        return number
 
     def _write(self, request, pk, serializer_class, do):
         fr = selectors.get_request_for_money(request.user, self._pk(pk))

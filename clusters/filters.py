@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from portal.filters import IdFilter
+from portal.filters import IdFilter, as_id
 
 from .models import Cluster, Phase, School
 
@@ -33,6 +33,7 @@ class SchoolFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         condition = Q(name__icontains=value)
-        if value.isdigit():
-            condition |= Q(urn=int(value))
+        urn = as_id(value)
+        if urn is not None:
+            condition |= Q(urn=urn)
         return queryset.filter(condition)

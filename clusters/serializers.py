@@ -56,7 +56,8 @@ class ClusterSerializer(serializers.ModelSerializer):
 
 
 class SchoolSerializer(serializers.ModelSerializer):
-    cluster = ClusterNameSerializer(read_only=True)
+    # Null only while an import reports the school unmapped (clusters.models.School).
+    cluster = ClusterNameSerializer(read_only=True, allow_null=True)
     phase_label = serializers.CharField(source="get_phase_display", read_only=True)
     latest_stats = serializers.SerializerMethodField()
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -135,7 +136,7 @@ class RequestViewSet(
 
     def update(self, request, *args, **kwargs):
         if not kwargs.get("partial"):
-            return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
+            raise MethodNotAllowed(request.method)
         fr = self.get_object()
         serializer = RequestSerializer(
             fr, data=request.data, partial=True, context=self.get_serializer_context()
@@ -236,7 +237,7 @@ class RequestViewSet(
     def documents(self, request, pk=None):
         fr = self.get_object()
         if not selectors.shows_pupil_detail(request.user):
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound()  # finance officers see totals, never documents
         if request.method == "GET":
             docs = RequestDocument.objects.filter(request=fr)
             return Response(DocumentSerializer(docs, many=True).data)

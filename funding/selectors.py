@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from budgets import selectors as budget_selectors
-from clusters.models import Cluster, Role, SchoolYearStats
+from clusters.models import Cluster, Role, School, SchoolYearStats
 from panels import selectors as panel_selectors
 from panels.models import Meeting
 from portal.roles import Scope, scope_for
@@ -399,3 +399,9 @@ class Echo:
 
 def csv_writer():
     return csv.writer(Echo())
+
+
+def own_schools(user: AbstractBaseUser) -> QuerySet[School]:
+    """The schools the user works at, where they may start requests. Another school's id
+    is looked up here as a missing one is, so the API never tells which ids exist."""
+    return School.objects.filter(pk__in=scope_for(user).school_ids)

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from clusters.models import School
 
-from . import rules
+from . import rules, selectors
 from .models import (
     FundingRequest,
     FundingStream,
@@ -75,7 +75,10 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    # No actor when the portal itself moved the request (a scheduled job).
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = RequestEvent
@@ -115,10 +118,21 @@ class RequestTotalsSerializer(serializers.ModelSerializer):
         read_only_fields = TOTAL_FIELDS
 
 
+class OwnSchoolField(serializers.PrimaryKeyRelatedField):
+    """One of the user's own schools (funding.selectors.own_schools): any other id, existing
+    or not, gets the same "does not exist" answer."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return School.objects.none()
+        return selectors.own_schools(request.user)
+
+
 class RequestSerializer(serializers.ModelSerializer):
     """The whole request; totals are computed from the provision lines, never written."""
 
-    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False)
+    school = OwnSchoolField(required=False)
     school_name = serializers.CharField(source="school.name", read_only=True)
     cluster_name = serializers.CharField(source="cluster.name", read_only=True)
     stream = serializers.PrimaryKeyRelatedField(queryset=FundingStream.objects.all())

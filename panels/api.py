@@ -66,8 +66,12 @@ class PanelSerializer(serializers.ModelSerializer):
 
 
 class MeetingSerializer(serializers.ModelSerializer):
-    chair = serializers.CharField(source="chair.name", default=None, read_only=True)
-    rota_chair = serializers.CharField(source="rota_chair.name", default=None, read_only=True)
+    chair = serializers.CharField(
+        source="chair.name", default=None, read_only=True, allow_null=True
+    )
+    rota_chair = serializers.CharField(
+        source="rota_chair.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Meeting
@@ -396,7 +400,9 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AppealSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="request.reference", read_only=True)
-    meeting_date = serializers.DateField(source="meeting.date", default=None, read_only=True)
+    meeting_date = serializers.DateField(
+        source="meeting.date", default=None, read_only=True, allow_null=True
+    )
     request_state = serializers.CharField(source="request.state", read_only=True)
 
     class Meta:

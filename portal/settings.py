@@ -213,6 +213,8 @@ LA_CODE = env.str("LA_CODE", default="931")
 # the environment, never from settings.DEBUG at run time (test runners turn that off):
 # production (DEBUG off) enforces it; the embedded demo doesn't, so its printed logins work.
 OTP_ENFORCED = env.bool("OTP_ENFORCED", default=not DEBUG)
+# /api/schema/ and /api/docs/ are open to anyone only while developing (portal.api_docs).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=DEBUG)
 # Membership roles, plus "staff": superusers and staff (the Django admin).
 OTP_REQUIRED_ROLES = env.list(
     "OTP_REQUIRED_ROLES", default=["la_send_officer", "la_finance_officer", "staff"]
@@ -315,6 +317,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api_errors.document_errors",
+        "funding.schema.totals_only_for_finance",
     ],
     # One name per choice set shared by several fields or apps.
     "ENUM_NAME_OVERRIDES": {
