@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from portal.dashboards import Section
 from portal.roles import Scope
 
-from . import selectors
+from . import policy, selectors
 
 
 def sections(request: HttpRequest, scope: Scope) -> list[Section]:
-    if scope.is_la:
+    if policy.can_see_county_budgets(request.user):
         board = selectors.budget_board(scope)
         title = "County budgets"
     elif scope.cluster_ids:
@@ -23,7 +23,7 @@ def sections(request: HttpRequest, scope: Scope) -> list[Section]:
         Section(
             title=title,
             template="budgets/_section.html",
-            context={"board": board, "scope": scope, "cluster_ids": sorted(scope.cluster_ids)},
+            context={"board": board, "cluster_ids": sorted(scope.cluster_ids)},
             order=30,
         )
     ]

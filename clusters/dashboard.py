@@ -7,12 +7,12 @@ from django.http import HttpRequest
 from portal.dashboards import Section
 from portal.roles import Scope
 
-from . import selectors
+from . import policy, selectors
 from .models import academic_year_label
 
 
 def sections(request: HttpRequest, scope: Scope) -> list[Section]:
-    if scope.is_la:
+    if policy.can_see_every_cluster(request.user):
         return [
             Section(
                 title="Clusters and schools",

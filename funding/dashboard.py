@@ -12,7 +12,7 @@ from . import policy, selectors
 
 def sections(request: HttpRequest, scope: Scope) -> list[Section]:
     found = []
-    if scope.is_school_staff:
+    if policy.can_start_request(request.user):
         found.append(
             Section(
                 "Your requests",
