@@ -15,19 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from clusters.models import Role, School
+from clusters.models import School
 from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
 from funding.workflow import FUNDED, State
 from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp as gbp
-from portal.notifications import notify
+from portal.notifications import announce
 
 from . import policy, selectors
 from .allocation import AllocationPlan, Weights, plan_allocation
@@ -74,14 +72,6 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise BudgetError("Enter a reason: it is kept on the ledger.")
     return reason
-
-
-def _finance_officers():
-    return (
-        get_user_model()
-        .objects.filter(memberships__role=Role.LA_FINANCE_OFFICER, is_active=True)
-        .distinct()
-    )
 
 
 def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
@@ -487,13 +477,8 @@ def settle_at_review(
                 amount=settlement.overpaid,
                 created_by=user,
             )
-            notify(
-                _finance_officers(),
-                f"Overpayment to recover: {gbp(settlement.overpaid)} on {funding_request.reference}",
-                f"{funding_request.school.name} reported spending {gbp(spent)} at review but "
-                f"has been paid {gbp(settlement.paid)}. Recover the {gbp(settlement.overpaid)} "
-                f"overpaid from {budget.cluster}'s {budget.stream} budget for {budget.year}.",
-                reverse("budgets:request", args=[funding_request.pk]),
+            announce(
+                "overpayment", fr=funding_request, budget=budget, settlement=settlement, spent=spent
             )
     return settlement
 
@@ -760,21 +745,8 @@ def _record_skip(inst: PaymentInstalment, reason: str, day: date) -> bool:
 
 def _tell_finance_of_skips(skipped: list[PaymentInstalment], day: date) -> None:
     """One notification for the run, listing every instalment newly skipped."""
-    n = len(skipped)
-    lines = [
-        f"- {i.request.reference}, {i.term} instalment of {gbp(i.amount)} due "
-        f"{i.due_date.day} {i.due_date:%b %Y} to {i.school.name}: {i.skip_reason}"
-        for i in skipped
-    ]
     with transaction.atomic():
-        notify(
-            _finance_officers(),
-            f"Payment run: {n} instalment{'s' if n != 1 else ''} could not be paid",
-            f"The payment run on {day.day} {day:%B %Y} could not pay "
-            f"{'this instalment' if n == 1 else 'these instalments'}; "
-            "the run will try again each day.\n\n" + "\n".join(lines),
-            reverse("budgets:payments"),
-        )
+        announce("payments_skipped", skipped=skipped, day=day)
 
 
 def pay_due_instalments(

@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from budgets import selectors as budget_selectors
-from clusters.models import Cluster, Role, School, SchoolYearStats
+from clusters.models import Cluster, School, SchoolYearStats
 from panels import selectors as panel_selectors
 from panels.models import Meeting
 from portal.roles import Scope, scope_for
@@ -304,31 +304,6 @@ def triage_counts() -> dict[str, int]:
         State.RETURNED: counts.get(State.RETURNED, 0),
         "awaiting_panel": awaiting_panel().count(),
     }
-
-
-def la_send_officers() -> list:
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.filter(memberships__role=Role.LA_SEND_OFFICER, is_active=True)
-        .distinct()
-    )
-
-
-def school_sencos(funding_request: FundingRequest) -> list:
-    """Who hears about the request: its author and the school's SENCOs."""
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.filter(
-            Q(pk=funding_request.created_by_id)
-            | Q(memberships__role=Role.SENCO, memberships__school_id=funding_request.school_id),
-            is_active=True,
-        )
-        .distinct()
-    )
 
 
 # --- CSV export ----------------------------------------------------------------

@@ -35,13 +35,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import School
 from portal.errors import DomainError
-from portal.money import format_gbp
-from portal.notifications import notify
+from portal.notifications import announce_transition
 
 from . import policy, rules
 from .models import (
@@ -792,52 +790,11 @@ def _on_reconsider(fr: FundingRequest, t: Transition, ctx: TransitionContext) ->
     fr.save(update_fields=["reconsideration_used", "updated_at"])
 
 
-def request_url(fr: FundingRequest) -> str:
-    return reverse("funding:detail", args=[fr.pk])
-
-
-# Transitions the school takes: the LA hears of them.
-_SCHOOL_MOVES = {"submit", "resubmit", "reconsider"}
-# The panels app tells the school of its decisions itself (with the rationale), and of a
-# review falling due: this effect does not say it twice.
-_TOLD_BY_PANELS = {"approve", "partially_approve", "decline", "defer", "request_information",
-                   "review_due", "appeal_upheld"}  # fmt: skip
-
-
 @register_effect("*")
 def _notify(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> None:
-    from . import selectors
-
-    label = f"{fr.reference or 'Draft'} ({fr.school.name})"
-    if t.name in _SCHOOL_MOVES or (
-        t.name == "withdraw" and Actor.SCHOOL in ctx.actors and fr.reference
-    ):
-        verb = {
-            "submit": "New request submitted",
-            "resubmit": "Request resubmitted with more information",
-            "reconsider": "Reconsideration asked for",
-            "withdraw": "Request withdrawn by the school",
-        }[t.name]
-        notify(
-            selectors.la_send_officers(),
-            f"{verb}: {label}",
-            f"{fr.stream.name}, {format_gbp(fr.amount_requested)} requested.",
-            request_url(fr),
-        )
-        return
-    if t.name in _TOLD_BY_PANELS or (t.name == "close" and Actor.SCHOOL in ctx.actors):
-        return
-    # Anything else happened to the school's request: tell its SENCOs.
-    body = f"Your request is now: {fr.get_state_display().lower()}."
-    if ctx.message and t.name in ("return", "withdraw", "unschedule"):
-        body += f"\n\nMessage from the LA:\n{ctx.message}"
-    notify(
-        [u for u in selectors.school_sencos(fr) if ctx.user is None or u.pk != ctx.user.pk],
-        f"{label}: {t.label.lower()}"
-        if t.name != "return"
-        else f"{label}: the LA has asked for more information",
-        body,
-        request_url(fr),
+    # Who hears of which transition is portal.notifications' table, not this app's.
+    announce_transition(
+        fr, t, user=ctx.user, by_school=Actor.SCHOOL in ctx.actors, message=ctx.message
     )
 
 

@@ -1,15 +1,26 @@
-"""Notifications: an in-app row and an email, sent once the transaction commits."""
+"""Notifications: an in-app row and an email, sent once the transaction commits.
+
+Who is told of what is one table, :data:`EVENTS` (with :data:`TRANSITION_EVENTS` for
+the request's lifecycle): apps announce events; they do not pick recipients or words.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from clusters.models import Membership, Role
 
 from .models import Notification
+from .money import format_gbp
 
 User = get_user_model()
 
@@ -31,3 +42,250 @@ def notify(users: Iterable[User], subject: str, body: str = "", url: str = "") -
             send_mail(subject, f"{body}\n\n{link}", None, [address], fail_silently=True)
 
     transaction.on_commit(_send)
+
+
+# ---------------------------------------------------------------------------
+# Who is told of what: one table (EVENTS) of the events users hear of, each with
+# its audience and its message, and one of what each request transition announces
+# (TRANSITION_EVENTS). Services call :func:`announce` (or, for transitions, the
+# funding app's effect calls :func:`announce_transition`) inside their transaction.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    body: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    # Who hears of it, and what they are told, from the event's facts (keyword arguments).
+    audience: Callable[..., Iterable[User]]
+    notice: Callable[..., Notice]
+
+
+def announce(event: str, **facts: Any) -> None:
+    """Tell the event's audience of it. Call inside the service's transaction."""
+    rule = EVENTS[event]
+    notice = rule.notice(**facts)
+    notify(rule.audience(**facts), notice.subject, notice.body, notice.url)
+
+
+# --- Audiences ----------------------------------------------------------------
+
+
+def _with_role(role: str) -> list[User]:
+    return list(User.objects.filter(memberships__role=role, is_active=True).distinct())
+
+
+def la_send_officers(**_: Any) -> list[User]:
+    return _with_role(Role.LA_SEND_OFFICER)
+
+
+def finance_officers(**_: Any) -> list[User]:
+    return _with_role(Role.LA_FINANCE_OFFICER)
+
+
+def school_sencos(*, fr, user=None, **_: Any) -> list[User]:
+    """The request's author and its school's SENCOs, less whoever acted."""
+    users = User.objects.filter(
+        Q(pk=fr.created_by_id)
+        | Q(memberships__role=Role.SENCO, memberships__school_id=fr.school_id),
+        is_active=True,
+    ).distinct()
+    return [u for u in users if user is None or u.pk != user.pk]
+
+
+def school_staff(*, fr, **_: Any) -> list[User]:
+    """Who hears of a decision: the school's SENCOs and whoever made the request."""
+    users = {
+        m.user
+        for m in Membership.objects.filter(school_id=fr.school_id, role=Role.SENCO).select_related(
+            "user"
+        )
+    }
+    users.add(fr.created_by)
+    return sorted(users, key=lambda u: u.pk)
+
+
+def cluster_staff(*, meeting, **_: Any) -> list[User]:
+    """The heads and SENCOs of the schools in the meeting's cluster (none for a district)."""
+    if not meeting.panel.cluster_id:
+        return []
+    staff = [
+        m.user
+        for m in Membership.objects.filter(
+            school__cluster_id=meeting.panel.cluster_id, role__in=[Role.HEADTEACHER, Role.SENCO]
+        ).select_related("user")
+    ]
+    return list({u.pk: u for u in staff}.values())
+
+
+# --- Messages -------------------------------------------------------------------
+
+
+def _label(fr) -> str:
+    return f"{fr.reference or 'Draft'} ({fr.school.name})"
+
+
+def _request_url(fr) -> str:
+    return reverse("funding:detail", args=[fr.pk])
+
+
+def _school_moved(verb: str) -> Callable[..., Notice]:
+    def notice(*, fr, **_: Any) -> Notice:
+        return Notice(
+            f"{verb}: {_label(fr)}",
+            f"{fr.stream.name}, {format_gbp(fr.amount_requested)} requested.",
+            _request_url(fr),
+        )
+
+    return notice
+
+
+def _request_moved(*, fr, transition, message: str = "", **_: Any) -> Notice:
+    body = f"Your request is now: {fr.get_state_display().lower()}."
+    if message and transition.name in ("return", "withdraw", "unschedule"):
+        body += f"\n\nMessage from the LA:\n{message}"
+    subject = (
+        f"{_label(fr)}: the LA has asked for more information"
+        if transition.name == "return"
+        else f"{_label(fr)}: {transition.label.lower()}"
+    )
+    return Notice(subject, body, _request_url(fr))
+
+
+def _review_due(*, fr, **_: Any) -> Notice:
+    return Notice(
+        f"Review due for {fr.reference}",
+        "Report whether the outcomes were met, with evidence.",
+        reverse("panels:review", args=[fr.pk]),
+    )
+
+
+def _decision(*, decision, **_: Any) -> Notice:
+    fr = decision.request
+    body = f"Outcome: {decision.get_outcome_display()}.\n\nRationale: {decision.rationale}"
+    if decision.amount is not None:
+        body += f"\n\nAmount awarded: {format_gbp(decision.amount)}"
+    if decision.conditions:
+        body += f"\n\nConditions: {decision.conditions}"
+    if decision.review_date:
+        body += f"\n\nReview date: {decision.review_date:%d %B %Y}"
+    return Notice(
+        f"Panel decision on {fr.reference}: {decision.get_outcome_display()}",
+        body,
+        reverse("panels:decision", args=[decision.pk]),
+    )
+
+
+def _not_heard(*, fr, rationale: str, **_: Any) -> Notice:
+    return Notice(
+        f"Not heard: {fr.reference} is deferred to the next panel meeting",
+        rationale,
+        _request_url(fr),
+    )
+
+
+def _appeal_heard(*, fr, appeal, meeting=None, **_: Any) -> Notice:
+    body = appeal.notes
+    if appeal.outcome == "upheld":
+        body += (
+            f"\n\nThe request goes back to the panel: it is on the agenda of {meeting}."
+            if meeting
+            else "\n\nThe request goes back to the panel at its next meeting open for requests."
+        )
+    else:
+        body += "\n\nThe panel's decision stands. This was the last step of the appeal route."
+    return Notice(
+        f"Appeal outcome for {fr.reference}: {appeal.get_outcome_display()}",
+        body,
+        _request_url(fr),
+    )
+
+
+def _minutes_published(*, meeting, **_: Any) -> Notice:
+    return Notice(
+        f"Minutes published: {meeting}",
+        "The minutes of the panel meeting are published.",
+        reverse("panels:minutes", args=[meeting.pk]),
+    )
+
+
+def _overpayment(*, fr, budget, settlement, spent, **_: Any) -> Notice:
+    return Notice(
+        f"Overpayment to recover: {format_gbp(settlement.overpaid)} on {fr.reference}",
+        f"{fr.school.name} reported spending {format_gbp(spent)} at review but "
+        f"has been paid {format_gbp(settlement.paid)}. Recover the "
+        f"{format_gbp(settlement.overpaid)} overpaid from {budget.cluster}'s {budget.stream} "
+        f"budget for {budget.year}.",
+        reverse("budgets:request", args=[fr.pk]),
+    )
+
+
+def _payments_skipped(*, skipped, day, **_: Any) -> Notice:
+    n = len(skipped)
+    lines = [
+        f"- {i.request.reference}, {i.term} instalment of {format_gbp(i.amount)} due "
+        f"{i.due_date.day} {i.due_date:%b %Y} to {i.school.name}: {i.skip_reason}"
+        for i in skipped
+    ]
+    return Notice(
+        f"Payment run: {n} instalment{'s' if n != 1 else ''} could not be paid",
+        f"The payment run on {day.day} {day:%B %Y} could not pay "
+        f"{'this instalment' if n == 1 else 'these instalments'}; "
+        "the run will try again each day.\n\n" + "\n".join(lines),
+        reverse("budgets:payments"),
+    )
+
+
+EVENTS: dict[str, Event] = {
+    # The school moved its request: the LA hears of it.
+    "request_submitted": Event(la_send_officers, _school_moved("New request submitted")),
+    "request_resubmitted": Event(
+        la_send_officers, _school_moved("Request resubmitted with more information")
+    ),
+    "reconsideration_asked": Event(la_send_officers, _school_moved("Reconsideration asked for")),
+    "withdrawn_by_school": Event(
+        la_send_officers, _school_moved("Request withdrawn by the school")
+    ),
+    # Anything else happened to the school's request: its SENCOs hear of it.
+    "request_moved": Event(school_sencos, _request_moved),
+    "review_due": Event(school_staff, _review_due),
+    # The panel (funding's transitions say nothing of these: the panel tells the rationale).
+    "decision": Event(school_staff, _decision),
+    "not_heard": Event(school_staff, _not_heard),
+    "appeal_heard": Event(school_staff, _appeal_heard),
+    "minutes_published": Event(cluster_staff, _minutes_published),
+    # Money finance officers act on.
+    "overpayment": Event(finance_officers, _overpayment),
+    "payments_skipped": Event(finance_officers, _payments_skipped),
+}
+
+# What each request transition announces; a transition not listed announces
+# "request_moved", and None announces nothing because a fuller event says it (the
+# panel's "decision" with its rationale, its "appeal_heard"; a close is the school's own).
+TRANSITION_EVENTS: dict[str, str | None] = {
+    "submit": "request_submitted",
+    "resubmit": "request_resubmitted",
+    "reconsider": "reconsideration_asked",
+    "approve": None,
+    "partially_approve": None,
+    "decline": None,
+    "defer": None,
+    "request_information": None,
+    "appeal_upheld": None,
+    "review_due": "review_due",
+    "close": None,
+}
+
+
+def announce_transition(fr, transition, *, user, by_school: bool, message: str = "") -> None:
+    """Tell whoever the table says of a request's transition (funding's effect calls this)."""
+    event = TRANSITION_EVENTS.get(transition.name, "request_moved")
+    if transition.name == "withdraw" and by_school and fr.reference:
+        event = "withdrawn_by_school"  # a submitted request the school took back: tell the LA
+    if event is not None:
+        announce(event, fr=fr, transition=transition, user=user, message=message)

@@ -6,16 +6,15 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.urls import reverse
 
 from funding.models import FundingRequest
 from funding.services import TransitionContext, TransitionError, apply_transition, record_note
-from portal.notifications import notify
+from portal.notifications import announce
 
 from .. import policy
 from ..models import Appeal, AppealOutcome
 from ..selectors import next_open_meeting, panel_for_request
-from ._common import PanelError, _school_staff
+from ._common import PanelError
 from .meetings import schedule_request
 
 
@@ -67,21 +66,7 @@ def record_appeal(
     if outcome == AppealOutcome.DISMISSED:
         # Not a state change, so the timeline is told here.
         record_note(locked, user=by, kind="appeal_dismissed", message=f"Appeal dismissed: {notes}")
-    body = notes
-    if outcome == AppealOutcome.UPHELD:
-        body += (
-            f"\n\nThe request goes back to the panel: it is on the agenda of {meeting}."
-            if meeting
-            else "\n\nThe request goes back to the panel at its next meeting open for requests."
-        )
-    else:
-        body += "\n\nThe panel's decision stands. This was the last step of the appeal route."
-    notify(
-        _school_staff(locked),
-        f"Appeal outcome for {locked.reference}: {appeal.get_outcome_display()}",
-        body,
-        reverse("funding:detail", args=[locked.pk]),
-    )
+    announce("appeal_heard", fr=locked, appeal=appeal, meeting=meeting)
     return appeal
 
 

@@ -8,15 +8,13 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 
-from clusters.models import Membership, Role
 from funding.models import FundingRequest, RequestType
 from funding.services import TransitionError, apply_transition
 from funding.workflow import AWAITING_PANEL, Award, Decide, Schedule, State
 from portal.money import format_gbp
-from portal.notifications import notify
+from portal.notifications import announce
 
 from .. import policy
 from ..models import (
@@ -30,25 +28,12 @@ from ..models import (
 )
 from ..recusal import Quorum
 from ..selectors import current_chair, panel_for_request
-from ._common import PENNY, PanelError, _school_staff, _today
+from ._common import PENNY, PanelError, _today
 from .meetings import is_recused, item_quorum, meeting_quorum
 
 
 def _notify_decision(decision: Decision) -> None:
-    fr = decision.request
-    body = f"Outcome: {decision.get_outcome_display()}.\n\nRationale: {decision.rationale}"
-    if decision.amount is not None:
-        body += f"\n\nAmount awarded: {format_gbp(decision.amount)}"
-    if decision.conditions:
-        body += f"\n\nConditions: {decision.conditions}"
-    if decision.review_date:
-        body += f"\n\nReview date: {decision.review_date:%d %B %Y}"
-    notify(
-        _school_staff(fr),
-        f"Panel decision on {fr.reference}: {decision.get_outcome_display()}",
-        body,
-        reverse("panels:decision", args=[decision.pk]),
-    )
+    announce("decision", fr=decision.request, decision=decision)
 
 
 def _validate_outcome(
@@ -349,20 +334,7 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = meeting.minutes_published_at = now
     meeting.save(update_fields=["status", "closed_at", "minutes_published_at"])
-    if meeting.panel.cluster_id:
-        staff = [
-            m.user
-            for m in Membership.objects.filter(
-                school__cluster_id=meeting.panel.cluster_id,
-                role__in=[Role.HEADTEACHER, Role.SENCO],
-            ).select_related("user")
-        ]
-        notify(
-            {u.pk: u for u in staff}.values(),
-            f"Minutes published: {meeting}",
-            "The minutes of the panel meeting are published.",
-            reverse("panels:minutes", args=[meeting.pk]),
-        )
+    announce("minutes_published", meeting=meeting)
     return meeting
 
 
@@ -371,9 +343,4 @@ def _defer_unheard(item: AgendaItem, rationale: str) -> None:
     fr = apply_transition(
         item.request, "defer", user=None, message=rationale, command=Decide(item=item)
     ).request
-    notify(
-        _school_staff(fr),
-        f"Not heard: {fr.reference} is deferred to the next panel meeting",
-        rationale,
-        reverse("funding:detail", args=[fr.pk]),
-    )
+    announce("not_heard", fr=fr, rationale=rationale)

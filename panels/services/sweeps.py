@@ -10,15 +10,13 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 
 from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
 from funding.workflow import APPROVED, State
-from portal.notifications import notify
 
 from ..models import ItemKind, Meeting, MeetingStatus
-from ._common import PanelError, _school_staff, _today
+from ._common import PanelError, _today
 from .decisions import _defer_unheard, _undecided, close_meeting
 
 
@@ -51,14 +49,8 @@ def reviews_due(*, today: date | None = None) -> int:
     count = 0
     for fr in due:
         try:
-            with transaction.atomic():
-                apply_transition(fr, "review_due", user=None, message="Review date reached.")
-                notify(
-                    _school_staff(fr),
-                    f"Review due for {fr.reference}",
-                    "Report whether the outcomes were met, with evidence.",
-                    reverse("panels:review", args=[fr.pk]),
-                )
+            # The school is told (portal.notifications' "review_due") in the same transaction.
+            apply_transition(fr, "review_due", user=None, message="Review date reached.")
         except TransitionError:
             continue
         count += 1
