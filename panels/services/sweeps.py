@@ -2,10 +2,12 @@
 
 Each is idempotent: it acts only on what is due and still in the state it expects, and
 the transition re-checks that state under a row lock, so a re-run, a retry or two workers
-at once move nothing twice."""
+at once move nothing twice. Whatever one skips is logged (``panels.services.sweeps``),
+with the item and the reason."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.db import transaction
@@ -18,6 +20,12 @@ from funding.workflow import APPROVED, State
 from ..models import ItemKind, Meeting, MeetingStatus
 from ._common import PanelError, _today
 from .decisions import _defer_unheard, _undecided, close_meeting
+
+logger = logging.getLogger(__name__)
+
+
+def _skipped(job: str, what: object, reason: str) -> None:
+    logger.warning("%s skipped %s: %s", job, what, reason)
 
 
 def activate_due(*, today: date | None = None) -> int:
@@ -32,8 +40,10 @@ def activate_due(*, today: date | None = None) -> int:
     for fr in due:
         try:
             apply_transition(fr, "activate", user=None, message="Funding starts.")
-        except TransitionError:
-            continue  # moved meanwhile (withdrawn, or another run got there first)
+        except TransitionError as exc:
+            # Moved meanwhile (withdrawn, or another run got there first).
+            _skipped("activate_due", f"request {fr.reference} (#{fr.pk})", exc.message)
+            continue
         count += 1
     return count
 
@@ -51,7 +61,8 @@ def reviews_due(*, today: date | None = None) -> int:
         try:
             # The school is told (portal.notifications' "review_due") in the same transaction.
             apply_transition(fr, "review_due", user=None, message="Review date reached.")
-        except TransitionError:
+        except TransitionError as exc:
+            _skipped("reviews_due", f"request {fr.reference} (#{fr.pk})", exc.message)
             continue
         count += 1
     return count
@@ -70,8 +81,10 @@ def sweep_past_meetings(*, today: date | None = None) -> dict[str, int]:
     for meeting in Meeting.objects.filter(status=MeetingStatus.OPEN, date__lt=today):
         try:
             close_meeting(meeting, by=None)
-        except PanelError:
-            continue  # closed meanwhile
+        except PanelError as exc:
+            # Closed meanwhile (by its chair, or another run).
+            _skipped("sweep_past_meetings", f"meeting {meeting} (#{meeting.pk})", exc.message)
+            continue
         closed += 1
     missed = 0
     waiting = (
@@ -88,6 +101,12 @@ def sweep_past_meetings(*, today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
             if locked.status != MeetingStatus.SCHEDULED:
+                _skipped(
+                    "sweep_past_meetings",
+                    f"meeting {locked} (#{locked.pk})",
+                    f"it is {locked.get_status_display().lower()} now, so it was held or "
+                    "cancelled meanwhile",
+                )
                 continue
             rationale = (
                 f"The panel meeting of {locked.date:%d %B %Y} was not held: "

@@ -116,3 +116,51 @@ def test_a_withdrawn_request_left_on_an_agenda_does_not_stop_the_close(
     services.close_meeting(meeting, by=heads[0])
     assert FundingRequest.objects.get(pk=request_a.pk).state == "withdrawn"
     assert not Decision.objects.filter(request=request_a).exists()
+
+
+@pytest.mark.django_db
+def test_funding_another_worker_started_first_is_skipped_and_the_skip_is_logged(
+    monkeypatch, caplog, panel, meeting, heads, send_officer, request_a, today
+):
+    from funding.services import apply_transition
+    from panels.services import sweeps
+
+    fr = approved_at_todays_meeting(panel, meeting, heads, send_officer, request_a, today)
+    FundingRequest.objects.filter(pk=fr.pk).update(start_date=today)
+
+    def another_worker_got_there_first(request, name, **kwargs):
+        apply_transition(request, name, **kwargs)  # the other worker
+        return apply_transition(request, name, **kwargs)  # this run: refused
+
+    monkeypatch.setattr(sweeps, "apply_transition", another_worker_got_there_first)
+    with caplog.at_level("WARNING", logger="panels.services.sweeps"):
+        assert tasks.activate_due_funding() == 0
+
+    assert FundingRequest.objects.get(pk=fr.pk).state == "active"
+    (record,) = caplog.records
+    assert record.getMessage().startswith(f"activate_due skipped request {fr.reference}")
+    assert "funding active" in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_a_meeting_its_chair_closed_meanwhile_is_skipped_and_the_skip_is_logged(
+    monkeypatch, caplog, panel, heads, send_officer, request_a, today
+):
+    from panels.services import sweeps
+
+    yesterday = meeting_on(panel, today - timedelta(days=1))
+    Meeting.objects.filter(pk=yesterday.pk).update(chair=member(panel, heads[0]))
+    services.schedule_request(request_a, by=send_officer, meeting=yesterday, today=yesterday.date)
+    services.open_meeting(yesterday, by=heads[0])
+
+    def closed_by_the_chair_meanwhile(meeting, by):
+        services.close_meeting(meeting, by=heads[0])
+        return services.close_meeting(meeting, by=by)
+
+    monkeypatch.setattr(sweeps, "close_meeting", closed_by_the_chair_meanwhile)
+    with caplog.at_level("WARNING", logger="panels.services.sweeps"):
+        assert tasks.sweep_past_meetings() == {"closed": 0, "missed": 0}
+
+    (record,) = caplog.records
+    assert f"sweep_past_meetings skipped meeting {yesterday}" in record.getMessage()
+    assert "Only a meeting in progress can be closed" in record.getMessage()
