@@ -11,7 +11,6 @@ the meeting, attendance, conflicts, moderation), ``decisions``, ``appeals``,
 Callers import from ``panels.services``.
 """
 
-from ..selectors import current_chair, next_open_meeting, panel_for_request
 from ._common import PENNY, PanelError
 from .appeals import guard_appeal_open, record_appeal
 from .decisions import close_meeting, decide_by_chairs_action, ratify_item, record_decision
@@ -48,7 +47,6 @@ __all__ = [
     "chair_actor",
     "close_meeting",
     "create_panel",
-    "current_chair",
     "decide_by_chairs_action",
     "declare_conflict",
     "end_membership",
@@ -59,9 +57,7 @@ __all__ = [
     "is_recused",
     "item_quorum",
     "meeting_quorum",
-    "next_open_meeting",
     "open_meeting",
-    "panel_for_request",
     "ratify_item",
     "rebalance_rota",
     "record_absence",
