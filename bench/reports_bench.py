@@ -1,7 +1,7 @@
 """Benchmark the inclusiveness and fair-share reports at county and national scale.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_reports_bench \\
-        .venv/bin/python bench/reports_bench.py [county|national|all] [--files] [--reuse]
+        .venv/bin/python bench/reports_bench.py [county|national|all] [--files] [--exports] [--reuse]
 
 Builds its own data in bulk (INSERT ... SELECT generate_series, no Python loop over
 requests) in the database named by DATABASE_URL (created and migrated if needed; it is
@@ -361,6 +361,153 @@ def bench(scale: str, with_files: bool, reuse: bool = False) -> list[str]:
     return lines
 
 
+# ---------------------------------------------------------------- exports (--exports)
+
+
+def build_money() -> None:
+    """A budget per cluster for 2025/26 with its allocation, and for each awarded request
+    a commitment in the ledger and one scheduled payment instalment."""
+    from budgets.models import ClusterBudget, FinancialYear, LedgerEntry, PaymentInstalment
+
+    with connection.cursor() as cursor:
+        for model in (LedgerEntry, PaymentInstalment, ClusterBudget):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    year, _ = FinancialYear.objects.get_or_create(start_year=REPORT_YEAR)
+    stream = FundingStream.objects.get(code="BEN")
+    budgets, ledger, instalments = (
+        ClusterBudget._meta.db_table,
+        LedgerEntry._meta.db_table,
+        PaymentInstalment._meta.db_table,
+    )
+    awarded = ", ".join(literal(s) for s in AWARDED_STATES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {budgets} (cluster_id, stream_id, year_id, created_at) "
+            f"SELECT id, {stream.pk}, {year.pk}, now() FROM {Cluster._meta.db_table}"
+        )
+        cursor.execute(
+            f"INSERT INTO {ledger} (budget_id, kind, amount, reason, created_at) "
+            f"SELECT id, 'allocation', 250000, 'Formula allocation', now() FROM {budgets}"
+        )
+        cursor.execute(
+            f"""INSERT INTO {ledger} (budget_id, kind, amount, reason, created_at, request_id,
+                                      school_id)
+            SELECT b.id, 'commitment', r.amount_awarded, 'Award on approval', r.submitted_at,
+                   r.id, r.school_id
+            FROM funding_fundingrequest r JOIN {budgets} b ON b.cluster_id = r.cluster_id
+            WHERE r.state IN ({awarded}) AND r.amount_awarded IS NOT NULL"""
+        )
+        cursor.execute(
+            f"""INSERT INTO {instalments} (request_id, budget_id, school_id, due_date, term,
+                                           amount, status, skip_reason)
+            SELECT r.id, b.id, r.school_id, (r.submitted_at + interval '30 days')::date,
+                   'Autumn 2025', r.amount_awarded, 'scheduled', ''
+            FROM funding_fundingrequest r JOIN {budgets} b ON b.cluster_id = r.cluster_id
+            WHERE r.state IN ({awarded}) AND r.amount_awarded IS NOT NULL"""
+        )
+        cursor.execute("ANALYZE")
+
+
+TRIAGE_FLOOR_SQL = """
+SELECT r.reference, r.state, s.name, s.urn, c.name, st.name, r.request_type, r.submitted_at,
+       r.total_cost, r.school_contribution, r.amount_requested, r.amount_awarded
+FROM funding_fundingrequest r
+JOIN clusters_school s ON s.id = r.school_id
+JOIN clusters_cluster c ON c.id = r.cluster_id
+JOIN funding_fundingstream st ON st.id = r.stream_id
+WHERE r.state <> 'draft' ORDER BY r.created_at, r.id
+"""
+LEDGER_FLOOR_SQL = """
+SELECT e.id, e.created_at, fy.start_year, st.name, c.name, e.kind, e.amount, s.urn, s.name,
+       r.reference, e.reason, u.username, e.override_id
+FROM budgets_ledgerentry e
+JOIN budgets_clusterbudget b ON b.id = e.budget_id
+JOIN budgets_financialyear fy ON fy.id = b.year_id
+JOIN funding_fundingstream st ON st.id = b.stream_id
+JOIN clusters_cluster c ON c.id = b.cluster_id
+LEFT JOIN clusters_school s ON s.id = e.school_id
+LEFT JOIN funding_fundingrequest r ON r.id = e.request_id
+LEFT JOIN auth_user u ON u.id = e.created_by_id
+ORDER BY e.id
+"""
+PAYMENTS_FLOOR_SQL = """
+SELECT i.due_date, i.term, fy.start_year, st.name, c.name, s.urn, s.name, r.reference,
+       i.amount, i.status, i.payment_id
+FROM budgets_paymentinstalment i
+JOIN budgets_clusterbudget b ON b.id = i.budget_id
+JOIN budgets_financialyear fy ON fy.id = b.year_id
+JOIN funding_fundingstream st ON st.id = b.stream_id
+JOIN clusters_cluster c ON c.id = b.cluster_id
+JOIN clusters_school s ON s.id = i.school_id
+JOIN funding_fundingrequest r ON r.id = i.request_id
+ORDER BY i.due_date, i.id
+"""
+
+
+def csv_floor(sql: str) -> int:
+    """The same rows from one query, written with the csv module."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(2000):
+            writer.writerows(rows)
+    return len(buffer.getvalue())
+
+
+def bench_exports(scale: str) -> list[str]:
+    """The triage CSV and the ledger and payment exports as the views write them, each
+    against the CSV of the same rows from one query (median of 3 after a warm-up)."""
+    from django.contrib.auth import get_user_model
+
+    from budgets import exports
+    from budgets.selectors import visible_instalments, visible_ledger
+    from clusters.models import Membership, Role
+    from funding import selectors as funding
+
+    build_money()
+    officer, _ = get_user_model().objects.get_or_create(username="bench-officer")
+    Membership.objects.get_or_create(user=officer, role=Role.LA_FINANCE_OFFICER)
+    Membership.objects.get_or_create(user=officer, role=Role.LA_SEND_OFFICER)
+
+    def triage() -> int:
+        qs = funding.request_list(officer, funding.RequestFilters())
+        writer = funding.csv_writer()
+        return sum(len(writer.writerow(row)) for row in funding.export_rows(officer, qs))
+
+    def ledger() -> int:
+        qs = visible_ledger(officer).order_by("id")
+        rows = exports.ledger_rows(qs)
+        return len(exports.as_csv("ledger", exports.LEDGER_COLUMNS, rows).content)
+
+    def payments() -> int:
+        qs = visible_instalments(officer).order_by("due_date", "id")
+        rows = exports.payment_rows(qs)
+        return len(exports.as_csv("payments", exports.PAYMENT_COLUMNS, rows).content)
+
+    lines = []
+    for name, fn, sql in (
+        ("triage CSV", triage, TRIAGE_FLOOR_SQL),
+        ("ledger CSV", ledger, LEDGER_FLOOR_SQL),
+        ("payments CSV", payments, PAYMENTS_FLOOR_SQL),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({sql}) q")
+            (n,) = cursor.fetchone()
+        floors, times, _ = paired(lambda sql=sql: csv_floor(sql), fn, 3)
+        f, t = statistics.median(floors), statistics.median(times)
+        line = (
+            f"{scale}: {name} of {n:,} rows in {t:.2f} s against the csv module's "
+            f"{f:.2f} s from one query: {t / f:.1f}x ({'within' if t < 2 * f else 'OVER'} 2x)"
+        )
+        print(line, flush=True)
+        lines.append(line)
+    return lines
+
+
 def main(argv: list[str]) -> None:
     which = next((a for a in argv if not a.startswith("-")), "county")
     with_files = "--files" in argv
@@ -371,6 +518,8 @@ def main(argv: list[str]) -> None:
     lines = []
     for scale in scales:
         lines += bench(scale, with_files, reuse)
+        if "--exports" in argv:
+            lines += bench_exports(scale)
     print("\n".join(lines))
 
 
