@@ -123,6 +123,11 @@ def cluster_staff(*, meeting, **_: Any) -> list[User]:
     return list({u.pk: u for u in staff}.values())
 
 
+def requester(*, run, **_: Any) -> list[User]:
+    """Whoever asked for the report."""
+    return [run.requested_by] if run.requested_by_id else []
+
+
 # --- Messages -------------------------------------------------------------------
 
 
@@ -241,6 +246,18 @@ def _payments_skipped(*, skipped, day, **_: Any) -> Notice:
     )
 
 
+def _report_ready(*, run, **_: Any) -> Notice:
+    return Notice(f"Your report is ready: {run}", url=reverse("reports:detail", args=[run.pk]))
+
+
+def _report_failed(*, run, message: str, **_: Any) -> Notice:
+    return Notice(
+        f"Your report could not be produced: {run}",
+        message,
+        reverse("reports:detail", args=[run.pk]),
+    )
+
+
 EVENTS: dict[str, Event] = {
     # The school moved its request: the LA hears of it.
     "request_submitted": Event(la_send_officers, _school_moved("New request submitted")),
@@ -262,6 +279,9 @@ EVENTS: dict[str, Event] = {
     # Money finance officers act on.
     "overpayment": Event(finance_officers, _overpayment),
     "payments_skipped": Event(finance_officers, _payments_skipped),
+    # Reports: the officer who asked.
+    "report_ready": Event(requester, _report_ready),
+    "report_failed": Event(requester, _report_failed),
 }
 
 # What each request transition announces; a transition not listed announces

@@ -15,12 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Cluster, District
 from portal.errors import DomainError
-from portal.notifications import notify
+from portal.notifications import announce
 from portal.storage import private_storage
 
 from . import figures, queries, rendering
@@ -274,12 +273,7 @@ def produce(run_id: int, generation: int | None = None) -> ReportRun | None:
         locked.error_message = ""
         locked.finished_at = timezone.now()
         locked.save()
-        if locked.requested_by_id:
-            notify(
-                [locked.requested_by],
-                f"Your report is ready: {locked}",
-                url=reverse("reports:detail", args=[locked.pk]),
-            )
+        announce("report_ready", run=locked)
     transaction.on_commit(lambda: _delete_other_attempts(run.pk, attempt))
     return locked
 
@@ -315,12 +309,7 @@ def fail(run_id: int, message: str) -> None:
     if run and run.status == RunStatus.FAILED:
         _delete_other_attempts(run_id, keep=0)  # a failed run keeps no files
     if run and run.status == RunStatus.FAILED and run.requested_by_id:
-        notify(
-            [run.requested_by],
-            f"Your report could not be produced: {run}",
-            body=message,
-            url=reverse("reports:detail", args=[run.pk]),
-        )
+        announce("report_failed", run=run, message=message)
 
 
 def fail_after_retries(run_id: int) -> None:

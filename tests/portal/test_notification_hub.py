@@ -19,7 +19,7 @@ def test_every_transition_announces_an_event_of_the_table_or_none():
 
 def test_the_request_apps_announce_events_rather_than_notify_directly():
     direct = []
-    for app in ("funding", "panels", "budgets"):
+    for app in ("funding", "panels", "budgets", "reports", "clusters"):
         for path in (ROOT / app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
