@@ -202,8 +202,11 @@ class FundingRequest(models.Model):
                 | Q(end_date__gte=models.F("start_date")),
                 name="request_dates_ordered",
             ),
+            # A draft withdrawn before it was ever submitted never had a reference.
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(reference__isnull=False),
+                condition=Q(state="draft")
+                | Q(reference__isnull=False)
+                | Q(state="withdrawn", submitted_at__isnull=True),
                 name="request_reference_once_submitted",
             ),
         ]

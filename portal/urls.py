@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import api_docs, views
 
@@ -35,6 +35,10 @@ urlpatterns = [
     path("api/schema/", api_docs.SchemaView.as_view(), name="schema"),
     path("api/docs/", api_docs.docs, name="api-docs"),
     path("admin/", admin.site.urls),
+    # Any other /api/ address (a malformed id, say) is a JSON 404 even with DEBUG on, where
+    # Django would answer its HTML page. Only with the trailing slash, so APPEND_SLASH
+    # still redirects an address that lacks it.
+    re_path(r"^api/(?:.*/)?$", views.not_found, name="api-not-found"),
 ]
 
 handler404 = "portal.views.not_found"

@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from clusters.models import Role
-from tests.factories import FundingStreamFactory, SchoolFactory, make_user
+from tests.factories import FundingRequestFactory, FundingStreamFactory, SchoolFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,15 @@ def test_every_route_answers_a_malformed_id_in_json(send_officer, bad):
         assert response["Content-Type"] == "application/json", url
         if response.status_code == 404:
             assert "detail" in response.json(), url
+
+
+def test_a_malformed_id_answers_in_json_with_debug_on_too(settings, send_officer):
+    settings.DEBUG = True
+    response = api(send_officer).get("/api/v1/agenda-items/abc/views/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    # An address without its trailing slash is still redirected to the one with it.
+    assert api(send_officer).get("/api/v1/requests").status_code == 301
 
 
 def test_every_operation_documents_its_error_answers(send_officer):
@@ -142,3 +151,14 @@ def test_the_docs_page_runs_under_the_csp_with_nothing_inline(client, senco_a):
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in script.content.decode()
+
+
+def test_a_draft_withdrawn_before_it_was_submitted_needs_no_reference(senco_a):
+    # Found by the fuzz: the withdrawal crashed on the "reference once submitted" rule.
+    draft = FundingRequestFactory(school=senco_a.memberships.get().school, created_by=senco_a)
+    assert draft.state == "draft" and not draft.reference
+    response = api(senco_a).post(
+        f"/api/v1/requests/{draft.pk}/withdraw/", {"message": "Not needed now"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "withdrawn" and response.json()["reference"] is None

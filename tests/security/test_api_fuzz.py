@@ -49,7 +49,7 @@ CHECKS = [
     response_schema_conformance,
     content_type_conformance,
 ]
-EXAMPLES = 5  # per operation and user: ~300 calls a user
+EXAMPLES = 10  # per operation and user: ~600 calls a user, ~2 min for all roles on 2 cores
 ROLES = ["senco_a", "head_a", "panel_a", "voter_a", "send_officer", "finance_officer", "admin"]
 
 

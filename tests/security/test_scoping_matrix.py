@@ -32,7 +32,7 @@ OBJECT, LIST, LA, OPEN = "object", "list", "la", "open"
 OUTSIDERS = ("senco_b", "head_b", "panel_b")
 SCHOOL_SIDE = ("senco_a", "head_a", "panel_a")
 PUPIL_KEYS = ("pupil_initials", "primary_need", "outcomes_sought", "parent_voice")
-ANONYMOUS_ALLOWED = {"login", "logout", "healthz", "schema", "api-docs"}
+ANONYMOUS_ALLOWED = {"login", "logout", "healthz", "schema", "api-docs", "api-not-found"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ ROUTES: dict[str, Route] = {
     "healthz": Route(OPEN, r("healthz")),
     "schema": Route(OPEN, r("schema")),
     "api-docs": Route(OPEN, r("api-docs")),
+    # Any other /api/ address: a JSON 404 for everyone.
+    "api-not-found": Route(OPEN, lambda w: "/api/v1/no-such-thing/"),
     # --- clusters -------------------------------------------------------------------
     "clusters:directory": Route(
         LIST, r("clusters:directory"), "head_a", marker=lambda w: w.a.school.name
