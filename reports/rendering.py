@@ -301,7 +301,7 @@ def render_xlsx(run, result: dict) -> bytes:
             values = []
             for key, fmt, style in plan:
                 value = numeric(row.get(key), fmt)
-                if style is not None and value is not None:
+                if style is not None:  # empty cells too, as a typed-in figure reads
                     value = WriteOnlyCell(ws, value)
                     value.style = style
                 values.append(value)
