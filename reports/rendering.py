@@ -53,20 +53,13 @@ def _body(rows: list[dict], cols: list[list[str]], compact: bool) -> str:
     tr, th, td, td_numeric = _CELLS[compact]
     (key, _, fmt), *rest = cols
     name = formatter(fmt)
-    # Only text is escaped: numbers as written hold no markup.
-    cells = [
-        (k, formatter(f), td_numeric if f in NUMERIC_FORMATS else td, f not in NUMERIC_FORMATS)
-        for k, _, f in rest
-    ]
+    cells = [(k, formatter(f), td_numeric if f in NUMERIC_FORMATS else td) for k, _, f in rest]
     lines = []
     for row in rows:
         get = row.get
         lines.append(
             f"{tr}{th}{escape(name(get(key)))}</th>"
-            + "".join(
-                f"{start}{escape(write(get(k))) if text else write(get(k))}</td>"
-                for k, write, start, text in cells
-            )
+            + "".join(f"{start}{escape(write(get(k)))}</td>" for k, write, start in cells)
             + "</tr>"
         )
     return mark_safe("\n".join(lines))  # noqa: S308 - every text above is escaped
