@@ -9,6 +9,8 @@ through ``{% can "funding.<action>" user obj %}`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from clusters.models import School
@@ -77,3 +79,18 @@ def can_answer_return(user: User, fr: FundingRequest) -> bool:
 def can_be_told_reconsideration_used(user: User, fr: FundingRequest) -> bool:
     """A school whose request was declined again after its one reconsideration."""
     return fr.state == State.DECLINED and fr.reconsideration_used and is_requesting_school(user, fr)
+
+
+# Other apps that give a user a reason to read a request's papers beyond their scope
+# register it here (panels: a member of the panel hearing it, not recused from the item).
+_PAPERS_READERS: list[Callable[[User, FundingRequest], bool]] = []
+
+
+def register_papers_reader(reader: Callable[[User, FundingRequest], bool]) -> None:
+    if reader not in _PAPERS_READERS:
+        _PAPERS_READERS.append(reader)
+
+
+def can_read_papers_beyond_scope(user: User, fr: FundingRequest) -> bool:
+    """The request's supporting documents are open to the user for another app's reason."""
+    return any(reader(user, fr) for reader in _PAPERS_READERS)

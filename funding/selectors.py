@@ -27,6 +27,7 @@ from panels import selectors as panel_selectors
 from panels.models import Meeting
 from portal.roles import Scope, scope_for
 
+from . import policy
 from .models import (
     FundingRequest,
     FundingStream,
@@ -94,17 +95,21 @@ def get_request_detail(user: AbstractBaseUser, pk: Any) -> FundingRequest:
 
 
 def get_document(user: AbstractBaseUser, request_pk: Any, doc_pk: Any) -> RequestDocument:
-    """A document of a visible request; finance officers never see pupil documents."""
-    if not shows_pupil_detail(user):
-        from django.http import Http404
+    """A document of a visible request (finance officers never see pupil documents), or of a
+    request whose papers another app opens to the user (a panel member not recused from its
+    agenda item: ``funding.policy.can_read_papers_beyond_scope``); else 404."""
+    from django.http import Http404
 
-        raise Http404
-    return get_object_or_404(
-        RequestDocument.objects.select_related("request"),
+    document = get_object_or_404(
+        RequestDocument.objects.select_related("request", "request__school"),
         pk=doc_pk,
-        request__in=visible_requests(user).values("pk"),
         request_id=request_pk,
     )
+    if shows_pupil_detail(user) and visible_requests(user).filter(pk=request_pk).exists():
+        return document
+    if policy.can_read_papers_beyond_scope(user, document.request):
+        return document
+    raise Http404
 
 
 def request_timeline(user: AbstractBaseUser, funding_request: FundingRequest) -> list[RequestEvent]:

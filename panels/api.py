@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -17,7 +20,7 @@ from funding.selectors import get_request
 from portal.api_errors import REFUSED
 from portal.audit import record_view
 
-from . import selectors, services
+from . import policy, selectors, services
 from .models import (
     CRITERIA,
     AgendaItem,
@@ -32,6 +35,7 @@ from .models import (
     Recommendation,
     ReviewResult,
 )
+from .pack import pack_filename, render_agenda_pack
 
 PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
 
@@ -168,6 +172,98 @@ class AgendaItemSerializer(serializers.Serializer):
     decision = DecisionSerializer(allow_null=True)
 
 
+class PaperDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    size = serializers.IntegerField()
+    download = serializers.CharField(help_text="The scoped, audited download (a page URL).")
+
+
+class PaperCycleSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    assess = serializers.CharField()
+    plan = serializers.CharField()
+    duration_weeks = serializers.IntegerField()
+    impact = serializers.CharField()
+
+
+class PaperLineSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2)
+    weeks = serializers.DecimalField(max_digits=5, decimal_places=2)
+    hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PaperEventSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["triage", "return", "request_information", "resubmit"],
+        help_text="triage: the LA's note; return / request_information: a question; "
+        "resubmit: the school's answer.",
+    )
+    message = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class PapersSerializer(serializers.Serializer):
+    """An item's full papers (pseudonymised: no pupil name, no UPN)."""
+
+    item = serializers.IntegerField()
+    request = serializers.DictField()
+    cycles = PaperCycleSerializer(many=True)
+    provision_lines = PaperLineSerializer(many=True)
+    documents = PaperDocumentSerializer(many=True)
+    triage_notes = PaperEventSerializer(many=True)
+    returns = PaperEventSerializer(many=True)
+
+
+PAPER_FIELDS = (
+    *PUPIL_FIELDS,
+    "sen_support_since",
+    "ordinarily_available_provision",
+    "outcomes_sought",
+    "parent_voice",
+    "pupil_voice",
+)
+
+
+def _event_data(e) -> dict:
+    return {"kind": e.kind, "message": e.message, "at": e.created_at}
+
+
+def _papers_data(item: AgendaItem, papers: selectors.Papers) -> dict:
+    fr = item.request
+    return {
+        "item": item.pk,
+        "request": {
+            "id": fr.pk,
+            "reference": fr.reference,
+            "school": fr.school.name,
+            "stream": fr.stream.name,
+            "request_type": fr.request_type,
+            "amount_requested": str(fr.amount_requested),
+            "total_cost": str(fr.total_cost),
+            "school_contribution": str(fr.school_contribution),
+            **{f: getattr(fr, f) for f in PAPER_FIELDS},
+        },
+        "cycles": PaperCycleSerializer(papers.cycles, many=True).data,
+        "provision_lines": PaperLineSerializer(papers.provision_lines, many=True).data,
+        "documents": [
+            {
+                "id": d.pk,
+                "name": d.original_name,
+                "kind": d.kind,
+                "size": d.size,
+                "download": reverse("funding:download", args=[fr.pk, d.pk]),
+            }
+            for d in papers.documents
+        ],
+        "triage_notes": [_event_data(e) for e in papers.triage_notes],
+        "returns": [_event_data(e) for e in papers.returns],
+    }
+
+
 class AgendaSerializer(serializers.Serializer):
     meeting = MeetingSerializer()
     quorum = QuorumSerializer()
@@ -234,11 +330,12 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
 
 def _agenda_payload(request, meeting: Meeting) -> dict:
     page = selectors.meeting_page(request.user, meeting)
-    if page.pupil_detail and page.rows:
+    read = [r.item.request_id for r in page.rows if r.reads_papers]
+    if read:
         record_view(
             request,
             object_type="funding.FundingRequest",
-            object_ids=[r.item.request_id for r in page.rows],
+            object_ids=read,
             action="view_agenda",
             detail=f"API agenda of meeting {meeting.pk}",
         )
@@ -253,7 +350,7 @@ def _agenda_payload(request, meeting: Meeting) -> dict:
             "problems": q.problems,
         },
         "present": sorted(page.present_ids),
-        "items": [_item_data(r, page.pupil_detail) for r in page.rows],
+        "items": [_item_data(r, r.reads_papers) for r in page.rows],
     }
 
 
@@ -272,6 +369,34 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
     def agenda(self, request, pk=None):
         """The agenda: items, recusals, quorum; pupil fields only for those who may see them."""
         return Response(_agenda_payload(request, self.get_object()))
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The agenda pack (PDF, pseudonymised)."
+            ),
+            400: REFUSED,
+        }
+    )
+    @action(detail=True)
+    def pack(self, request, pk=None):
+        """The agenda pack, once the closing date has passed: the meeting and each item's
+        papers (titles only for the items the member is recused from)."""
+        meeting = self.get_object()
+        policy.require_download_pack(request.user, meeting)
+        pack = selectors.agenda_pack(request.user, meeting)
+        pdf = render_agenda_pack(pack)
+        record_view(
+            request,
+            object_type="funding.FundingRequest",
+            object_ids=pack.request_ids or [""],
+            action="download_pack",
+            detail=f"API agenda pack of meeting {meeting.pk}",
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
     @action(detail=True, methods=["post"])
@@ -316,9 +441,21 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         item = self._item()
         page, row = self._row(item)
-        if page.pupil_detail:
+        if row.reads_papers:
             record_view(request, item.request, action="view_papers", detail=f"API item {item.pk}")
-        return Response(_item_data(row, page.pupil_detail))
+        return Response(_item_data(row, row.reads_papers))
+
+    @extend_schema(responses={200: PapersSerializer, 404: REFUSED})
+    @action(detail=True, pagination_class=None)
+    def papers(self, request, pk=None):
+        """The item's full papers, for members not recused from it and LA SEND officers (404
+        to anyone else: a recused member sees the item's title and nothing more)."""
+        item = self._item()
+        _, row, papers = selectors.item_papers(request.user, item)
+        if papers is None:
+            raise NotFound("No papers you may read.")
+        record_view(request, item.request, action="view_papers", detail=f"API papers {item.pk}")
+        return Response(_papers_data(item, papers))
 
     @extend_schema(
         methods=["get"], responses={200: ModerationViewSerializer(many=True), 404: REFUSED}

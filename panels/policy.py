@@ -7,15 +7,19 @@ message the user is shown). Pages ask through ``{% can "panels.<action>" user ob
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
 
 from clusters.models import Role
 from funding.models import FundingRequest
 from funding.policy import is_requesting_school
 from funding.workflow import RUNNING, State
-from portal.roles import scope_for
+from portal.roles import Scope, scope_for
 
-from .models import Appeal, Meeting, MeetingStatus, Panel
+from .models import AgendaItem, Appeal, Meeting, MeetingStatus, Panel, PanelMember
+from .recusal import Recusals
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -106,3 +110,81 @@ def require_record_appeal(user: User, fr: FundingRequest) -> None:
     problem = appeal_refusal(fr)
     if problem:
         raise _refuse(problem)
+
+
+# --- Panel papers -----------------------------------------------------------------
+
+
+def reads_papers(scope: Scope, member: PanelMember | None, recused: bool) -> bool:
+    """The rule for an item's full papers (request, documents, triage note, the school's
+    answers): an LA SEND officer, or a voting or advisory member serving on the meeting's
+    date, unless recused, in which case they see the item's title and nothing else."""
+    if recused:
+        return False
+    return member is not None or (scope.is_la and scope.sees_pupil_detail)
+
+
+def _serving_member(user: User, meeting: Meeting) -> PanelMember | None:
+    return next(
+        (
+            m
+            for m in PanelMember.objects.filter(panel_id=meeting.panel_id, user_id=user.pk)
+            if m.serves_on(meeting.date)
+        ),
+        None,
+    )
+
+
+def can_read_papers(user: User, item: AgendaItem) -> bool:
+    """One item's papers (3 queries; the meeting page applies ``reads_papers`` in bulk)."""
+    if not user.is_authenticated:
+        return False
+    scope = scope_for(user)
+    members = list(PanelMember.objects.filter(panel_id=item.meeting.panel_id, user_id=user.pk))
+    member = next((m for m in members if m.serves_on(item.meeting.date)), None)
+    recused = Recusals([item], members).user_recused(item, user.pk, scope.school_ids)
+    return reads_papers(scope, member, recused)
+
+
+def can_read_request_papers(user: User, fr: FundingRequest) -> bool:
+    """The request is on an agenda of a panel the user sits on and they may read its papers
+    there: what opens its supporting documents to panel members (``funding.policy``)."""
+    if not user.is_authenticated:
+        return False
+    items = (
+        AgendaItem.objects.filter(request_id=fr.pk, meeting__panel__members__user_id=user.pk)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .select_related("meeting", "request__school")
+        .distinct()
+    )
+    return any(can_read_papers(user, item) for item in items)
+
+
+def pack_refusal(meeting: Meeting, *, today: date | None = None) -> str | None:
+    """Why the meeting's agenda pack is not ready (None: it is). The agenda is settled once
+    the closing date has passed, so the pack is made only then."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "The meeting is cancelled: it has no agenda pack."
+    if (today or timezone.localdate()) <= meeting.closing_date:
+        return (
+            f"The agenda pack is ready once the closing date "
+            f"({meeting.closing_date:%-d %B %Y}) has passed."
+        )
+    return None
+
+
+def can_download_pack(user: User, meeting: Meeting) -> bool:
+    """Members serving on the meeting's date and LA SEND officers, once the closing date has
+    passed (a member's pack leaves out the papers of the items they are recused from)."""
+    if not user.is_authenticated or pack_refusal(meeting) is not None:
+        return False
+    scope = scope_for(user)
+    return (scope.is_la and scope.sees_pupil_detail) or _serving_member(user, meeting) is not None
+
+
+def require_download_pack(user: User, meeting: Meeting) -> None:
+    problem = pack_refusal(meeting)
+    if problem:
+        raise _refuse(problem)
+    if not can_download_pack(user, meeting):
+        raise _refuse("Only the panel's members and LA SEND officers have the agenda pack.")

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clusters.models import School
-from funding.models import FundingRequest
+from funding.models import FundingRequest, ProvisionLine, RequestDocument, RequestEvent, ReviewCycle
 from funding.workflow import AWAITING_PANEL
 from portal.roles import Scope, scope_for
 
@@ -243,6 +243,8 @@ class ItemRow:
     spread: Spread | None
     quorum: Quorum | None
     decision: Decision | None
+    # The user reads the item's full papers (``policy.reads_papers``); else only its title.
+    reads_papers: bool = False
 
 
 @dataclass
@@ -308,6 +310,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
         views = list(item.views.all())
         visible = None if user_recused or not may_read_views else views
         decision = getattr(item, "decision", None)
+        reads = policy.reads_papers(scope, me, user_recused)
         rows.append(
             ItemRow(
                 item=item,
@@ -323,6 +326,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
                 if present
                 else None,
                 decision=decision,
+                reads_papers=reads,
             )
         )
     schools = {m.school.pk: m.school for m in present if m.school_id}
@@ -345,6 +349,78 @@ def item_row(user: AbstractBaseUser, item: AgendaItem) -> tuple[MeetingPage, Ite
     page = meeting_page(user, item.meeting)
     row = next(r for r in page.rows if r.item.pk == item.pk)
     return page, row
+
+
+# --- Panel papers and the agenda pack ---------------------------------------------
+
+# The timeline events that belong in the papers: the LA's note for the panel (its triage
+# message) and each return, with the school's answer (the resubmission's message).
+PAPERS_EVENTS = ("triage", "return", "request_information", "resubmit")
+
+
+@dataclass
+class Papers:
+    """An item's papers beyond the request itself (the request comes with the item)."""
+
+    documents: list[RequestDocument]
+    cycles: list[ReviewCycle]
+    provision_lines: list[ProvisionLine]
+    triage_notes: list[RequestEvent]
+    returns: list[RequestEvent]  # questions (return, request_information) and answers (resubmit)
+
+
+def papers_for(request_ids: list[int]) -> dict[int, Papers]:
+    """The papers of several requests in four queries, whatever their number. The caller
+    has decided who may read them (``policy.reads_papers``)."""
+    papers = {pk: Papers([], [], [], [], []) for pk in request_ids}
+    if not papers:
+        return papers
+    for doc in RequestDocument.objects.filter(request_id__in=request_ids).order_by(
+        "uploaded_at", "pk"
+    ):
+        papers[doc.request_id].documents.append(doc)
+    for cycle in ReviewCycle.objects.filter(request_id__in=request_ids):
+        papers[cycle.request_id].cycles.append(cycle)
+    for line in ProvisionLine.objects.filter(request_id__in=request_ids):
+        papers[line.request_id].provision_lines.append(line)
+    events = RequestEvent.objects.filter(
+        request_id__in=request_ids, kind__in=PAPERS_EVENTS
+    ).exclude(message="")
+    for event in events.order_by("created_at", "pk"):
+        entry = papers[event.request_id]
+        (entry.triage_notes if event.kind == "triage" else entry.returns).append(event)
+    return papers
+
+
+def item_papers(
+    user: AbstractBaseUser, item: AgendaItem
+) -> tuple[MeetingPage, ItemRow, Papers | None]:
+    """One item's row and, for those who may read them, its papers (None: recused)."""
+    page, row = item_row(user, item)
+    papers = papers_for([item.request_id]).get(item.request_id) if row.reads_papers else None
+    return page, row, papers
+
+
+@dataclass
+class AgendaPack:
+    page: MeetingPage
+    papers: dict[int, Papers]  # by request id: only the items the user reads the papers of
+
+    @property
+    def entries(self) -> list[tuple[ItemRow, Papers | None]]:
+        return [(r, self.papers.get(r.item.request_id)) for r in self.page.rows]
+
+    @property
+    def request_ids(self) -> list[int]:
+        return list(self.papers)
+
+
+def agenda_pack(user: AbstractBaseUser, meeting: Meeting) -> AgendaPack:
+    """The meeting's agenda with each item's papers, for the pack (constant queries: the
+    meeting page's, then four). Items the user is recused from keep their title only."""
+    page = meeting_page(user, meeting)
+    readable = [r.item.request_id for r in page.rows if r.reads_papers]
+    return AgendaPack(page, papers_for(readable))
 
 
 def rota_for(panel: Panel, year_meetings: QuerySet[Meeting] | None = None) -> dict:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("meetings/<int:pk>/close/", views.close_meeting, name="close"),
     path("meetings/<int:pk>/minutes/", views.minutes, name="minutes"),
     path("meetings/<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
+    path("meetings/<int:pk>/pack.pdf", views.agenda_pack, name="pack"),
     path("items/<int:pk>/", views.item_detail, name="item"),
     path("items/<int:pk>/view/", views.moderate, name="moderate"),
     path("items/<int:pk>/conflict/", views.declare_conflict, name="conflict"),

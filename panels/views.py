@@ -38,6 +38,7 @@ from .forms import (
     SwapChairForm,
 )
 from .models import CRITERIA, MeetingStatus, PanelMember
+from .pack import pack_filename, render_agenda_pack
 from .services import PanelError
 
 
@@ -218,12 +219,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.GET.get("part") == "quorum":
         # The live quorum shows no pupil data: no audit row for each poll.
         return HttpResponse(render_to_string("panels/_quorum.html", context, request))
-    if page.pupil_detail and page.rows:
+    read = [r.item.request_id for r in page.rows if r.reads_papers]
+    if read:
         # The agenda shows each item's pseudonymised pupil summary: that is a read.
         record_view(
             request,
             object_type="funding.FundingRequest",
-            object_ids=[r.item.request_id for r in page.rows],
+            object_ids=read,
             action="view_agenda",
             detail=f"Agenda of meeting {meeting.pk}",
         )
@@ -301,9 +303,9 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_item(
     request: HttpRequest, item, decision_form: DecisionForm | None = None
 ) -> HttpResponse:
-    page, row = selectors.item_row(request.user, item)
+    page, row, papers = selectors.item_papers(request.user, item)
     fr = item.request
-    if page.pupil_detail:
+    if papers is not None:
         record_view(request, fr, action="view_papers", detail=f"Agenda item {item.pk}")
     context = {
         "page": page,
@@ -311,8 +313,7 @@ def _render_item(
         "item": item,
         "fr": fr,
         "criteria": CRITERIA,
-        "provision_lines": list(fr.provision_lines.all()) if page.pupil_detail else [],
-        "cycles": list(fr.cycles.all()) if page.pupil_detail else [],
+        "papers": papers,
     }
     meeting = item.meeting
     live = meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
@@ -434,6 +435,28 @@ def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="minutes-{pk}.pdf"'
+    return response
+
+
+@login_required
+@_acting
+def agenda_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agenda pack: one PDF of the meeting and each item's papers, after the closing
+    date (a refusal goes back to the meeting with its reason)."""
+    meeting = selectors.get_meeting(request.user, pk)
+    policy.require_download_pack(request.user, meeting)
+    pack = selectors.agenda_pack(request.user, meeting)
+    pdf = render_agenda_pack(pack)
+    record_view(
+        request,
+        object_type="funding.FundingRequest",
+        object_ids=pack.request_ids or [""],
+        action="download_pack",
+        detail=f"Agenda pack of meeting {meeting.pk}",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -176,6 +176,9 @@ ROUTES: dict[str, Route] = {
         OBJECT, r("panels:minutes", "a.past_meeting.pk"), "senco_a", finance="no_pupil"
     ),
     "panels:minutes_pdf": Route(OBJECT, r("panels:minutes_pdf", "a.past_meeting.pk"), "senco_a"),
+    # The agenda pack (tests/panels/test_papers.py): served once the closing date has passed,
+    # so today's meeting (closing today) refuses it to its own members too.
+    "panels:pack": Route(OBJECT, r("panels:pack", "a.past_meeting.pk")),
     "panels:item": Route(OBJECT, r("panels:item", "a.open_item.pk"), "panel_a", finance="no_pupil"),
     **{
         f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.open_item.pk"), methods=POST)
@@ -262,6 +265,7 @@ ROUTES: dict[str, Route] = {
         marker=lambda w: f'"id":{w.a.next_meeting.pk},"panel":{w.a.panel.pk}',
     ),
     "meeting-detail": Route(OBJECT, r("meeting-detail", "a.next_meeting.pk"), "panel_a"),
+    "meeting-pack": Route(OBJECT, r("meeting-pack", "a.past_meeting.pk"), refused=(400, 404)),
     "meeting-agenda": Route(
         OBJECT, r("meeting-agenda", "a.next_meeting.pk"), "panel_a", finance="no_pupil"
     ),
@@ -274,6 +278,9 @@ ROUTES: dict[str, Route] = {
     ),
     "agenda-item-detail": Route(
         OBJECT, r("agenda-item-detail", "a.open_item.pk"), "panel_a", finance="no_pupil"
+    ),
+    "agenda-item-papers": Route(
+        OBJECT, r("agenda-item-papers", "a.open_item.pk"), "panel_a", finance="404"
     ),
     "agenda-item-views": Route(
         OBJECT, r("agenda-item-views", "a.open_item.pk"), "voter_a", methods=BOTH, finance="404"
