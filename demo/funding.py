@@ -20,6 +20,7 @@ from clusters.models import Phase
 from demo.context import DemoContext
 from funding import rules, services
 from funding.models import (
+    DocumentKind,
     FundingRequest,
     FundingStream,
     NeedBand,
@@ -167,6 +168,8 @@ def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) ->
     services.save_request(fr, user=senco, fields=fields, cycles=cycles, provision_lines=lines)
     moments = [created]
     if target != State.DRAFT:
+        # The school's supporting evidence, as the panel reads it in its papers.
+        _attach_support_plan(fr, senco, fields)
         submitted = created + timedelta(days=rng.randint(0, 7))
         services.apply_transition(fr, "submit", user=senco, command=Submit(submitted_on=submitted))
         moments.append(submitted)
@@ -183,7 +186,7 @@ def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) ->
                 services.resubmit_request(fr, user=senco, message="Review notes added.")
                 moments.append(moments[-1] + timedelta(days=rng.randint(1, 5)))
         if target == State.READY:
-            services.triage_request(fr, user=officer)
+            services.triage_request(fr, user=officer, message=rng.choice(PANEL_NOTES))
             moments.append(moments[-1] + timedelta(days=rng.randint(1, 8)))
         if target == State.WITHDRAWN:
             services.withdraw_request(fr, user=senco, message="The family has moved away.")
@@ -191,6 +194,71 @@ def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) ->
     _backdate(fr, moments, today)
     fr.refresh_from_db()
     return fr
+
+
+# The LA's note for the panel, written at triage (the papers show it).
+PANEL_NOTES = (
+    "Evidence of need is clear; two full APDR cycles with measured impact.",
+    "The costed provision is in line with the cluster's rates. EP involvement confirmed.",
+    "Ordinarily available provision is well evidenced; the panel may wish to ask about exit.",
+    "Parental consent on file. The school has met its own contribution in full.",
+)
+
+
+def _support_plan_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF (Helvetica, no fonts embedded), written by hand: the demo's stand-in
+    for a school's SEN support plan, pseudonymised like everything else."""
+
+    def esc(text: str) -> str:
+        text = text.encode("latin-1", "replace").decode("latin-1")
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    rows = [f"BT /F1 16 Tf 56 780 Td ({esc(title)}) Tj ET"]
+    for i, line in enumerate(lines):
+        rows.append(f"BT /F1 10 Tf 56 {750 - 16 * i} Td ({esc(line[:95])}) Tj ET")
+    stream = "\n".join(rows).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _attach_support_plan(fr: FundingRequest, senco, fields: dict) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    initials = fields.get("pupil_initials") or "the pupil"
+    pdf = _support_plan_pdf(
+        f"SEN support plan: {initials}",
+        [
+            f"School: {fr.school.name}",
+            f"Year group: {fields.get('year_group', '')}",
+            "Outcomes sought:",
+            *str(fields.get("outcomes_sought", "")).splitlines()[:6],
+            "Ordinarily available provision:",
+            *str(fields.get("ordinarily_available_provision", "")).splitlines()[:6],
+        ],
+    )
+    upload = SimpleUploadedFile(
+        f"support-plan-{initials.lower()}.pdf", pdf, content_type="application/pdf"
+    )
+    services.upload_document(fr, user=senco, upload=upload, kind=DocumentKind.SUPPORT_PLAN)
 
 
 def _kind(rng, stream) -> str:

@@ -42,6 +42,7 @@ NOT_PAGES = {
     "funding:export",
     "funding:download",
     "panels:minutes_pdf",
+    "panels:pack",
     "budgets:export",
     "budgets:exports",
     "budgets:county_live",

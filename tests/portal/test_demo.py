@@ -202,6 +202,16 @@ def test_the_whole_demo_loads_with_every_app_step_written_so_far():
     load_demo()
     assert School.objects.exists()
     assert get_user_model().objects.filter(username="senco.demo").exists()
+    # The panel's papers: each item on an agenda has the school's support plan, and the
+    # LA writes notes for the panel.
+    from funding.models import RequestDocument, RequestEvent
+    from panels.models import AgendaItem
+
+    items = list(AgendaItem.objects.all())
+    assert items
+    with_plan = set(RequestDocument.objects.values_list("request_id", flat=True))
+    assert all(item.request_id in with_plan for item in items)
+    assert RequestEvent.objects.filter(kind="triage").exclude(message="").exists()
 
 
 def test_a_step_module_that_fails_to_import_stops_the_load_and_leaves_nothing(
