@@ -117,6 +117,7 @@ def test_a_recused_member_sees_only_the_items_title_and_gets_404_for_its_documen
     item_a = services.schedule_request(request_a, by=send_officer, meeting=papers_meeting)
     agenda = signed_in(client, head_a).get(reverse("panels:meeting", args=[papers_meeting.pk]))
     assert agenda.text.count("Year 4") == 1  # head_d's item only
+    assert "You are recused from this item: its title only" in agenda.text
     assert "its papers are not shown" in client.get(reverse("panels:item", args=[item_a.pk])).text
 
     # The API says the same: the item is there, its papers are not.
