@@ -1,6 +1,7 @@
 """Demo step: a panel per cluster, a year's rota, past meetings with decisions, and a
 meeting tomorrow with an agenda (and an urgent request decided by chair's action,
-waiting for ratification there).
+waiting for ratification there). Tomorrow's agenda holds an item from the chair's own
+school, which the panel's vice-chair chairs (the acting-chair step).
 
 At county scale everything goes through the services, as the LA officer and each
 meeting's chair, with ``today`` set to the meeting's day for the past ones (a demo
@@ -192,7 +193,27 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
             )
             upcoming.refresh_from_db()
 
+    # The panel's vice-chair: the first other head, who takes the chair tomorrow for the
+    # item from the chair's own school (held back from the past meetings for it).
+    chair = upcoming.chair
+    vice = (
+        panel.members.filter(voting=True, role=MemberRole.HEADTEACHER)
+        .exclude(pk=chair.pk if chair else None)
+        .order_by("pk")
+        .first()
+    )
+    if vice is not None:
+        services.set_vice_chair(panel, by=officer, member=vice)
     queue = list(queue)
+    own = next(
+        (
+            fr
+            for fr in queue
+            if chair and fr.school_id == chair.school_id and fr.request_type != RequestType.URGENT
+        ),
+        None,
+    )
+    queue = [fr for fr in queue if fr is not own]
     decided = 0
     for meeting in panel.meetings.filter(date__lt=today).order_by("date"):
         # Only what the LA had triaged by the meeting's closing date can be on its agenda.
@@ -203,7 +224,8 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
     chairs_action = _chairs_action(ctx, panel, queue, officer) if want_urgent else None
     if chairs_action is not None:
         queue = [fr for fr in queue if fr.pk != chairs_action.request_id]
-    for fr in queue[:ITEMS_TOMORROW]:
+    tomorrows = ([own] if own else []) + queue[: ITEMS_TOMORROW - (1 if own else 0)]
+    for fr in tomorrows:
         fr.refresh_from_db()
         mark = timezone.now()
         try:

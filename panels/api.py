@@ -65,8 +65,10 @@ class PanelSerializer(serializers.ModelSerializer):
             "quorum_headteachers",
             "quorum_needs_chair",
             "closing_days",
+            "vice_chair",
             "members",
         ]
+        read_only_fields = ["vice_chair"]
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -153,8 +155,30 @@ def _item_data(row: selectors.ItemRow, pupil_detail: bool) -> dict:
         "you_are_recused": row.user_recused,
         "view_count": row.view_count,
         "quorate_for_item": row.quorum.quorate if row.quorum else None,
+        "chair_recused": row.chair_recused,
+        "acting_chair": (
+            {"member": row.acting_chair.pk, "name": row.acting_chair.name}
+            if row.acting_chair
+            else None
+        ),
+        "acting_chair_reason": row.acting_chair_reason,
+        "eligible_chairs": [{"member": m.pk, "name": m.name} for m in row.eligible_chairs],
         "decision": DecisionSerializer(row.decision).data if row.decision else None,
     }
+
+
+class ChairSerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MemberInSerializer(serializers.Serializer):
+    # Bounded: an id past 64 bits would reach the database (and crash SQLite).
+    member = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class ViceChairInSerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, max_value=2**63 - 1, allow_null=True)
 
 
 class AgendaItemSerializer(serializers.Serializer):
@@ -169,6 +193,16 @@ class AgendaItemSerializer(serializers.Serializer):
     you_are_recused = serializers.BooleanField()
     view_count = serializers.IntegerField()
     quorate_for_item = serializers.BooleanField(allow_null=True)
+    chair_recused = serializers.CharField(
+        allow_null=True, help_text="Why the meeting's chair is recused from the item, or null."
+    )
+    acting_chair = ChairSerializer(
+        allow_null=True, help_text="Who chairs the item in place of the recused chair."
+    )
+    acting_chair_reason = serializers.CharField(allow_blank=True)
+    eligible_chairs = ChairSerializer(
+        many=True, help_text="Members who may be named to chair it (for whoever runs the meeting)."
+    )
     decision = DecisionSerializer(allow_null=True)
 
 
@@ -326,6 +360,26 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.visible_panels(self.request.user).prefetch_related(
             "members__user", "members__school"
         )
+
+    @extend_schema(
+        request=ViceChairInSerializer,
+        responses={200: PanelSerializer, 400: REFUSED, 404: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="vice-chair")
+    def vice_chair(self, request, pk=None):
+        """Set the panel's vice-chair (a voting member; null for none): LA SEND officers.
+        The vice-chair takes the chair for an item the meeting's chair is recused from."""
+        panel = self.get_object()
+        data = ViceChairInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member_id = data.validated_data["member"]
+        member = None
+        if member_id is not None:
+            member = PanelMember.objects.filter(panel=panel, pk=member_id).first()
+            if member is None:
+                raise services.PanelError("Choose a voting member of this panel as vice-chair.")
+        services.set_vice_chair(panel, by=request.user, member=member)
+        return Response(PanelSerializer(self.get_queryset().get(pk=panel.pk)).data)
 
 
 def _agenda_payload(request, meeting: Meeting) -> dict:
@@ -508,6 +562,26 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             v["deferred_to"] = selectors.get_meeting(request.user, deferred_to)
         decision = services.record_decision(item, by=request.user, **v)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=MemberInSerializer,
+        responses={200: AgendaItemSerializer, 400: REFUSED, 404: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="acting-chair")
+    def acting_chair(self, request, pk=None):
+        """Name who chairs an item the meeting's chair is recused from: a voting member
+        present and not recused (the meeting's chair or an LA SEND officer names them)."""
+        item = self._item()
+        data = MemberInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = PanelMember.objects.filter(
+            panel_id=item.meeting.panel_id, pk=data.validated_data["member"]
+        ).first()
+        if member is None:
+            raise services.PanelError("Choose a member of this panel to chair the item.")
+        services.name_acting_chair(item, by=request.user, member=member)
+        _, row = self._row(selectors.get_item(request.user, item.pk))
+        return Response(_item_data(row, False))
 
     @extend_schema(
         request=ScheduleInSerializer, responses={201: AgendaItemSerializer, 400: REFUSED}

@@ -90,6 +90,36 @@ class SwapChairForm(GDSForm):
         ).select_related("user")
 
 
+class ActingChairForm(GDSForm):
+    member = forms.ModelChoiceField(
+        queryset=None,
+        label="Member to chair this item",
+        error_messages={"invalid_choice": "Choose a member of this panel to chair the item."},
+    )
+
+    def __init__(self, *args, panel=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import PanelMember
+
+        self.fields["member"].queryset = PanelMember.objects.filter(panel=panel).select_related(
+            "user"
+        )
+
+
+class ViceChairForm(GDSForm):
+    member = forms.ModelChoiceField(
+        queryset=None, required=False, label="Vice-chair", empty_label="No vice-chair"
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import PanelMember
+
+        self.fields["member"].queryset = PanelMember.objects.filter(
+            pk__in=[m.pk for m in members]
+        ).select_related("user")
+
+
 class ScheduleForm(GDSForm):
     meeting = forms.ModelChoiceField(
         queryset=None,

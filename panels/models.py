@@ -38,6 +38,11 @@ class Panel(models.Model):
     closing_days = models.PositiveSmallIntegerField(
         "days before a meeting that requests close", default=10
     )
+    # Takes the chair for an item the meeting's chair is recused from (if present and
+    # not recused themselves); otherwise the chair names a member for it.
+    vice_chair = models.ForeignKey(
+        "PanelMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -220,15 +225,31 @@ class AgendaItem(models.Model):
     kind = models.CharField(max_length=12, choices=ItemKind.choices, default=ItemKind.DECISION)
     added_at = models.DateTimeField(auto_now_add=True)
     ratified_at = models.DateTimeField(null=True, blank=True)
+    # Who chairs this item when the meeting's chair is recused from it, and why
+    # (panels.services.chairing); null: the meeting's chair.
+    acting_chair = models.ForeignKey(
+        PanelMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acting_chair_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["meeting", "order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "request"], name="request_once_per_agenda"),
+            models.CheckConstraint(
+                condition=Q(acting_chair__isnull=True, acting_chair_reason="")
+                | (Q(acting_chair__isnull=False) & ~Q(acting_chair_reason="")),
+                name="acting_chair_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.meeting}: item {self.order}"
+
+    @property
+    def item_chair_id(self) -> int | None:
+        """The member chairing this item: the acting chair, else the meeting's chair."""
+        return self.acting_chair_id or self.meeting.chair_id
 
 
 class ConflictDeclaration(models.Model):

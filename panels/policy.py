@@ -18,7 +18,7 @@ from funding.policy import is_requesting_school
 from funding.workflow import RUNNING, State
 from portal.roles import Scope, scope_for
 
-from .models import AgendaItem, Appeal, Meeting, MeetingStatus, Panel, PanelMember
+from .models import AgendaItem, Appeal, ItemKind, Meeting, MeetingStatus, Panel, PanelMember
 from .recusal import Recusals
 
 User = AbstractBaseUser | AnonymousUser
@@ -79,6 +79,73 @@ def can_swap_chair(user: User, meeting: Meeting) -> bool:
 def can_record_decision(user: User, meeting: Meeting) -> bool:
     """The chair records decisions at an open meeting."""
     return meeting.status == MeetingStatus.OPEN and can_chair(user, meeting)
+
+
+# --- Who chairs an item -----------------------------------------------------------
+# The meeting's chair, unless recused from it (their school's request, or a conflict
+# they declared): then a voting member present and not recused takes the chair for
+# that item — the panel's vice-chair first, else a member the chair names.
+
+
+def can_decide_item(user: User, item: AgendaItem) -> bool:
+    """The member chairing the item decides it at an open meeting: its acting chair if it
+    has one (never the recused meeting chair), else the meeting's chair."""
+    meeting = item.meeting
+    if meeting.status != MeetingStatus.OPEN or item.kind != ItemKind.DECISION:
+        return False
+    if item.acting_chair_id is not None:
+        return item.acting_chair.user_id == user.pk
+    return can_chair(user, meeting)
+
+
+def require_decide_item(user: User, item: AgendaItem) -> None:
+    if can_decide_item(user, item):
+        return
+    if item.acting_chair_id is not None and can_chair(user, item.meeting):
+        raise _refuse(
+            f"{item.acting_chair.name} is chairing this item: only they record its decision."
+        )
+    raise _refuse("Only the member chairing this item records its decision.")
+
+
+def can_name_acting_chair(user: User, meeting: Meeting) -> bool:
+    """Whoever runs the open meeting (the chair, recused or not, or an LA SEND officer)
+    names the acting chair for an item the chair is recused from."""
+    return meeting.status == MeetingStatus.OPEN and runs_meeting(user, meeting)
+
+
+def require_name_acting_chair(user: User, meeting: Meeting) -> None:
+    if meeting.status != MeetingStatus.OPEN:
+        raise _refuse("An acting chair is named at the meeting: open it first.")
+    if not runs_meeting(user, meeting):
+        raise _refuse("Only the meeting's chair (or an LA SEND officer) names an acting chair.")
+
+
+def acting_chair_refusal(
+    member: PanelMember, item: AgendaItem, *, present_ids: set[int], recusals: Recusals
+) -> str | None:
+    """Why ``member`` may not chair ``item`` in place of its recused chair (None: they may)."""
+    meeting = item.meeting
+    if member.panel_id != meeting.panel_id or not member.serves_on(meeting.date):
+        return f"{member.name} is not a member of this panel on the day of the meeting."
+    if member.pk == meeting.chair_id:
+        return (
+            f"{member.name} chairs the meeting and is recused from this item: name another member."
+        )
+    if not member.voting:
+        return f"{member.name} is an advisory member: only a voting member can chair an item."
+    if member.pk not in present_ids:
+        return f"{member.name} is not recorded as present at this meeting."
+    if recusals.from_school(item, member):
+        return f"{member.name} is from the requesting school, so is recused from this item."
+    if recusals.reason(item, member):
+        return f"{member.name} has declared a conflict on this item, so is recused from it."
+    return None
+
+
+def can_set_vice_chair(user: User, panel: Panel) -> bool:
+    """The LA SEND officer sets the vice-chair where the panel's members are managed."""
+    return can_manage_panels(user)
 
 
 def can_ratify(user: User, meeting: Meeting) -> bool:

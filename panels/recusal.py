@@ -74,12 +74,28 @@ class Recusals:
         }
         self.items = {i.pk: i for i in items}
 
+    def from_school(self, item: AgendaItem, member: PanelMember) -> bool:
+        """The member sits for, or works at, the requesting school."""
+        school_id = item.request.school_id
+        return member.school_id == school_id or school_id in self.user_schools[member.user_id]
+
     def reason(self, item: AgendaItem, member: PanelMember) -> str | None:
         """Why ``member`` is recused from ``item``, or None."""
-        school_id = item.request.school_id
-        if member.school_id == school_id or school_id in self.user_schools[member.user_id]:
+        if self.from_school(item, member):
             return f"From the requesting school ({item.request.school.name})"
         return self.declared.get((item.pk, member.pk))
+
+    def chair_recusal(self, item: AgendaItem) -> str | None:
+        """Why the meeting's chair is recused from ``item``, in words fit for the minutes
+        (a declared conflict's own reason stays in the LA's record), or None."""
+        chair = self.members.get(item.meeting.chair_id)
+        if chair is None:
+            return None
+        if self.from_school(item, chair):
+            return f"the chair, {chair.name}, is from the requesting school"
+        if (item.pk, chair.pk) in self.declared:
+            return f"the chair, {chair.name}, declared a conflict of interest"
+        return None
 
     def for_item(self, item: AgendaItem) -> list[tuple[PanelMember, str]]:
         found = []

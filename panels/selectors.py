@@ -35,7 +35,7 @@ from .models import (
     Panel,
     PanelMember,
 )
-from .recusal import Quorum, Recusals, quorum
+from .recusal import Quorum, Recusals, quorum, recusals_for
 
 # --- The panel that serves a request, its chair and its next meeting ----------------
 # (Reads other apps use too: funding's task list shows the next meeting.)
@@ -119,6 +119,7 @@ def visible_items(user: AbstractBaseUser) -> QuerySet[AgendaItem]:
         "meeting",
         "meeting__panel",
         "meeting__chair__user",
+        "acting_chair__user",
         "request",
         "request__school",
         "request__stream",
@@ -245,6 +246,16 @@ class ItemRow:
     decision: Decision | None
     # The user reads the item's full papers (``policy.reads_papers``); else only its title.
     reads_papers: bool = False
+    # Why the meeting's chair is recused from the item (None: they chair it), who chairs
+    # it instead, and (for whoever runs an open meeting) the members who could.
+    chair_recused: str | None = None
+    acting_chair: PanelMember | None = None
+    acting_chair_reason: str = ""
+    eligible_chairs: list[PanelMember] = field(default_factory=list)
+
+    @property
+    def needs_acting_chair(self) -> bool:
+        return bool(self.chair_recused) and self.acting_chair is None and self.decision is None
 
 
 @dataclass
@@ -259,10 +270,16 @@ class MeetingPage:
     pupil_detail: bool
     scope: Scope
     schools_present: list[School] = field(default_factory=list)
+    vice_chair: PanelMember | None = None
 
     @property
     def is_open(self) -> bool:
         return self.meeting.status == MeetingStatus.OPEN
+
+    @property
+    def chair_recused_rows(self) -> list[ItemRow]:
+        """Items the meeting's chair is recused from (the agenda warns of them)."""
+        return [r for r in self.rows if r.chair_recused]
 
     @property
     def current_members(self) -> list[PanelMember]:
@@ -303,13 +320,31 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
     whole = quorum(panel, present, meeting.chair_id)
     # LA SEND officers (not finance) and unrecused members may read the views.
     may_read_views = policy.can_manage_panels(user) or me is not None
+    may_name_chairs = policy.can_name_acting_chair(user, meeting)
     rows = []
     for item in items:
+        item.meeting = meeting
         recused = recusals.for_item(item)
+        chair_recused = recusals.chair_recusal(item) if item.kind == "decision" else None
+        acting = by_id.get(item.acting_chair_id)
+        decision = getattr(item, "decision", None)
+        eligible = []
+        if may_name_chairs and chair_recused and decision is None:
+            vice_id = panel.vice_chair_id
+            eligible = sorted(
+                (
+                    m
+                    for m in members
+                    if policy.acting_chair_refusal(
+                        m, item, present_ids=present_ids, recusals=recusals
+                    )
+                    is None
+                ),
+                key=lambda m: (m.pk != vice_id, m.name),
+            )
         user_recused = recusals.user_recused(item, user.pk, scope.school_ids)
         views = list(item.views.all())
         visible = None if user_recused or not may_read_views else views
-        decision = getattr(item, "decision", None)
         reads = policy.reads_papers(scope, me, user_recused)
         rows.append(
             ItemRow(
@@ -321,12 +356,16 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
                 view_count=len(views),
                 spread=spread(visible) if visible is not None else None,
                 quorum=quorum(
-                    panel, present, meeting.chair_id, excluded_ids={m.pk for m, _ in recused}
+                    panel, present, item.item_chair_id, excluded_ids={m.pk for m, _ in recused}
                 )
                 if present
                 else None,
                 decision=decision,
                 reads_papers=reads,
+                chair_recused=chair_recused,
+                acting_chair=acting,
+                acting_chair_reason=item.acting_chair_reason,
+                eligible_chairs=eligible,
             )
         )
     schools = {m.school.pk: m.school for m in present if m.school_id}
@@ -341,7 +380,14 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
         pupil_detail=sees_pupil_detail(scope, me),
         scope=scope,
         schools_present=sorted(schools.values(), key=lambda s: s.name),
+        vice_chair=by_id.get(panel.vice_chair_id),
     )
+
+
+def chair_recusal(item: AgendaItem) -> str | None:
+    """Why the meeting's chair is recused from ``item`` (None: they chair it): scheduling
+    warns the LA officer with it."""
+    return recusals_for([item], item.meeting.panel).chair_recusal(item)
 
 
 def item_row(user: AbstractBaseUser, item: AgendaItem) -> tuple[MeetingPage, ItemRow]:
@@ -516,6 +562,7 @@ def minutes(meeting: Meeting) -> dict:
             "item": i,
             "decision": getattr(i, "decision", None) or chairs_actions.get(i.request_id),
             "recused": recusals.for_item(i),
+            "acting_chair": by_id.get(i.acting_chair_id),
         }
         for i in items
     ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -24,6 +25,7 @@ from portal.money import format_gbp
 from . import policy, selectors, services
 from .forms import (
     AbsenceForm,
+    ActingChairForm,
     AddMemberForm,
     AppealForm,
     AttendanceForm,
@@ -36,10 +38,11 @@ from .forms import (
     ReviewForm,
     ScheduleForm,
     SwapChairForm,
+    ViceChairForm,
 )
 from .models import CRITERIA, MeetingStatus, PanelMember
 from .pack import pack_filename, render_agenda_pack
-from .services import PanelError
+from .services import PanelError, chair_recused_warning
 
 
 def _acting(view: Callable) -> Callable:
@@ -100,8 +103,38 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "member_form": AddMemberForm(),
             "year_form": GenerateYearForm(),
+            "vice_chair_form": ViceChairForm(
+                members=_vice_chair_candidates(members),
+                initial={"member": panel.vice_chair_id},
+            )
+            if policy.can_set_vice_chair(request.user, panel)
+            else None,
         },
     )
+
+
+def _vice_chair_candidates(members: list[PanelMember]) -> list[PanelMember]:
+    today = timezone.localdate()
+    return [m for m in members if m.voting and m.serves_on(today)]
+
+
+@login_required
+@require_POST
+@_acting
+def vice_chair(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = selectors.get_panel(request.user, pk)
+    form = ViceChairForm(
+        request.POST, members=_vice_chair_candidates(selectors.panel_members(panel))
+    )
+    if not form.is_valid():
+        raise PanelError("Choose a voting member of this panel as vice-chair.")
+    member = form.cleaned_data["member"]
+    services.set_vice_chair(panel, by=request.user, member=member)
+    messages.success(
+        request,
+        f"{member.name} is the panel's vice-chair." if member else "The panel has no vice-chair.",
+    )
+    return redirect("panels:panel", pk=panel.pk)
 
 
 @login_required
@@ -199,6 +232,8 @@ def _schedule_one(request: HttpRequest, open_meetings) -> HttpResponse:
         raise PanelError("Choose a meeting.")
     item = services.schedule_request(fr, by=request.user, meeting=form.cleaned_data["meeting"])
     messages.success(request, f"{fr.reference} is on the agenda for {item.meeting}.")
+    if why := selectors.chair_recusal(item):
+        messages.warning(request, chair_recused_warning(why))
     return redirect("panels:schedule")
 
 
@@ -329,7 +364,7 @@ def _render_item(
     if live and page.me and not row.user_recused:
         context["conflict_form"] = ConflictForm()
     if (
-        policy.can_record_decision(request.user, meeting)
+        policy.can_decide_item(request.user, item)
         and not row.decision
         and not row.user_recused
         and item.kind == "decision"
@@ -400,6 +435,34 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("panels:meeting", pk=item.meeting_id)
     # The chair keeps what they typed, with the errors summarised at the top of the page.
     return _render_item(request, item, decision_form=form)
+
+
+@login_required
+@require_POST
+@_acting
+def acting_chair(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name who chairs an item the meeting's chair is recused from; with htmx, answer the
+    item's agenda row only, so the chair stays where they are on the page."""
+    item = selectors.get_item(request.user, pk)
+    form = ActingChairForm(request.POST, panel=item.meeting.panel_id)
+    problem = ""
+    try:
+        if not form.is_valid():
+            raise PanelError(" ".join(e for errs in form.errors.values() for e in errs))
+        item = services.name_acting_chair(item, by=request.user, member=form.cleaned_data["member"])
+    except PanelError as exc:
+        if not request.htmx:
+            raise
+        problem = exc.message
+    if request.htmx:
+        page, row = selectors.item_row(request.user, selectors.get_item(request.user, pk))
+        return render(
+            request,
+            "panels/_agenda_row.html",
+            {"page": page, "row": row, "acting_chair_problem": problem},
+        )
+    messages.success(request, f"{item.acting_chair.name} chairs item {item.order}.")
+    return redirect(reverse("panels:meeting", args=[item.meeting_id]) + f"#item-{item.pk}")
 
 
 @login_required

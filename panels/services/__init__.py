@@ -6,13 +6,14 @@ decisions) in the same transaction and register the guards and actor
 resolver that make the panel rules part of the lifecycle (see ``apps.py``).
 
 By concern: ``membership`` (panels, members, the rota), ``meetings`` (scheduling,
-the meeting, attendance, conflicts, moderation), ``decisions``, ``appeals``,
+the meeting, attendance, conflicts, moderation), ``chairing`` (the acting chair of an item), ``decisions``, ``appeals``,
 ``reviews`` (the outcome review), ``sweeps`` (the daily jobs) and ``guards``.
 Callers import from ``panels.services``.
 """
 
 from ._common import PENNY, PanelError
 from .appeals import guard_appeal_open, record_appeal
+from .chairing import chair_recused_warning, name_acting_chair, settle_acting_chairs
 from .decisions import close_meeting, decide_by_chairs_action, ratify_item, record_decision
 from .guards import chair_actor, guard_not_recused, guard_quorate, register
 from .meetings import (
@@ -33,6 +34,7 @@ from .membership import (
     generate_year,
     rebalance_rota,
     record_absence,
+    set_vice_chair,
     swap_chair,
 )
 from .reviews import ReportedOutcomes, report_outcomes, spent_problem
@@ -45,6 +47,7 @@ __all__ = [
     "activate_due",
     "add_member",
     "chair_actor",
+    "chair_recused_warning",
     "close_meeting",
     "create_panel",
     "decide_by_chairs_action",
@@ -57,6 +60,7 @@ __all__ = [
     "is_recused",
     "item_quorum",
     "meeting_quorum",
+    "name_acting_chair",
     "open_meeting",
     "ratify_item",
     "rebalance_rota",
@@ -69,6 +73,8 @@ __all__ = [
     "report_outcomes",
     "reviews_due",
     "schedule_request",
+    "set_vice_chair",
+    "settle_acting_chairs",
     "spent_problem",
     "swap_chair",
     "sweep_past_meetings",

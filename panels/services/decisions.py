@@ -29,6 +29,7 @@ from ..models import (
 from ..recusal import Quorum
 from ..selectors import current_chair, panel_for_request
 from ._common import PENNY, PanelError, _today
+from .chairing import note_acting_chair
 from .meetings import is_recused, item_quorum, meeting_quorum
 
 
@@ -130,14 +131,15 @@ def record_decision(
         .select_related("panel", "chair")
         .get(pk=item.meeting_id)
     )
-    item = AgendaItem.objects.select_related("request", "request__school").get(pk=item.pk)
+    item = AgendaItem.objects.select_related(
+        "request", "request__school", "acting_chair__user"
+    ).get(pk=item.pk)
     item.meeting = meeting
-    if not policy.can_chair(by, meeting):
-        raise PanelError("Only the meeting's chair records decisions.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Decisions are recorded at the meeting: open it first.")
     if item.kind != ItemKind.DECISION:
         raise PanelError("This item is for ratification, not decision.")
+    policy.require_decide_item(by, item)
     if Decision.objects.filter(item=item).exists():
         raise PanelError("This item has already been decided.")
     rationale = (rationale or "").strip()
@@ -150,7 +152,10 @@ def record_decision(
             + " ".join(whole.problems)
         )
     if is_recused(item, by):
-        raise PanelError("You are recused from this item, so you cannot decide it.")
+        raise PanelError(
+            "You are recused from this item, so you cannot decide it: "
+            "name a voting member present to chair it."
+        )
     this_item = item_quorum(item)
     if not this_item.quorate:
         return _defer_inquorate(item, this_item, by)
@@ -178,6 +183,7 @@ def record_decision(
         _take(decision, item, by, meeting=meeting, decided_at=decided_at)
     except TransitionError as exc:
         raise PanelError(exc.message, status=exc.status) from exc
+    note_acting_chair(item, by=by)
     _notify_decision(decision)
     return decision
 

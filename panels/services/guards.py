@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 
 from funding.models import FundingRequest, RequestType
 from funding.services import TransitionContext, register_actor_resolver, register_guard
@@ -73,12 +74,13 @@ def guard_not_recused(fr: FundingRequest, ctx: TransitionContext) -> str | None:
 
 
 def chair_actor(user: AbstractBaseUser, fr: FundingRequest) -> set[str]:
-    """CHAIR for the chair of a meeting whose agenda holds the request, and for an
-    urgent request, the rota's current chair (chair's action)."""
+    """CHAIR for whoever chairs the request's item on a meeting's agenda — its acting
+    chair if the meeting's chair is recused from it, else the meeting's chair — and for
+    an urgent request, the rota's current chair (chair's action)."""
     if AgendaItem.objects.filter(
+        Q(acting_chair__user=user) | Q(acting_chair__isnull=True, meeting__chair__user=user),
         request=fr,
         kind=ItemKind.DECISION,
-        meeting__chair__user=user,
         meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.OPEN],
     ).exists():
         return {Actor.CHAIR}

@@ -30,6 +30,7 @@ from ..models import (
 from ..recusal import Quorum, quorum, recusals_for
 from ..selectors import next_open_meeting, panel_for_request
 from ._common import PanelError, _today
+from .chairing import settle_acting_chairs
 
 
 @transaction.atomic
@@ -135,6 +136,7 @@ def record_attendance(
     Attendance.objects.bulk_create(
         [Attendance(meeting=meeting, member=m, school_id=m.school_id) for m in present]
     )
+    settle_acting_chairs(meeting)
     return meeting_quorum(meeting)
 
 
@@ -144,11 +146,12 @@ def meeting_quorum(meeting: Meeting) -> Quorum:
 
 
 def item_quorum(item: AgendaItem) -> Quorum:
-    """The meeting's quorum less the members recused from this item."""
+    """The meeting's quorum less the members recused from this item; the chair it needs
+    is the item's (its acting chair, if the meeting's chair is recused)."""
     meeting = item.meeting
     present = [a.member for a in meeting.attendance.select_related("member")]
     recused = recusals_for([item], meeting.panel).recused_ids(item)
-    return quorum(meeting.panel, present, meeting.chair_id, excluded_ids=recused)
+    return quorum(meeting.panel, present, item.item_chair_id, excluded_ids=recused)
 
 
 def _member_on(meeting: Meeting, user: AbstractBaseUser) -> PanelMember | None:
@@ -178,6 +181,9 @@ def declare_conflict(item: AgendaItem, *, by: AbstractBaseUser, reason: str) -> 
         item=item, member=member, defaults={"reason": reason}
     )
     ModerationView.objects.filter(item=item, member=member).delete()
+    if item.meeting.status == MeetingStatus.OPEN:
+        # The chair (or the acting chair) may just have stepped out of this item.
+        settle_acting_chairs(item.meeting)
     return conflict
 
 

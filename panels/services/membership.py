@@ -200,3 +200,19 @@ def swap_chair(
     meeting.swapped_by = by
     meeting.save(update_fields=["chair", "swap_reason", "swapped_by"])
     return meeting
+
+
+@transaction.atomic
+def set_vice_chair(panel: Panel, *, by: AbstractBaseUser, member: PanelMember | None) -> Panel:
+    """The LA SEND officer names the panel's vice-chair (None: no vice-chair). The
+    vice-chair takes the chair for an item the meeting's chair is recused from."""
+    policy.require_manage_panels(by)
+    panel = Panel.objects.select_for_update().get(pk=panel.pk)
+    if member is not None:
+        if member.panel_id != panel.pk or not member.serves_on(_today(None)):
+            raise PanelError(f"{member.name} is not a current member of this panel.")
+        if not member.voting:
+            raise PanelError(f"{member.name} is an advisory member: the vice-chair votes.")
+    panel.vice_chair = member
+    panel.save(update_fields=["vice_chair"])
+    return panel

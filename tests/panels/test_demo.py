@@ -53,6 +53,10 @@ def test_the_demo_gives_a_cluster_its_panel_year_and_tomorrows_agenda(cluster, s
     tomorrow = panel.meetings.get(date=today + timedelta(days=1))
     assert tomorrow.items.filter(kind=ItemKind.DECISION).count() == 4
     assert tomorrow.chair.user == heads[schools[0].pk]
+    # An item from the chair's own school, which the vice-chair will chair.
+    assert tomorrow.items.filter(request__school=schools[0], kind=ItemKind.DECISION).exists()
+    panel.refresh_from_db()
+    assert panel.vice_chair is not None and panel.vice_chair != tomorrow.chair
     assert panel.meetings.filter(status=MeetingStatus.CLOSED, date__lt=today).count() == 6
     assert Decision.objects.filter(item__meeting__panel=panel).exists()
     assert not Meeting.objects.filter(date__lt=today, status=MeetingStatus.SCHEDULED).exists()

@@ -29,6 +29,8 @@ def build(cluster, officer, today, *, heads: int, items: int, tag: str):
                               value_for_money=1, recommendation="approve"),
             )  # fmt: skip
         ConflictDeclaration.objects.get_or_create(item=item, member=members[-1], reason="Friend")
+    # A vice-chair takes the chair for the items from the chair's own school.
+    services.set_vice_chair(panel, by=officer, member=members[1])
     chair = people[0]
     services.open_meeting(meeting, by=chair)
     services.record_attendance(meeting, by=chair, present=members)
@@ -58,6 +60,7 @@ def test_meeting_page_queries_do_not_grow_with_items_and_members(
         large_cluster, send_officer, today, heads=12, items=25, tag="l"
     )
 
+    assert large.items.filter(acting_chair__isnull=False).exists()
     for who in ("chair", "member", "officer"):
         users = {
             "chair": (small_chair, large_chair),

@@ -161,6 +161,7 @@ ROUTES: dict[str, Route] = {
     "panels:panel": Route(OBJECT, r("panels:panel", "a.panel.pk"), "panel_a"),
     "panels:participation": Route(OBJECT, r("panels:participation", "a.panel.pk"), "send_officer"),
     "panels:add_member": Route(OBJECT, r("panels:add_member", "a.panel.pk"), methods=POST),
+    "panels:vice_chair": Route(OBJECT, r("panels:vice_chair", "a.panel.pk"), methods=POST),
     "panels:generate_year": Route(OBJECT, r("panels:generate_year", "a.panel.pk"), methods=POST),
     "panels:end_membership": Route(OBJECT, r("panels:end_membership", "a.member.pk"), methods=POST),
     "panels:absence": Route(OBJECT, r("panels:absence", "a.member.pk"), methods=POST),
@@ -182,7 +183,7 @@ ROUTES: dict[str, Route] = {
     "panels:item": Route(OBJECT, r("panels:item", "a.open_item.pk"), "panel_a", finance="no_pupil"),
     **{
         f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.open_item.pk"), methods=POST)
-        for name in ("moderate", "conflict", "decide", "ratify")
+        for name in ("moderate", "conflict", "decide", "ratify", "acting_chair")
     },
     "panels:decision": Route(OBJECT, r("panels:decision", "a.decision.pk"), "senco_a"),
     "panels:review": Route(OBJECT, r("panels:review", "a.decided.pk"), methods=BOTH),
@@ -258,6 +259,7 @@ ROUTES: dict[str, Route] = {
     # --- API: panels ----------------------------------------------------------------
     "panel-list": Route(LIST, r("panel-list"), "panel_a", marker=lambda w: w.a.panel.name),
     "panel-detail": Route(OBJECT, r("panel-detail", "a.panel.pk"), "panel_a"),
+    "panel-vice-chair": Route(OBJECT, r("panel-vice-chair", "a.panel.pk"), methods=POST),
     "meeting-list": Route(
         LIST,
         r("meeting-list"),
@@ -289,7 +291,7 @@ ROUTES: dict[str, Route] = {
         f"agenda-item-{name}": Route(
             OBJECT, r(f"agenda-item-{name}", "a.open_item.pk"), methods=POST
         )
-        for name in ("conflict", "decision")
+        for name in ("conflict", "decision", "acting-chair")
     },
     "decision-list": Route(
         LIST, r("decision-list"), "senco_a", marker=lambda w: w.a.decision.rationale
