@@ -58,6 +58,8 @@ def test_the_vice_chair_chairs_the_chairs_own_schools_item_through_the_pages(
 
     # Scheduling the chair's own school's request warns the officer.
     fr = ready_request(school_of(chair))
+    offered = client.get(reverse("panels:schedule")).content.decode()
+    assert "chair from this school: recused" in offered
     response = client.post(reverse("panels:schedule"), {"request": fr.pk, "meeting": meeting.pk})
     chair_name = member(panel, chair).name
     assert any(
