@@ -66,7 +66,7 @@ def item_with_papers(papers_meeting, request_d, send_officer, heads):
 
 @pytest.mark.django_db
 def test_a_panel_member_reads_an_items_papers_and_downloads_its_document(
-    client, panel, heads, item_with_papers
+    client, panel, heads, item_with_papers, finance_officer
 ):
     chair, head_d, head_e, head_a = heads
     item, document = item_with_papers
@@ -92,6 +92,12 @@ def test_a_panel_member_reads_an_items_papers_and_downloads_its_document(
         in signed_in(client, adviser).get(reverse("panels:item", args=[item.pk])).text
     )
     assert client.get(download).status_code == 200
+
+    # A finance officer sees what the request costs, never the pupil nor the documents.
+    finance = signed_in(client, finance_officer).get(reverse("panels:item", args=[item.pk]))
+    assert "£7,500.00" in finance.text and "AB, Year 4" not in finance.text
+    assert "ep-report.pdf" not in finance.text
+    assert client.get(download).status_code == 404
 
 
 @pytest.mark.django_db
