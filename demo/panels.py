@@ -205,10 +205,12 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
     if vice is not None:
         services.set_vice_chair(panel, by=officer, member=vice)
     queue = list(queue)
+    # The school's most recently triaged one: the earlier ones still go to past meetings
+    # (the demo SENCO's reviews due come from them).
     own = next(
         (
             fr
-            for fr in queue
+            for fr in reversed(queue)
             if chair and fr.school_id == chair.school_id and fr.request_type != RequestType.URGENT
         ),
         None,

@@ -196,12 +196,15 @@ def _defer_inquorate(item: AgendaItem, q: Quorum, by: AbstractBaseUser | None) -
         outcome=Outcome.DEFERRED,
         rationale="Deferred: the panel was not quorate for this item after recusals. "
         + " ".join(q.problems),
-        chair=meeting.chair.user,
+        # Whoever chaired the item (its acting chair, if the chair was recused).
+        chair=by if by is not None else meeting.chair.user,
     )
     # The portal defers it (system actor): nobody decided anything.
     apply_transition(
         item.request, "defer", user=None, message=decision.rationale, command=Decide(item=item)
     )
+    if by is not None:
+        note_acting_chair(item, by=by)
     _notify_decision(decision)
     return decision
 

@@ -250,6 +250,12 @@ def test_an_ineligible_acting_chair_is_refused_and_nothing_changes(
     assert "My daughter" not in named.acting_chair_reason  # the reason stays in the LA's record
     q = services.item_quorum(named)
     assert (q.voting, q.chair_present) == (1, True) and not q.quorate
+    # Too few left to decide: the acting chair's attempt defers it, in their name.
+    deferred = services.record_decision(
+        named, by=head_d, outcome="declined", rationale="Would have declined."
+    )
+    assert deferred.outcome == "deferred" and deferred.chair == head_d
+    assert RequestEvent.objects.get(request=request_a, kind="acting_chair").actor == head_d
 
 
 @pytest.mark.django_db
