@@ -287,3 +287,23 @@ def test_the_vice_chair_steps_in_only_when_present_and_not_recused(
         services.set_vice_chair(panel, by=send_officer, member=panel.members.get(voting=False))
     with pytest.raises(PanelError, match="LA SEND officer"):
         services.set_vice_chair(panel, by=chair, member=None)
+
+
+@pytest.mark.django_db
+def test_the_officer_sets_the_vice_chair_through_the_api_and_no_one_else_can(
+    panel, heads, send_officer
+):
+    chair, head_d, head_e, head_a = heads
+    url = f"/api/v1/panels/{panel.pk}/vice-chair/"
+    refused = api(chair).post(url, {"member": member(panel, chair).pk}, format="json")
+    assert refused.status_code == 400 and "LA SEND officer" in refused.json()["detail"]
+    advisor = panel.members.get(voting=False)
+    refused = api(send_officer).post(url, {"member": advisor.pk}, format="json")
+    assert refused.status_code == 400 and "advisory" in refused.json()["detail"]
+    panel.refresh_from_db()
+    assert panel.vice_chair is None
+
+    done = api(send_officer).post(url, {"member": member(panel, head_e).pk}, format="json")
+    assert done.status_code == 200 and done.json()["vice_chair"] == member(panel, head_e).pk
+    cleared = api(send_officer).post(url, {"member": None}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["vice_chair"] is None
