@@ -235,6 +235,10 @@ class _Table:
             collector.add(1, None, f"Not readable as CSV: {exc}")
             return
         self.header = [h.strip() for h in header]
+        if not any(self.header):
+            collector.add(1, None, "Line 1 is blank: the first line must be the header row.")
+            self.header = []
+            return
         seen: set[str] = set()
         for name in self.header:
             if name and name in seen:

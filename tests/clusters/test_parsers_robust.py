@@ -23,6 +23,12 @@ def test_any_bytes_give_rows_or_problems(data):
         assert result.errors or result.rows or getattr(result, "skipped_other_levels", 0)
 
 
+def test_a_file_that_starts_with_a_blank_line_is_refused_at_line_1():
+    for parse in (lambda d: parse_gias(d, "931"), parse_cluster_mapping, parse_school_stats):
+        errors = parse(b"\n" + HEADER).errors
+        assert errors and errors[0].line == 1 and "blank" in errors[0].message
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=0, max_size=len(GIAS_COLUMNS) + 3))
 def test_any_gias_row_is_either_kept_or_reported(cells):
