@@ -186,7 +186,9 @@ def _request(ctx, school, senco, officer, stream, bands_by, target, days_ago) ->
                 services.resubmit_request(fr, user=senco, message="Review notes added.")
                 moments.append(moments[-1] + timedelta(days=rng.randint(1, 5)))
         if target == State.READY:
-            services.triage_request(fr, user=officer, message=rng.choice(PANEL_NOTES))
+            # Not drawn from rng: the demo's other draws (and what the demo school shows) stay put.
+            note = PANEL_NOTES[fr.pk % len(PANEL_NOTES)]
+            services.triage_request(fr, user=officer, message=note)
             moments.append(moments[-1] + timedelta(days=rng.randint(1, 8)))
         if target == State.WITHDRAWN:
             services.withdraw_request(fr, user=senco, message="The family has moved away.")

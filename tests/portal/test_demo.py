@@ -223,3 +223,17 @@ def test_a_step_module_that_fails_to_import_stops_the_load_and_leaves_nothing(
     with pytest.raises(ModuleNotFoundError, match="no_such_library"):
         load_demo()
     assert not School.objects.exists()  # all or nothing, so --if-empty will try again
+
+
+def test_the_newcomers_demo_school_has_a_request_at_every_step_the_senco_can_try():
+    """``bin/demo`` as a newcomer runs it: the demo SENCO can try every journey, the
+    outcome review included (the accessibility sweep walks the same pages)."""
+    call_command("load_demo_county", stdout=io.StringIO())
+    from funding.models import FundingRequest
+
+    senco = get_user_model().objects.get(username="senco.demo")
+    school_ids = senco.memberships.values_list("school_id", flat=True)
+    states = set(
+        FundingRequest.objects.filter(school_id__in=school_ids).values_list("state", flat=True)
+    )
+    assert {"draft", "submitted", "returned", "review_due"} <= states, states
