@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clusters.models import District
 from funding.models import FundingStream
 from portal.audit import record_view
+from portal.filters import as_id
 from portal.money import format_gbp
 from portal.roles import Scope, scope_for
 
@@ -47,9 +48,7 @@ def _finance_page(request: HttpRequest) -> Scope:
 
 
 def _number(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    # isascii: "²".isdigit() is true, and int("²") fails.
-    return int(value) if value.isascii() and value.isdigit() else None
+    return as_id(request.GET.get(name))
 
 
 def _year_and_stream(request: HttpRequest):

@@ -136,6 +136,15 @@ def test_the_county_page_costs_the_same_queries_for_many_clusters(
     assert page.content.decode().count("data-budget=") == 31
 
 
+@pytest.mark.parametrize("odd", ["²", "99999999999999999999", "-1", "x"])
+def test_an_odd_year_or_stream_in_the_address_shows_the_default_board(
+    client, send_officer, budget, odd
+):
+    client.force_login(send_officer)
+    for name in ("year", "stream", "district"):
+        assert client.get(reverse("budgets:county"), {name: odd}).status_code == 200
+
+
 def test_a_senco_sees_their_own_cluster_totals_only(client, senco_a, this_year):
     own = ClusterBudgetFactory(cluster=senco_a.memberships.get().school.cluster, year=this_year)
     allocate(own, "3000.00")
