@@ -403,6 +403,9 @@ def _hold(ctx: DemoContext, meeting: Meeting, batch, officer) -> int:
             if kw["amount"] <= 0:
                 outcome = Outcome.APPROVED
                 kw.pop("amount")
+        if _demo_school_declines(ctx, fr, outcome):
+            # After the draws above, so the rest of the demo is drawn as before.
+            outcome, kw = Outcome.DECLINED, {}
         if kw:
             _start_after(fr, meeting.date + timedelta(days=14))
         try:
@@ -458,6 +461,21 @@ def _date_meeting(meeting: Meeting, items, mark) -> None:
         lambda event: added if event.kind == "schedule" else decided(event.request_id),
     )
     Notification.objects.filter(created_at__gte=mark).update(created_at=_aware(day, 16, 30))
+
+
+def _demo_school_declines(ctx: DemoContext, fr: FundingRequest, outcome: str) -> bool:
+    """Whether this decision at the demo school becomes a decline, so the demo SENCO always
+    has a declined request to try reconsideration on: her school's first decision that is
+    neither an award nor a decline, or else its third decision."""
+    school = ctx.shared.get("demo_school")
+    if school is None or fr.school_id != school.pk or ctx.shared.get("demo_school_declined"):
+        return False
+    decided = ctx.shared["demo_school_decisions"] = ctx.shared.get("demo_school_decisions", 0) + 1
+    awarded = outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED)
+    declines = outcome != Outcome.DECLINED and (not awarded or decided >= 3)
+    if declines or outcome == Outcome.DECLINED:
+        ctx.shared["demo_school_declined"] = True
+    return declines
 
 
 def _start_after(fr: FundingRequest, start) -> None:

@@ -236,4 +236,4 @@ def test_the_newcomers_demo_school_has_a_request_at_every_step_the_senco_can_try
     states = set(
         FundingRequest.objects.filter(school_id__in=school_ids).values_list("state", flat=True)
     )
-    assert {"draft", "submitted", "returned", "review_due"} <= states, states
+    assert {"draft", "submitted", "returned", "declined", "review_due"} <= states, states
