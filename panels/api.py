@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,7 +19,7 @@ from funding.selectors import get_request
 from portal.api_errors import REFUSED
 from portal.audit import record_view
 
-from . import policy, selectors, services
+from . import selectors, services
 from .models import (
     CRITERIA,
     AgendaItem,
@@ -35,7 +34,7 @@ from .models import (
     Recommendation,
     ReviewResult,
 )
-from .pack import pack_filename, render_agenda_pack
+from .pack import pack_download
 
 PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
 
@@ -437,20 +436,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         """The agenda pack, once the closing date has passed: the meeting and each item's
         papers (titles only for the items the member is recused from)."""
         meeting = self.get_object()
-        policy.require_download_pack(request.user, meeting)
-        pack = selectors.agenda_pack(request.user, meeting)
-        pdf = render_agenda_pack(pack)
-        record_view(
-            request,
-            object_type="funding.FundingRequest",
-            object_ids=pack.request_ids or [""],
-            action="download_pack",
-            detail=f"API agenda pack of meeting {meeting.pk}",
-        )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return pack_download(request, meeting, detail=f"API agenda pack of meeting {meeting.pk}")
 
     @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
     @action(detail=True, methods=["post"])

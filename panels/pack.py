@@ -7,8 +7,12 @@ contents with page numbers, tables with header cells, the language set.
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from portal.audit import record_view
+
+from . import policy, selectors
 from .models import Meeting
 from .selectors import AgendaPack
 
@@ -25,3 +29,22 @@ def render_agenda_pack(pack: AgendaPack) -> bytes:
         {"pack": pack, "meeting": pack.page.meeting, "entries": pack.entries},
     )
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def pack_download(request: HttpRequest, meeting: Meeting, *, detail: str) -> HttpResponse:
+    """The pack as a download, for the page and the API alike: refused before the closing
+    date (the panels error), audited as a read of every request whose papers it holds."""
+    policy.require_download_pack(request.user, meeting)
+    pack = selectors.agenda_pack(request.user, meeting)
+    pdf = render_agenda_pack(pack)
+    record_view(
+        request,
+        object_type="funding.FundingRequest",
+        object_ids=pack.request_ids or [""],
+        action="download_pack",
+        detail=detail,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

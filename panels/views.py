@@ -41,7 +41,7 @@ from .forms import (
     ViceChairForm,
 )
 from .models import CRITERIA, MeetingStatus, PanelMember
-from .pack import pack_filename, render_agenda_pack
+from .pack import pack_download
 from .services import PanelError, chair_recused_warning
 
 
@@ -507,20 +507,7 @@ def agenda_pack(request: HttpRequest, pk: int) -> HttpResponse:
     """The agenda pack: one PDF of the meeting and each item's papers, after the closing
     date (a refusal goes back to the meeting with its reason)."""
     meeting = selectors.get_meeting(request.user, pk)
-    policy.require_download_pack(request.user, meeting)
-    pack = selectors.agenda_pack(request.user, meeting)
-    pdf = render_agenda_pack(pack)
-    record_view(
-        request,
-        object_type="funding.FundingRequest",
-        object_ids=pack.request_ids or [""],
-        action="download_pack",
-        detail=f"Agenda pack of meeting {meeting.pk}",
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pack_download(request, meeting, detail=f"Agenda pack of meeting {meeting.pk}")
 
 
 # --- Decisions and after ---------------------------------------------------------
