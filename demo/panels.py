@@ -1,6 +1,7 @@
 """Demo step: a panel per cluster, a year's rota, past meetings with decisions, and a
-meeting tomorrow with an agenda (and an urgent request decided by chair's action,
-waiting for ratification there). Tomorrow's agenda holds an item from the chair's own
+meeting today with an agenda that closed yesterday, so a newcomer can open and run it
+on the day the demo is loaded (and an urgent request decided by chair's action,
+waiting for ratification there). Today's agenda holds an item from the chair's own
 school, which the panel's vice-chair chairs (the acting-chair step).
 
 At county scale everything goes through the services, as the LA officer and each
@@ -52,7 +53,7 @@ from portal.models import Notification
 HEADS_PER_PANEL = 5
 PAST_MEETINGS = 6
 ITEMS_PER_PAST_MEETING = 2
-ITEMS_TOMORROW = 4
+ITEMS_TODAY = 4
 OUTCOMES = [
     (Outcome.APPROVED, 55),
     (Outcome.PARTIALLY_APPROVED, 20),
@@ -135,7 +136,7 @@ def load(ctx: DemoContext) -> None:
     if urgent is not None:
         ctx.log(
             f"panels: {urgent.request.reference} (urgent) decided by chair's action, "
-            "for ratification at tomorrow's meeting"
+            "for ratification at today's meeting"
         )
     if bulk:
         _bulk_panels(ctx, bulk, [picks_for(c) for c in bulk], panel_members)
@@ -143,10 +144,12 @@ def load(ctx: DemoContext) -> None:
 
 def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
     """One cluster's panel through the services: members, a year's rota, six past
-    meetings held, a chair's action and tomorrow's agenda. Returns (decisions, the
+    meetings held, a chair's action and today's agenda. Returns (decisions, the
     chair's-action decision or None)."""
     today = ctx.today
-    tomorrow = today + timedelta(days=1)
+    # Today's meeting took its agenda until yesterday: it can be opened and run today,
+    # and its agenda pack is ready.
+    closing = today - timedelta(days=1)
     heads = ctx.shared.get("headteachers") or {}
     panel_members = ctx.shared.get("panel_members") or {}
     demo_head = ctx.shared.get("users", {}).get("headteacher")
@@ -169,18 +172,17 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
             role=MemberRole.EDUCATIONAL_PSYCHOLOGIST,
             start_date=joined,
         )
-    # A year of four-weekly meetings through tomorrow, half past and half to come.
-    first = tomorrow - timedelta(weeks=4 * PAST_MEETINGS)
+    # A year of four-weekly meetings through today, half past and half to come.
+    first = today - timedelta(weeks=4 * PAST_MEETINGS)
     services.generate_year(
         panel, by=officer, first_date=first, location=f"{cluster.name} hub", today=first
     )
-    if not panel.meetings.filter(date=tomorrow).exists():
-        Meeting.objects.create(panel=panel, date=tomorrow, closing_date=today)
+    if not panel.meetings.filter(date=today).exists():
+        Meeting.objects.create(panel=panel, date=today, closing_date=closing)
         services.rebalance_rota(panel, today=first)
-    upcoming = panel.meetings.get(date=tomorrow)
-    if upcoming.closing_date < today:
-        # Tomorrow's agenda is the demo: it still takes the LA's last additions today.
-        Meeting.objects.filter(pk=upcoming.pk).update(closing_date=today)
+    upcoming = panel.meetings.get(date=today)
+    if upcoming.closing_date != closing:
+        Meeting.objects.filter(pk=upcoming.pk).update(closing_date=closing)
         upcoming.refresh_from_db()
     if demo_head and panel.members.filter(user=demo_head).exists():
         demo_member = panel.members.get(user=demo_head)
@@ -193,7 +195,7 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
             )
             upcoming.refresh_from_db()
 
-    # The panel's vice-chair: the first other head, who takes the chair tomorrow for the
+    # The panel's vice-chair: the first other head, who takes the chair today for the
     # item from the chair's own school (held back from the past meetings for it).
     chair = upcoming.chair
     vice = (
@@ -226,18 +228,22 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
     chairs_action = _chairs_action(ctx, panel, queue, officer) if want_urgent else None
     if chairs_action is not None:
         queue = [fr for fr in queue if fr.pk != chairs_action.request_id]
-    tomorrows = ([own] if own else []) + queue[: ITEMS_TOMORROW - (1 if own else 0)]
-    for fr in tomorrows:
+    # Only what the LA had triaged by yesterday's closing date is on today's agenda.
+    queue = [fr for fr in queue if _triaged_by(fr, closing)]
+    todays = ([own] if own and _triaged_by(own, closing) else []) + queue[
+        : ITEMS_TODAY - (1 if own else 0)
+    ]
+    for fr in todays:
         fr.refresh_from_db()
         mark = timezone.now()
         try:
-            item = services.schedule_request(fr, by=officer, meeting=upcoming)
+            item = services.schedule_request(fr, by=officer, meeting=upcoming, today=closing)
         except PanelError as exc:
             ctx.log(f"panels: could not schedule {fr.reference}: {exc.message}")
             continue
         _views(ctx, item, upcoming)
-        # Put on the agenda at the end of today, after the LA's triage.
-        _date_events([fr.pk], mark, lambda event: _aware(today, 17, 30))
+        # Put on the agenda at the end of the closing day, after the LA's triage.
+        _date_events([fr.pk], mark, lambda event: _aware(closing, 17, 30))
     return decided, chairs_action
 
 
@@ -247,7 +253,7 @@ def _triaged_by(fr: FundingRequest, day) -> bool:
 
 def _chairs_action(ctx, panel: Panel, queue, officer) -> Decision | None:
     """An urgent request the rota's chair in post decided yesterday with the LA officer:
-    it waits on tomorrow's agenda for ratification."""
+    it waits on today's agenda for ratification."""
     today = ctx.today
     chair = panel_selectors.current_chair(panel, today=today)
     if chair is None:
@@ -499,16 +505,15 @@ BATCH = 2000
 
 def _bulk_panels(ctx: DemoContext, clusters, picks_by_cluster, panel_members) -> None:
     today = ctx.today
-    tomorrow = today + timedelta(days=1)
     heads = ctx.shared.get("headteachers") or {}
-    first = tomorrow - timedelta(weeks=4 * PAST_MEETINGS)
+    first = today - timedelta(weeks=4 * PAST_MEETINGS)
     closed = frozenset(
         holidays.country_holidays("GB", subdiv="ENG", years=range(first.year, first.year + 2))
     )
     dates = rota.meeting_dates(first, every_weeks=4, closed_days=closed)
-    if tomorrow not in dates:
-        # The demo's "tomorrow" is always a meeting day.
-        dates = sorted({*dates, tomorrow})
+    if today not in dates:
+        # The demo's "today" is always a meeting day.
+        dates = sorted({*dates, today})
     chosen = [
         (c, picks) for c, picks in zip(clusters, picks_by_cluster, strict=True) if len(picks) >= 2
     ]
@@ -555,7 +560,9 @@ def _bulk_panels(ctx: DemoContext, clusters, picks_by_cluster, panel_members) ->
                 Meeting(
                     panel=panel,
                     date=day,
-                    closing_date=today if day == tomorrow else day - timedelta(days=10),
+                    closing_date=today - timedelta(days=1)
+                    if day == today
+                    else day - timedelta(days=10),
                     location=f"{cluster.name} hub",
                     chair_id=chair_id,
                     rota_chair_id=chair_id,

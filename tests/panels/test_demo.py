@@ -1,5 +1,5 @@
 """The demo step leaves each cluster a panel, a rota, past decisions dated at their
-meetings, a chair's action to ratify and tomorrow's agenda; at national scale the
+meetings, a chair's action to ratify and today's agenda; at national scale the
 other clusters' panels are bulk-inserted."""
 
 import random
@@ -42,7 +42,7 @@ def demo_context(send_officer, clusters, scale="county"):
 
 
 @pytest.mark.django_db
-def test_the_demo_gives_a_cluster_its_panel_year_and_tomorrows_agenda(cluster, send_officer):
+def test_the_demo_gives_a_cluster_its_panel_year_and_agenda_today_open_to_run(cluster, send_officer):
     ctx, schools, heads = demo_context(send_officer, [cluster])
     today = ctx.today
     demo.load(ctx)
@@ -50,16 +50,18 @@ def test_the_demo_gives_a_cluster_its_panel_year_and_tomorrows_agenda(cluster, s
     panel = cluster.panel
     assert panel.members.count() == 5
     assert panel.meetings.count() >= 13
-    tomorrow = panel.meetings.get(date=today + timedelta(days=1))
-    assert tomorrow.items.filter(kind=ItemKind.DECISION).count() == 4
-    assert tomorrow.chair.user == heads[schools[0].pk]
+    meeting = panel.meetings.get(date=today)
+    assert meeting.items.filter(kind=ItemKind.DECISION).count() == 4
+    assert meeting.chair.user == heads[schools[0].pk]
     # An item from the chair's own school, which the vice-chair will chair.
-    assert tomorrow.items.filter(request__school=schools[0], kind=ItemKind.DECISION).exists()
+    assert meeting.items.filter(request__school=schools[0], kind=ItemKind.DECISION).exists()
     panel.refresh_from_db()
-    assert panel.vice_chair is not None and panel.vice_chair != tomorrow.chair
+    assert panel.vice_chair is not None and panel.vice_chair != meeting.chair
     assert panel.meetings.filter(status=MeetingStatus.CLOSED, date__lt=today).count() == 6
     assert Decision.objects.filter(item__meeting__panel=panel).exists()
     assert not Meeting.objects.filter(date__lt=today, status=MeetingStatus.SCHEDULED).exists()
+    # The newcomer can open and run it today: its agenda closed yesterday (pack ready).
+    assert meeting.status == MeetingStatus.SCHEDULED and meeting.closing_date < today
 
 
 @pytest.mark.django_db
@@ -92,13 +94,13 @@ def test_past_decisions_and_their_timeline_carry_the_meetings_dates(cluster, sen
 
 
 @pytest.mark.django_db
-def test_an_urgent_request_decided_by_chairs_action_awaits_ratification_tomorrow(
+def test_an_urgent_request_decided_by_chairs_action_awaits_ratification_today(
     cluster, send_officer
 ):
     ctx, _, _ = demo_context(send_officer, [cluster])
     demo.load(ctx)
 
-    item = cluster.panel.meetings.get(date=ctx.today + timedelta(days=1)).items.get(
+    item = cluster.panel.meetings.get(date=ctx.today).items.get(
         kind=ItemKind.RATIFICATION
     )
     assert item.ratified_at is None
@@ -106,9 +108,7 @@ def test_an_urgent_request_decided_by_chairs_action_awaits_ratification_tomorrow
     assert fr.request_type == "urgent" and fr.state == State.APPROVED
     decision = Decision.objects.get(request=fr)
     assert decision.by_chairs_action and decision.la_officer == send_officer
-    assert decision.item is None and timezone.localtime(decision.decided_at).date() < (
-        ctx.today + timedelta(days=1)
-    )
+    assert decision.item is None and timezone.localtime(decision.decided_at).date() <= ctx.today
 
 
 @pytest.mark.django_db
@@ -133,6 +133,6 @@ def test_at_national_scale_the_other_panels_are_bulk_inserted_with_rota_chairs(
     past = [m for m in meetings if m.date < ctx.today]
     assert past and all(m.status == MeetingStatus.CLOSED for m in past)
     assert all(m.attendance.count() == 5 for m in past)
-    assert any(m.date == ctx.today + timedelta(days=1) for m in meetings)
+    assert any(m.date == ctx.today for m in meetings)
     assert not Decision.objects.filter(item__meeting__panel=panel).exists()
     assert "no decisions" in ctx.out.getvalue()
