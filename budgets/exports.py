@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from openpyxl import Workbook
 
+from portal.cells import safe_cell, safe_text
+
 from .models import EntryKind, FinancialYear, InstalmentStatus
 
 LEDGER_COLUMNS = [
@@ -158,21 +160,11 @@ def payment_rows(instalments) -> Iterable[list]:
         ]
 
 
-def _safe(value):
-    # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
 def _csv_cell(value):
-    """Money to the penny, text never read as a formula (``_safe``), once per cell."""
+    """Money to the penny, text never read as a formula (``safe_text``), once per cell."""
     kind = type(value)
     if kind is str:
-        return "'" + value if value[:1] in FORMULA_STARTS else value
+        return safe_text(value)
     if kind is Decimal:
         return f"{value:.2f}"
     return value
@@ -196,7 +188,7 @@ def as_xlsx(name: str, columns: list[str], rows: Iterable[list]) -> HttpResponse
     ws.append(columns)
     for row in rows:
         # Money stays exact: openpyxl writes Decimals as numbers, formatted to the penny.
-        ws.append([_safe(v) for v in row])
+        ws.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(

@@ -25,6 +25,7 @@ from budgets import selectors as budget_selectors
 from clusters.models import Cluster, School, SchoolYearStats
 from panels import selectors as panel_selectors
 from panels.models import Meeting
+from portal.cells import safe_cell
 from portal.roles import Scope, scope_for
 
 from . import policy
@@ -403,14 +404,7 @@ def export_rows(user: AbstractBaseUser, qs: QuerySet[FundingRequest]):
             awarded if awarded is not None else "",
             *values[len(EXPORT_FIELDS) :],
         ]
-        yield [_safe_cell(v) for v in row]
-
-
-def _safe_cell(value):
-    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+        yield [safe_cell(v) for v in row]
 
 
 class Echo:

@@ -105,17 +105,41 @@ def _rates(t: dict) -> dict:
     }
 
 
+def year_label(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def no_statistics_note(year: int) -> str:
+    return f"No statistics for {year_label(year)}"
+
+
 def merge(schools: list[dict], params: Params) -> list[dict]:
     """Each school's row (its figures and requests, from one query) with its first-£6,000
-    position: the contributions it makes before the high-needs block pays."""
+    position: the contributions it makes before the high-needs block pays.
+
+    A school with requests but no statistics for the year keeps its requests and awards
+    (so every total is the ledger's), with a note saying so and no rates."""
+    note = no_statistics_note(params.year)
     for r in schools:
-        for k in ("awarded", "contributions", "notional_sen_budget"):
+        for k in ("awarded", "contributions"):
             r[k] = r[k].quantize(PENNY)
-        r["first_6000"] = (
-            params.contribution_per_pupil * r["ehcp_pupils"] + r["contributions"]
-        ).quantize(PENNY)
-        r["notional_shortfall"] = max(ZERO, r["first_6000"] - r["notional_sen_budget"])
+        if r.get("has_stats", True):
+            r["note"] = ""
+            r["notional_sen_budget"] = r["notional_sen_budget"].quantize(PENNY)
+            r["first_6000"] = (
+                params.contribution_per_pupil * r["ehcp_pupils"] + r["contributions"]
+            ).quantize(PENNY)
+            r["notional_shortfall"] = max(ZERO, r["first_6000"] - r["notional_sen_budget"])
+        else:  # its EHCP pupils and notional budget are not known
+            r["note"] = note
+            r["notional_sen_budget"] = r["first_6000"] = r["notional_shortfall"] = None
     return schools
+
+
+def _without_statistics(schools: list[dict], year: int) -> list[list]:
+    """A summary line counting the schools with no statistics for the year, if any."""
+    n = sum(1 for r in schools if r.get("note"))
+    return [[f"Schools with no statistics for {year_label(year)}", n, "int"]] if n else []
 
 
 def _scope_total_label(scope: ReportScope) -> str:
@@ -156,6 +180,7 @@ INCLUSIVENESS_COLUMNS = [
     col("magnet", "Magnet", "flag"),
     col("below_fair_share", "Below fair share", "flag"),
     col("flags", "Flags"),
+    col("note", "Note"),
     col("high_send_count", "High-SEND schools", "int"),
     col("magnet_count", "Magnet schools", "int"),
     col("below_fair_share_count", "Schools below fair share", "int"),
@@ -163,6 +188,7 @@ INCLUSIVENESS_COLUMNS = [
 _SCHOOL_ONLY = {
     "urn",
     "flags",
+    "note",
     "phase",
     "cluster_sen_support_pct",
     "county_sen_support_pct",
@@ -244,13 +270,18 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
         )
         r["below_fair_share"] = st.is_below_fair_share(r["sen_pct"], cluster_sen_pct, t)
         r["flags"] = ", ".join(
-            label
-            for key, label in (
-                ("high_send", "High-SEND"),
-                ("magnet", "Magnet"),
-                ("below_fair_share", "Below fair share"),
-            )
-            if r[key]
+            [
+                *(
+                    label
+                    for key, label in (
+                        ("high_send", "High-SEND"),
+                        ("magnet", "Magnet"),
+                        ("below_fair_share", "Below fair share"),
+                    )
+                    if r[key]
+                ),
+                *([r["note"]] if r.get("note") else []),
+            ]
         )
 
     schools = [r for r in rows if scope.contains(r)]
@@ -321,6 +352,7 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
             ["Magnet schools", total["magnet_count"], "int"],
             ["Schools below fair share", total["below_fair_share_count"], "int"],
             ["High-SEND schools", total["high_send_count"], "int"],
+            *_without_statistics(schools, params.year),
         ],
         "total_awarded": _json(total["awarded"]),
         "method": method,
@@ -376,13 +408,16 @@ FAIR_SHARE_COLUMNS = [
     col("allocation", "£ allocated", "money"),
     col("expected_allocation", "£ allocation expected by formula", "money"),
     col("allocation_difference", "£ allocated − expected", "money"),
+    col("note", "Note"),
 ]
 FAIR_SHARE_SCHOOL_COLS = [
     c[0]
     for c in FAIR_SHARE_COLUMNS
     if c[0] not in {"schools", "allocation", "expected_allocation", "allocation_difference"}
 ]
-FAIR_SHARE_CLUSTER_COLS = [c[0] for c in FAIR_SHARE_COLUMNS if c[0] not in {"urn", "cluster_name"}]
+FAIR_SHARE_CLUSTER_COLS = [
+    c[0] for c in FAIR_SHARE_COLUMNS if c[0] not in {"urn", "cluster_name", "note"}
+]
 FAIR_SHARE_SCHOOL_PRINT = [
     "name",
     "cluster_name",
@@ -396,6 +431,7 @@ FAIR_SHARE_SCHOOL_PRINT = [
     "fair_share_ratio",
     "award_difference",
     "awarded_per_pupil",
+    "note",
 ]
 FAIR_SHARE_CLUSTER_PRINT = [
     "name",
@@ -413,7 +449,7 @@ FAIR_SHARE_CLUSTER_PRINT = [
 FAIR_SHARE_TOTAL_COLS = [
     c[0]
     for c in FAIR_SHARE_COLUMNS
-    if c[0] not in {"urn", "cluster_name", "fair_share_ratio", "award_difference"}
+    if c[0] not in {"urn", "cluster_name", "fair_share_ratio", "award_difference", "note"}
 ]
 
 
@@ -437,9 +473,13 @@ def fair_share(
     t_awarded = total["awarded"]
 
     def shares(u: dict) -> None:  # once per school: kept to plain lookups
-        u["roll_share"] = roll = ratio(u["number_on_roll"], t_roll)
-        u["fsm_share"] = fsm = ratio(u["fsm_pupils"], t_fsm)
-        u["sen_support_share"] = sen = ratio(u["sen_support_pupils"], t_sen)
+        if u.get("note"):  # no statistics: its need is not known, not nil
+            roll = fsm = sen = None
+        else:
+            roll = ratio(u["number_on_roll"], t_roll)
+            fsm = ratio(u["fsm_pupils"], t_fsm)
+            sen = ratio(u["sen_support_pupils"], t_sen)
+        u["roll_share"], u["fsm_share"], u["sen_support_share"] = roll, fsm, sen
         u["need_share"] = need = need_share({"roll": roll, "fsm": fsm, "sen_support": sen}, weights)
         u["award_share"] = award = ratio(u["awarded"], t_awarded)
         u["fair_share_ratio"] = ratio(award, need) if award is not None and need else None
@@ -537,6 +577,7 @@ def fair_share(
                 _json(concentration["top_decile_share"]),
                 "share",
             ],
+            *_without_statistics(schools, params.year),
         ],
         "concentration": {k: _json(v) for k, v in concentration.items()},
         "total_awarded": _json(total["awarded"]),

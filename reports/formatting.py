@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from clusters.models import Phase
+from portal.cells import safe_cell
 from portal.money import format_gbp
 
 DASH = "—"
@@ -52,18 +53,26 @@ def format_value(value, fmt: str) -> str:
     return formatter(fmt)(value)
 
 
+# The decimal places a figure is shown with on the page (``_WRITERS``): a file's cell
+# carries the same rounded figure, so the CSV reads as the page does. Shares are
+# fractions shown as percentages to one place, so three places here.
+PLACES = {"pct": 1, "share": 3, "rate": 2, "ratio": 2, "index": 2}
+
+
 def numeric(value, fmt: str):
-    """The value as a number for a spreadsheet cell (None stays empty)."""
+    """The value as a spreadsheet cell: a number rounded as the page shows it (None stays
+    empty), text that no spreadsheet runs as a formula."""
     if value is None or value == "":
         return None
     if fmt == "money":
         return Decimal(value)
     if fmt == "int":
         return int(value)
-    if fmt in ("pct", "share", "rate", "ratio", "index"):
-        return float(value)
+    places = PLACES.get(fmt)
+    if places is not None:
+        return round(float(value), places) + 0.0  # + 0.0: never a "-0.0"
     if fmt == "flag":
         return "Yes" if value else "No"
     if fmt == "phase":
         return PHASES.get(value, value)
-    return value
+    return safe_cell(value)

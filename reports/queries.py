@@ -75,7 +75,8 @@ def _column(model, field: str) -> str:
 
 
 def school_figures(year: int) -> list[dict]:
-    """One SQL statement: every county school with figures for the year, its requests
+    """One SQL statement: every county school with figures for the year or requests in it
+    (flagged ``has_stats`` false when it has no figures), its requests
     submitted in the year (counted, decided, awarded; £ awarded and its own
     contributions), and its cluster's and the county's totals by window functions.
 
@@ -100,12 +101,15 @@ def school_figures(year: int) -> list[dict]:
     amount, contrib = _column(req, "amount_awarded"), _column(req, "school_contribution")
     req_school = _column(req, "school")
     by_cluster = "OVER (PARTITION BY sc.cluster_id)"
-    stat_cols = ", ".join(f"st.{_column(stats, f)} AS {f}" for f in STATS_FIELDS)
+    # A school with requests but no statistics row for the year counts as 0 pupils
+    # (its rates are then empty), and is flagged by ``has_stats``.
+    stat_cols = ", ".join(f"COALESCE(st.{_column(stats, f)}, 0) AS {f}" for f in STATS_FIELDS)
     cluster_totals = ", ".join(
-        f"SUM(st.{_column(stats, f)}) {by_cluster} AS cluster_{f}" for f in CLUSTER_TOTALS
+        f"COALESCE(SUM(st.{_column(stats, f)}) {by_cluster}, 0) AS cluster_{f}"
+        for f in CLUSTER_TOTALS
     )
     county_totals = ", ".join(
-        f"SUM(st.{_column(stats, f)}) OVER () AS county_{f}" for f in COUNTY_TOTALS
+        f"COALESCE(SUM(st.{_column(stats, f)}) OVER (), 0) AS county_{f}" for f in COUNTY_TOTALS
     )
     sql = f"""
         WITH req AS (
@@ -119,20 +123,22 @@ def school_figures(year: int) -> list[dict]:
             WHERE {sub} >= %s AND {sub} < %s
             GROUP BY {req_school}
         )
-        SELECT st.{_column(stats, "school")} AS school_id, sc.urn AS urn, sc.name AS name,
+        SELECT sc.id AS school_id, sc.urn AS urn, sc.name AS name,
                sc.phase AS phase, sc.cluster_id AS cluster_id, cl.name AS cluster_name,
                cl.district_id AS district_id, d.name AS district_name,
                st.{_column(stats, "notional_sen_budget")} AS notional_sen_budget, {stat_cols},
                COALESCE(req.requests, 0) AS requests, COALESCE(req.decided, 0) AS decided,
                COALESCE(req.approved, 0) AS approved, req.awarded AS awarded,
-               req.contributions AS contributions, {cluster_totals}, {county_totals}
-        FROM {_table(stats)} st
-        JOIN {_table(school)} sc ON sc.id = st.{_column(stats, "school")}
+               req.contributions AS contributions, {cluster_totals}, {county_totals},
+               st.id IS NOT NULL AS has_stats
+        FROM {_table(school)} sc
         JOIN {_table(cluster)} cl ON cl.id = sc.cluster_id
         JOIN {_table(district)} d ON d.id = cl.district_id
-        LEFT JOIN req ON req.school_id = st.{_column(stats, "school")}
-        WHERE st.{_column(stats, "academic_year")} = %s
-        ORDER BY d.name, cl.name, sc.name, st.{_column(stats, "school")}
+        LEFT JOIN req ON req.school_id = sc.id
+        LEFT JOIN {_table(stats)} st
+          ON st.{_column(stats, "school")} = sc.id AND st.{_column(stats, "academic_year")} = %s
+        WHERE st.id IS NOT NULL OR req.school_id IS NOT NULL
+        ORDER BY d.name, cl.name, sc.name, sc.id
     """  # noqa: S608 - only quoted table and column names; every value is a %s parameter
     ops = connection.ops
     params = [
@@ -149,9 +155,12 @@ def school_figures(year: int) -> list[dict]:
         names = [c[0] for c in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     for r in rows:  # money as Decimal whatever the database returns (SQLite: floats)
+        r["has_stats"] = bool(r["has_stats"])
         for k in ("notional_sen_budget", "awarded", "contributions"):
             v = r[k]
             r[k] = ZERO if v is None else (v if type(v) is Decimal else Decimal(str(v)))
+        if not r["has_stats"]:
+            r["notional_sen_budget"] = None  # not known, rather than £0
     return rows
 
 

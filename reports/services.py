@@ -190,7 +190,7 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
             else None
         )
     rows = figures.merge(schools, params)
-    if not any(scope.contains(r) for r in rows):
+    if not any(scope.contains(r) and r["has_stats"] for r in rows):
         raise ReportError(
             f"There are no school figures for {run.year_label} in {scope.label}: load the "
             "schools' yearly statistics (roll, SEN, exclusions) for that year, then ask again."
