@@ -162,6 +162,8 @@ def _item_data(row: selectors.ItemRow, pupil_detail: bool) -> dict:
         ),
         "acting_chair_reason": row.acting_chair_reason,
         "eligible_chairs": [{"member": m.pk, "name": m.name} for m in row.eligible_chairs],
+        "views_revealed_at": row.reveal.revealed_at if row.reveal else None,
+        "you_see_views": row.views is not None,
         "decision": DecisionSerializer(row.decision).data if row.decision else None,
     }
 
@@ -202,7 +204,73 @@ class AgendaItemSerializer(serializers.Serializer):
     eligible_chairs = ChairSerializer(
         many=True, help_text="Members who may be named to chair it (for whoever runs the meeting)."
     )
+    views_revealed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the item's chair showed the panel every view (or null)."
+    )
+    you_see_views = serializers.BooleanField(
+        help_text="False until you have recorded your own view (or the chair reveals them)."
+    )
     decision = DecisionSerializer(allow_null=True)
+
+
+class SpreadRowSerializer(serializers.Serializer):
+    criterion = serializers.CharField()
+    label = serializers.CharField()
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+    total = serializers.IntegerField(
+        allow_null=True, help_text="For the item's chair (and LA SEND officers) only."
+    )
+    mean = serializers.FloatField()
+    disagree = serializers.BooleanField()
+
+
+class SpreadSerializer(serializers.Serializer):
+    """How the members' views of an item spread, for those who may see them."""
+
+    count = serializers.IntegerField()
+    revealed_at = serializers.DateTimeField(allow_null=True)
+    revealed_by = serializers.CharField(allow_null=True)
+    disagree = serializers.BooleanField()
+    recommendations = serializers.DictField(child=serializers.IntegerField())
+    rows = SpreadRowSerializer(many=True)
+
+
+class WithdrawalInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    item = serializers.IntegerField(source="item_id")
+    reason = serializers.CharField(help_text="The conflict as declared.")
+    declared_at = serializers.DateTimeField()
+    withdrawn_at = serializers.DateTimeField()
+    withdrawal_reason = serializers.CharField()
+
+
+def _spread_data(row: selectors.ItemRow) -> dict:
+    spread = row.spread
+    reveal = row.reveal
+    by = reveal.revealed_by if reveal else None
+    return {
+        "count": spread.count if spread else 0,
+        "revealed_at": reveal.revealed_at if reveal else None,
+        "revealed_by": (by.get_full_name() or by.get_username()) if by else None,
+        "disagree": spread.disagree if spread else False,
+        "recommendations": spread.recommendations if spread else {},
+        "rows": [
+            {
+                "criterion": r["criterion"],
+                "label": r["label"],
+                "min": r["min"],
+                "max": r["max"],
+                "total": r["total"] if row.sees_totals else None,
+                "mean": r["mean"],
+                "disagree": r["disagree"],
+            }
+            for r in (spread.rows if spread else [])
+        ],
+    }
 
 
 class PaperDocumentSerializer(serializers.Serializer):
@@ -497,8 +565,23 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         record_view(request, item.request, action="view_papers", detail=f"API papers {item.pk}")
         return Response(_papers_data(item, papers))
 
+    def _row_with_views(self, item: AgendaItem) -> selectors.ItemRow:
+        """The item's row if the user may see the members' views: 404 to a member recused
+        from it (or anyone without a seat), 403 to a member yet to record their own."""
+        page, row = self._row(item)
+        if row.views is None:
+            if row.user_recused or page.me is None:
+                raise NotFound("No views you may read.")
+            raise services.PanelError(
+                "Record your own view first: the other members' views are shown to you once "
+                "you have, or when the chair reveals them at the meeting.",
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        return row
+
     @extend_schema(
-        methods=["get"], responses={200: ModerationViewSerializer(many=True), 404: REFUSED}
+        methods=["get"],
+        responses={200: ModerationViewSerializer(many=True), 403: REFUSED, 404: REFUSED},
     )
     @extend_schema(
         methods=["post"],
@@ -521,11 +604,24 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 comment=v.get("comment", ""),
             )
             return Response(ModerationViewSerializer(view).data, status=status.HTTP_201_CREATED)
-        _, row = self._row(item)
-        if row.views is None:
-            # Recused members (and those without a panel seat) may not read them at all.
-            raise NotFound("No views you may read.")
+        row = self._row_with_views(item)
         return Response(ModerationViewSerializer(row.views, many=True).data)
+
+    @extend_schema(responses={200: SpreadSerializer, 403: REFUSED, 404: REFUSED})
+    @action(detail=True, pagination_class=None)
+    def spread(self, request, pk=None):
+        """The spread of the members' views, criterion by criterion (with each criterion's
+        total for the item's chair), under the same rule as the views."""
+        return Response(_spread_data(self._row_with_views(self._item())))
+
+    @extend_schema(request=None, responses={201: SpreadSerializer, 400: REFUSED, 404: REFUSED})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """The item's chair shows the panel every member's view at the open meeting."""
+        item = self._item()
+        services.reveal_spread(item, by=request.user)
+        _, row = self._row(selectors.get_item(request.user, item.pk))
+        return Response(_spread_data(row), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ConflictInSerializer, responses={201: None, 400: REFUSED})
     @action(detail=True, methods=["post"])
@@ -535,6 +631,22 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         services.declare_conflict(item, by=request.user, reason=data.validated_data["reason"])
         return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=WithdrawalInSerializer,
+        responses={200: WithdrawalSerializer, 400: REFUSED, 404: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="conflict-withdrawal")
+    def conflict_withdrawal(self, request, pk=None):
+        """Withdraw the conflict you declared on this item by mistake, with a reason (kept
+        for the LA's record). A recusal from your own school cannot be withdrawn."""
+        item = self._item()
+        data = WithdrawalInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conflict = services.withdraw_conflict(
+            item, by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(WithdrawalSerializer(conflict).data)
 
     @extend_schema(request=DecisionInSerializer, responses={201: DecisionSerializer, 400: REFUSED})
     @action(detail=True, methods=["post"])

@@ -188,6 +188,14 @@ class ConflictForm(GDSForm):
     )
 
 
+class WithdrawConflictForm(GDSForm):
+    reason = forms.CharField(
+        label="Why you are withdrawing your conflict",
+        max_length=300,
+        help_text="For example, declared on the wrong item. It is kept for the LA's record.",
+    )
+
+
 class DecisionForm(GDSForm):
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
     amount = forms.DecimalField(

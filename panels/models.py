@@ -253,17 +253,32 @@ class AgendaItem(models.Model):
 
 
 class ConflictDeclaration(models.Model):
-    """A member's declared conflict on an item (recusal from their own school is automatic)."""
+    """A member's declared conflict on an item (recusal from their own school is automatic).
+
+    A conflict declared by mistake is withdrawn with a reason, never deleted: the row stays
+    for the LA's record and only a conflict not withdrawn recuses the member.
+    """
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="conflicts")
     member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="conflicts")
     reason = models.CharField(max_length=300)
     declared_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["item", "member"], name="one_conflict_per_member_item"),
+            models.UniqueConstraint(
+                fields=["item", "member"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_standing_conflict_per_member_item",
+            ),
             models.CheckConstraint(condition=~Q(reason=""), name="conflict_has_reason"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawal_reason="")
+                | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
+                name="conflict_withdrawal_has_reason",
+            ),
         ]
 
 
@@ -314,6 +329,17 @@ class ModerationView(models.Model):
     @property
     def total(self) -> int:
         return sum(getattr(self, c) for c, _ in CRITERIA)
+
+
+class SpreadReveal(models.Model):
+    """The item's chair showed the panel every member's view at the meeting (before that,
+    a member sees the others' scores only once they have recorded their own)."""
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.CASCADE, related_name="reveal")
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    revealed_at = models.DateTimeField()
 
 
 class Outcome(models.TextChoices):

@@ -143,6 +143,69 @@ def acting_chair_refusal(
     return None
 
 
+# --- Independent moderation --------------------------------------------------------
+# A member records their own view before seeing the others' named scores; the item's
+# chair may show the panel every view at the meeting.
+
+
+def sees_views(
+    scope: Scope,
+    member: PanelMember | None,
+    *,
+    recused: bool,
+    recorded_own: bool,
+    revealed: bool,
+) -> bool:
+    """The rule for the other members' views of an item (named scores and their spread): a
+    member once they have recorded their own view, or once the chair has revealed them; an
+    LA SEND officer who does not sit on the panel (they do not moderate); never a member
+    recused from the item."""
+    if recused:
+        return False
+    if member is None:
+        return scope.is_send_officer
+    return recorded_own or revealed
+
+
+def item_chair_user_id(item: AgendaItem) -> int | None:
+    """The user chairing the item: its acting chair, else the meeting's chair."""
+    if item.acting_chair_id is not None:
+        return item.acting_chair.user_id
+    meeting = item.meeting
+    return meeting.chair.user_id if meeting.chair_id is not None else None
+
+
+def sees_spread_totals(user: User, item: AgendaItem) -> bool:
+    """The item's chair (and an LA SEND officer) sees each criterion's total and mean
+    beside the spread, to sum up the panel's view."""
+    return item_chair_user_id(item) == user.pk or can_manage_panels(user)
+
+
+def reveal_refusal(user: User, item: AgendaItem) -> str | None:
+    """Why ``user`` may not reveal the members' views of ``item`` now (None: they may)."""
+    if item.kind != ItemKind.DECISION:
+        return "Only an item for decision has members' views to reveal."
+    if item.meeting.status != MeetingStatus.OPEN:
+        return "The views are revealed at the meeting: open it first."
+    if item_chair_user_id(item) != user.pk:
+        return "Only the member chairing this item reveals the members' views."
+    scope = scope_for(user)
+    members = list(PanelMember.objects.filter(panel_id=item.meeting.panel_id, user_id=user.pk))
+    if Recusals([item], members).user_recused(item, user.pk, scope.school_ids):
+        return "You are recused from this item: name a voting member present to chair it."
+    return None
+
+
+def can_reveal_spread(user: User, item: AgendaItem) -> bool:
+    return user.is_authenticated and reveal_refusal(user, item) is None
+
+
+def require_reveal_spread(user: User, item: AgendaItem) -> None:
+    problem = reveal_refusal(user, item)
+    if problem:
+        raise _refuse(problem)
+
+
 def can_set_vice_chair(user: User, panel: Panel) -> bool:
     """The LA SEND officer sets the vice-chair where the panel's members are managed."""
     return can_manage_panels(user)

@@ -70,7 +70,9 @@ class Recusals:
             self.user_schools[user_id].add(school_id)
         self.declared: dict[tuple[int, int], str] = {
             (c.item_id, c.member_id): c.reason
-            for c in ConflictDeclaration.objects.filter(item__in=[i.pk for i in items])
+            for c in ConflictDeclaration.objects.filter(
+                item__in=[i.pk for i in items], withdrawn_at__isnull=True
+            )
         }
         self.items = {i.pk: i for i in items}
 

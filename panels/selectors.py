@@ -34,6 +34,7 @@ from .models import (
     ModerationView,
     Panel,
     PanelMember,
+    SpreadReveal,
 )
 from .recusal import Quorum, Recusals, quorum, recusals_for
 
@@ -199,7 +200,8 @@ def sees_pupil_detail(scope: Scope, member: PanelMember | None) -> bool:
 
 @dataclass
 class Spread:
-    """How the members' views of an item spread, criterion by criterion."""
+    """How the members' views of an item spread, criterion by criterion (each row: the
+    lowest, highest, total and mean score)."""
 
     rows: list[dict]
     recommendations: dict[str, int]
@@ -219,9 +221,11 @@ def spread(views: list[ModerationView]) -> Spread | None:
         disagree = disagree or gap >= 2
         rows.append(
             {
+                "criterion": name,
                 "label": label,
                 "min": min(scores),
                 "max": max(scores),
+                "total": sum(scores),
                 "mean": round(mean(scores), 1),
                 "disagree": gap >= 2,
             }
@@ -238,7 +242,9 @@ class ItemRow:
     item: AgendaItem
     recused: list[tuple[PanelMember, str]]
     user_recused: bool
-    views: list[ModerationView] | None  # None: the user may not see the others' views
+    # None: the user may not see the others' views (recused, or not yet recorded their own
+    # and not revealed: ``policy.sees_views``).
+    views: list[ModerationView] | None
     my_view: ModerationView | None
     view_count: int
     spread: Spread | None
@@ -252,6 +258,17 @@ class ItemRow:
     acting_chair: PanelMember | None = None
     acting_chair_reason: str = ""
     eligible_chairs: list[PanelMember] = field(default_factory=list)
+    # Independent moderation: the chair's reveal (None: not revealed), whether the user sees
+    # each criterion's total (the item's chair), and the reason of the conflict the user
+    # declared on it and may withdraw (None: none, or recused from their own school).
+    reveal: SpreadReveal | None = None
+    sees_totals: bool = False
+    my_conflict: str | None = None
+
+    @property
+    def blind(self) -> bool:
+        """The user has a view to record before the others' are shown to them."""
+        return self.views is None and not self.user_recused
 
     @property
     def needs_acting_chair(self) -> bool:
@@ -301,7 +318,12 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
     is_chair = policy.can_chair(user, meeting)
     items = list(
         meeting.items.select_related(
-            "request", "request__school", "request__stream", "decision", "decision__deferred_to"
+            "request",
+            "request__school",
+            "request__stream",
+            "decision",
+            "decision__deferred_to",
+            "reveal__revealed_by",
         ).prefetch_related(
             Prefetch(
                 "views",
@@ -318,8 +340,6 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
     by_id = {m.pk: m for m in members}
     present = [by_id.get(m.pk, m) for m in present]
     whole = quorum(panel, present, meeting.chair_id)
-    # LA SEND officers (not finance) and unrecused members may read the views.
-    may_read_views = policy.can_manage_panels(user) or me is not None
     may_name_chairs = policy.can_name_acting_chair(user, meeting)
     rows = []
     for item in items:
@@ -327,6 +347,8 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
         recused = recusals.for_item(item)
         chair_recused = recusals.chair_recusal(item) if item.kind == "decision" else None
         acting = by_id.get(item.acting_chair_id)
+        if acting is not None:
+            item.acting_chair = acting  # loaded with the members: no query per item
         decision = getattr(item, "decision", None)
         eligible = []
         if may_name_chairs and chair_recused and decision is None:
@@ -344,7 +366,17 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
             )
         user_recused = recusals.user_recused(item, user.pk, scope.school_ids)
         views = list(item.views.all())
-        visible = None if user_recused or not may_read_views else views
+        my_view = next((v for v in views if me and v.member_id == me.pk), None)
+        reveal = getattr(item, "reveal", None)
+        sees = policy.sees_views(
+            scope,
+            me,
+            recused=user_recused,
+            recorded_own=my_view is not None,
+            revealed=reveal is not None,
+        )
+        visible = views if sees else None
+        declared = recusals.declared.get((item.pk, me.pk)) if me else None
         reads = policy.reads_papers(scope, me, user_recused)
         rows.append(
             ItemRow(
@@ -352,7 +384,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
                 recused=recused,
                 user_recused=user_recused,
                 views=visible,
-                my_view=next((v for v in views if me and v.member_id == me.pk), None),
+                my_view=my_view,
                 view_count=len(views),
                 spread=spread(visible) if visible is not None else None,
                 quorum=quorum(
@@ -366,6 +398,9 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
                 acting_chair=acting,
                 acting_chair_reason=item.acting_chair_reason,
                 eligible_chairs=eligible,
+                reveal=reveal,
+                sees_totals=visible is not None and policy.sees_spread_totals(user, item),
+                my_conflict=declared if declared and not recusals.from_school(item, me) else None,
             )
         )
     schools = {m.school.pk: m.school for m in present if m.school_id}
@@ -542,7 +577,12 @@ def minutes(meeting: Meeting) -> dict:
     members = list(PanelMember.objects.filter(panel=meeting.panel).select_related("user", "school"))
     items = list(
         meeting.items.select_related(
-            "request", "request__school", "request__stream", "decision", "decision__deferred_to"
+            "request",
+            "request__school",
+            "request__stream",
+            "decision",
+            "decision__deferred_to",
+            "reveal",
         )
     )
     recusals = Recusals(items, members)
@@ -563,6 +603,7 @@ def minutes(meeting: Meeting) -> dict:
             "decision": getattr(i, "decision", None) or chairs_actions.get(i.request_id),
             "recused": recusals.for_item(i),
             "acting_chair": by_id.get(i.acting_chair_id),
+            "reveal": getattr(i, "reveal", None),
         }
         for i in items
     ]

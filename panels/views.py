@@ -39,6 +39,7 @@ from .forms import (
     ScheduleForm,
     SwapChairForm,
     ViceChairForm,
+    WithdrawConflictForm,
 )
 from .models import CRITERIA, MeetingStatus, PanelMember
 from .pack import pack_download
@@ -363,6 +364,8 @@ def _render_item(
         context["view_form"] = ModerationForm(initial=initial)
     if live and page.me and not row.user_recused:
         context["conflict_form"] = ConflictForm()
+    if live and row.my_conflict and not row.decision:
+        context["withdraw_form"] = WithdrawConflictForm()
     if (
         policy.can_decide_item(request.user, item)
         and not row.decision
@@ -415,6 +418,32 @@ def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
         raise PanelError("Say what the conflict is.")
     services.declare_conflict(item, by=request.user, reason=form.cleaned_data["reason"])
     messages.success(request, "Your conflict is recorded: you are recused from this item.")
+    return redirect("panels:item", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def withdraw_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    form = WithdrawConflictForm(request.POST)
+    if not form.is_valid():
+        raise PanelError(
+            "Say why you are withdrawing the conflict: it is kept with the declaration "
+            "for the LA's record."
+        )
+    services.withdraw_conflict(item, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, "Your conflict is withdrawn: you take part in this item again.")
+    return redirect("panels:item", pk=pk)
+
+
+@login_required
+@require_POST
+@_acting
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item(request.user, pk)
+    services.reveal_spread(item, by=request.user)
+    messages.success(request, "Every member now sees the members' views on this item.")
     return redirect("panels:item", pk=pk)
 
 

@@ -6,7 +6,8 @@ decisions) in the same transaction and register the guards and actor
 resolver that make the panel rules part of the lifecycle (see ``apps.py``).
 
 By concern: ``membership`` (panels, members, the rota), ``meetings`` (scheduling,
-the meeting, attendance, conflicts, moderation), ``chairing`` (the acting chair of an item), ``decisions``, ``appeals``,
+the meeting, attendance, conflicts, moderation), ``chairing`` (the acting chair of an item), ``moderation`` (the chair's
+reveal of the views, a conflict withdrawn), ``decisions``, ``appeals``,
 ``reviews`` (the outcome review), ``sweeps`` (the daily jobs) and ``guards``.
 Callers import from ``panels.services``.
 """
@@ -37,6 +38,7 @@ from .membership import (
     set_vice_chair,
     swap_chair,
 )
+from .moderation import reveal_spread, withdraw_conflict
 from .reviews import ReportedOutcomes, report_outcomes, spent_problem
 from .sweeps import activate_due, reviews_due, sweep_past_meetings
 
@@ -71,6 +73,7 @@ __all__ = [
     "record_moderation",
     "register",
     "report_outcomes",
+    "reveal_spread",
     "reviews_due",
     "schedule_request",
     "set_vice_chair",
@@ -79,4 +82,5 @@ __all__ = [
     "swap_chair",
     "sweep_past_meetings",
     "unschedule_request",
+    "withdraw_conflict",
 ]

@@ -177,8 +177,9 @@ def declare_conflict(item: AgendaItem, *, by: AbstractBaseUser, reason: str) -> 
         raise PanelError("Only a member of this panel can declare a conflict on its items.")
     if item.meeting.status == MeetingStatus.CLOSED:
         raise PanelError("The meeting is closed.")
+    # A conflict withdrawn earlier stays on the record beside this new one.
     conflict, _ = ConflictDeclaration.objects.update_or_create(
-        item=item, member=member, defaults={"reason": reason}
+        item=item, member=member, withdrawn_at=None, defaults={"reason": reason}
     )
     ModerationView.objects.filter(item=item, member=member).delete()
     if item.meeting.status == MeetingStatus.OPEN:

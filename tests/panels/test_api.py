@@ -48,10 +48,15 @@ def test_the_panel_story_through_the_api(panel, meeting, heads, send_officer, re
     assert api(head_a).get(f"/api/v1/agenda-items/{item_id}/views/").status_code == 404
     refused = api(head_a).post(f"/api/v1/agenda-items/{item_id}/views/", VIEW, format="json")
     assert refused.status_code == 400 and "recused" in refused.json()["detail"]
-    assert (
-        api(head_e).get(f"/api/v1/agenda-items/{item_id}/views/").json()[0]["comment"]
-        == "Sound plan."
+    # Moderation is independent: head_e sees nobody's scores until recording their own.
+    blind = api(head_e).get(f"/api/v1/agenda-items/{item_id}/views/")
+    assert blind.status_code == 403 and "Record your own view first" in blind.json()["detail"]
+    api(head_e).post(
+        f"/api/v1/agenda-items/{item_id}/views/", VIEW | {"comment": "Agree."}, format="json"
     )
+    assert {
+        v["comment"] for v in api(head_e).get(f"/api/v1/agenda-items/{item_id}/views/").json()
+    } == {"Sound plan.", "Agree."}
 
     # Open, attend (inquorate), refused; attend (quorate), decide.
     chair_api = api(chair)

@@ -110,6 +110,10 @@ def test_the_panels_story_through_the_pages(
         {"present": [ids[chair], ids[head_d], ids[head_e], ids[head_a]]},
     )
     assert "Quorate" in client.get(reverse("panels:meeting", args=[meeting.pk])).text
+    # The chair has recorded no view, so sees nobody's scores until revealing them.
+    blind = client.get(reverse("panels:item", args=[item_a.pk]))
+    assert "Only one cycle." not in blind.text and "2 views recorded" in blind.text
+    client.post(reverse("panels:reveal", args=[item_a.pk]))
     item_page = client.get(reverse("panels:item", args=[item_a.pk]))
     assert "Members disagree" in client.get(reverse("panels:meeting", args=[meeting.pk])).text
     assert "members disagree" in item_page.text and "Only one cycle." in item_page.text

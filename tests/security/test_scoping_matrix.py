@@ -183,7 +183,15 @@ ROUTES: dict[str, Route] = {
     "panels:item": Route(OBJECT, r("panels:item", "a.open_item.pk"), "panel_a", finance="no_pupil"),
     **{
         f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.open_item.pk"), methods=POST)
-        for name in ("moderate", "conflict", "decide", "ratify", "acting_chair")
+        for name in (
+            "moderate",
+            "conflict",
+            "withdraw_conflict",
+            "reveal",
+            "decide",
+            "ratify",
+            "acting_chair",
+        )
     },
     "panels:decision": Route(OBJECT, r("panels:decision", "a.decision.pk"), "senco_a"),
     "panels:review": Route(OBJECT, r("panels:review", "a.decided.pk"), methods=BOTH),
@@ -287,11 +295,15 @@ ROUTES: dict[str, Route] = {
     "agenda-item-views": Route(
         OBJECT, r("agenda-item-views", "a.open_item.pk"), "voter_a", methods=BOTH, finance="404"
     ),
+    # The spread of the views: as the views (tests/panels/test_moderation.py).
+    "agenda-item-spread": Route(
+        OBJECT, r("agenda-item-spread", "a.open_item.pk"), "voter_a", finance="404"
+    ),
     **{
         f"agenda-item-{name}": Route(
             OBJECT, r(f"agenda-item-{name}", "a.open_item.pk"), methods=POST
         )
-        for name in ("conflict", "decision", "acting-chair")
+        for name in ("conflict", "conflict-withdrawal", "reveal", "decision", "acting-chair")
     },
     "decision-list": Route(
         LIST, r("decision-list"), "senco_a", marker=lambda w: w.a.decision.rationale
