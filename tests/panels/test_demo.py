@@ -3,7 +3,6 @@ meetings, a chair's action to ratify and today's agenda; at national scale the
 other clusters' panels are bulk-inserted."""
 
 import random
-from datetime import timedelta
 from io import StringIO
 
 import pytest
