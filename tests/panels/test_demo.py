@@ -41,7 +41,9 @@ def demo_context(send_officer, clusters, scale="county"):
 
 
 @pytest.mark.django_db
-def test_the_demo_gives_a_cluster_its_panel_year_and_agenda_today_open_to_run(cluster, send_officer):
+def test_the_demo_gives_a_cluster_its_panel_year_and_agenda_today_open_to_run(
+    cluster, send_officer
+):
     ctx, schools, heads = demo_context(send_officer, [cluster])
     today = ctx.today
     demo.load(ctx)
@@ -99,9 +101,7 @@ def test_an_urgent_request_decided_by_chairs_action_awaits_ratification_today(
     ctx, _, _ = demo_context(send_officer, [cluster])
     demo.load(ctx)
 
-    item = cluster.panel.meetings.get(date=ctx.today).items.get(
-        kind=ItemKind.RATIFICATION
-    )
+    item = cluster.panel.meetings.get(date=ctx.today).items.get(kind=ItemKind.RATIFICATION)
     assert item.ratified_at is None
     fr = item.request
     assert fr.request_type == "urgent" and fr.state == State.APPROVED
