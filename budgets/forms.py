@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MinValueValidator
 
 from clusters.models import Cluster, School
 from funding.models import FundingRequest, FundingStream
+from portal.fields import MoneyField
 
 from .allocation import Weights
 from .models import ClusterBudget, FinancialYear
@@ -33,8 +33,8 @@ class GovukMixin:
                 widget.attrs.setdefault("aria-describedby", f"{self[name].auto_id}-hint")
 
 
-def _money(label: str, **kw) -> forms.DecimalField:
-    return forms.DecimalField(label=label, max_digits=14, decimal_places=2, **kw)
+def _money(label: str, name: str, **kw) -> MoneyField:
+    return MoneyField(label=label, name=name, max_digits=14, **kw)
 
 
 class AllocationForm(GovukMixin, forms.Form):
@@ -48,11 +48,7 @@ class AllocationForm(GovukMixin, forms.Form):
         label="Financial year",
         error_messages={"required": "Choose the financial year"},
     )
-    pot = _money(
-        "County pot (£)",
-        validators=[MinValueValidator(Decimal("0.01"))],
-        error_messages={"required": "Enter the county pot in pounds"},
-    )
+    pot = _money("County pot (£)", "the county pot", example="250,000", min_value=Decimal("0.01"))
     weight_roll = forms.DecimalField(
         label="Weight for pupils on roll",
         max_digits=7,
@@ -75,7 +71,11 @@ class AllocationForm(GovukMixin, forms.Form):
         initial=Decimal("0.3"),
     )
     lump_sum = _money(
-        "Lump sum per cluster (£, optional)", required=False, min_value=0, initial=Decimal("0")
+        "Lump sum per cluster (£, optional)",
+        "the lump sum",
+        example="5,000",
+        required=False,
+        initial=Decimal("0"),
     )
 
     @property
@@ -90,6 +90,8 @@ class AdjustmentForm(GovukMixin, forms.Form):
     )
     amount = _money(
         "Amount (£)",
+        "the amount",
+        allow_negative=True,
         help_text="Positive to add money, negative to take it away. When moving money, the amount to move.",
     )
     move_to = forms.ModelChoiceField(
@@ -175,9 +177,8 @@ class MovePupilForm(GovukMixin, forms.Form):
 class ReduceAwardForm(GovukMixin, forms.Form):
     new_amount = _money(
         "New award (£)",
-        min_value=0,
+        "the new award",
         help_text="The whole award after the reduction, including anything already paid.",
-        error_messages={"required": "Enter the new award in pounds"},
     )
     reason = forms.CharField(
         label="Why the award is reduced",

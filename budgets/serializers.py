@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from clusters.models import School
 from funding.models import FundingRequest, FundingStream
+from portal.fields import ApiMoneyField
 
 from .models import AllocationRun, ClusterBudget, FinancialYear, LedgerEntry, PaymentInstalment
 from .selectors import totals_from_sums
@@ -95,13 +96,13 @@ class AllocationInputSerializer(serializers.Serializer):
     year = serializers.SlugRelatedField(
         slug_field="start_year", queryset=FinancialYear.objects.all()
     )
-    pot = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    pot = ApiMoneyField(name="the county pot", max_digits=14, min_value=Decimal("0.01"))
     weight_roll = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=Decimal("0"))
     weight_fsm = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=Decimal("0"))
     weight_sen_support = serializers.DecimalField(
         max_digits=7, decimal_places=4, min_value=Decimal("0")
     )
-    lump_sum = serializers.DecimalField(**MONEY, min_value=Decimal("0"), default=Decimal("0"))
+    lump_sum = ApiMoneyField(name="the lump sum", max_digits=14, default=Decimal("0"))
 
 
 class ShareSerializer(serializers.Serializer):
@@ -149,7 +150,7 @@ class AllocationRunSerializer(serializers.ModelSerializer):
 
 class AdjustmentInputSerializer(serializers.Serializer):
     budget = serializers.PrimaryKeyRelatedField(queryset=ClusterBudget.objects.all())
-    amount = serializers.DecimalField(**MONEY)
+    amount = ApiMoneyField(name="the amount", max_digits=14, allow_negative=True)
     reason = serializers.CharField()
     move_to = serializers.PrimaryKeyRelatedField(
         queryset=ClusterBudget.objects.all(), required=False, allow_null=True
@@ -194,7 +195,7 @@ class MovePupilInputSerializer(serializers.Serializer):
 
 
 class ReduceAwardInputSerializer(serializers.Serializer):
-    new_amount = serializers.DecimalField(**MONEY, min_value=Decimal("0"))
+    new_amount = ApiMoneyField(name="the new award", max_digits=14)
     reason = serializers.CharField()
 
 

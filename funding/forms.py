@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from portal.fields import MoneyField
 from portal.money import format_gbp
 
 from .models import (
@@ -250,6 +251,11 @@ class CycleForm(GDSModelForm):
 
 
 class ProvisionLineForm(GDSModelForm):
+    hourly_rate = MoneyField(
+        label="Rate (£ an hour)", name="the hourly rate", example="15.50", max_value=500,
+        max_digits=8, width=5,
+    )  # fmt: skip
+
     class Meta:
         model = ProvisionLine
         fields = ["description", "hours_per_week", "weeks", "hourly_rate"]
@@ -262,7 +268,6 @@ class ProvisionLineForm(GDSModelForm):
         widgets = {
             "hours_per_week": _number(4, decimal=True),
             "weeks": _number(4, decimal=True),
-            "hourly_rate": _number(5, decimal=True),
         }
 
     def clean_hours_per_week(self):
@@ -275,12 +280,6 @@ class ProvisionLineForm(GDSModelForm):
         value = self.cleaned_data["weeks"]
         if value <= 0 or value > 104:
             raise forms.ValidationError("Number of weeks must be more than 0 and at most 104")
-        return value
-
-    def clean_hourly_rate(self):
-        value = self.cleaned_data["hourly_rate"]
-        if value < 0 or value > Decimal("500"):
-            raise forms.ValidationError("Rate must be between £0 and £500 an hour")
         return value
 
 
@@ -421,6 +420,10 @@ class FilterForm(forms.Form):
 
 
 class StreamForm(GDSModelForm):
+    max_award = MoneyField(
+        label="Maximum award (£)", name="the maximum award", example="6,000", min_value=Decimal("0.01"),
+        max_digits=10,
+    )  # fmt: skip
     eligible_phases = forms.MultipleChoiceField(
         choices=[], widget=forms.CheckboxSelectMultiple, label="Phases that may apply"
     )
@@ -442,12 +445,6 @@ class StreamForm(GDSModelForm):
         if not re.fullmatch(r"[A-Z]{2,6}", code):
             raise forms.ValidationError("Enter a code of 2 to 6 letters, like ENG")
         return code
-
-    def clean_max_award(self):
-        value = self.cleaned_data["max_award"]
-        if value <= 0:
-            raise forms.ValidationError("The maximum award must be more than £0")
-        return value
 
     def clean_max_duration_weeks(self):
         value = self.cleaned_data["max_duration_weeks"]

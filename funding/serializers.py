@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clusters.models import School
+from portal.fields import ApiMoneyField
 
 from . import rules, selectors
 from .models import (
@@ -47,8 +48,8 @@ class ProvisionLineSerializer(serializers.ModelSerializer):
     weeks = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=104
     )
-    hourly_rate = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=0, max_value=500
+    hourly_rate = ApiMoneyField(
+        name="the hourly rate", example="15.50", max_value=500, max_digits=8
     )
     cost = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from funding.selectors import get_request
 from portal.api_errors import REFUSED
 from portal.audit import record_view
+from portal.fields import ApiMoneyField
 
 from . import selectors, services
 from .models import (
@@ -411,8 +412,8 @@ class DecisionInSerializer(serializers.Serializer):
     rationale = serializers.CharField()
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
     review_date = serializers.DateField(required=False, allow_null=True, default=None)
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    amount = ApiMoneyField(
+        name="the amount approved", required=False, allow_null=True, default=None
     )
     deferred_to = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -762,7 +763,7 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class ReviewInSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     evidence = serializers.CharField()
-    amount_spent = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    amount_spent = ApiMoneyField(name="the amount spent")
 
 
 class SettlementSerializer(serializers.Serializer):

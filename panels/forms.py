@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from clusters.models import Role
+from portal.fields import MoneyField
 
 from .models import (
     CRITERIA,
@@ -198,12 +199,10 @@ class WithdrawConflictForm(GDSForm):
 
 class DecisionForm(GDSForm):
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label="Amount approved (£), for a partial approval",
+        name="the amount approved",
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
     )
     rationale = forms.CharField(widget=forms.Textarea, help_text="The school is told this.")
     conditions = forms.CharField(widget=forms.Textarea, required=False)
@@ -235,12 +234,10 @@ class ChairsActionForm(GDSForm):
         queryset=User.objects.filter(memberships__role=Role.LA_SEND_OFFICER).distinct(),
         label="LA SEND officer who agreed",
     )
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label="Amount approved (£), for a partial approval",
+        name="the amount approved",
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
     )
     rationale = forms.CharField(widget=forms.Textarea)
     conditions = forms.CharField(widget=forms.Textarea, required=False)
@@ -252,9 +249,7 @@ class ReviewForm(GDSForm):
         choices=ReviewResult.choices, widget=forms.RadioSelect, label="Were the outcomes met?"
     )
     evidence = forms.CharField(widget=forms.Textarea, label="Evidence of the outcomes")
-    amount_spent = forms.DecimalField(
-        label="Amount spent (£)", max_digits=12, decimal_places=2, min_value=0
-    )
+    amount_spent = MoneyField(label="Amount spent (£)", name="the amount spent")
 
 
 class AppealForm(GDSForm):

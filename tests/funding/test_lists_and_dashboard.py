@@ -114,7 +114,7 @@ def test_an_la_officer_manages_funding_streams(send_officer, senco_a, stream, lo
             "max_award": "5000", "max_duration_weeks": "26",
             "eligible_phases": ["primary", "secondary"], "is_open": "on"}  # fmt: skip
     response = client.post(reverse("funding:stream_new"), {**data, "max_award": "0"})
-    assert "The maximum award must be more than £0" in text(response)
+    assert "The maximum award must be £0.01 or more" in text(response)
     response = client.post(reverse("funding:stream_new"), {**data, "code": "ENG"})
     assert response.status_code == 400  # codes are unique
     assert client.post(reverse("funding:stream_new"), data).status_code == 302

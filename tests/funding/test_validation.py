@@ -86,7 +86,7 @@ def test_the_provision_section_refuses_bad_lines_and_backwards_dates(senco_a, st
         ({"line-hours_per_week": "5", "line-weeks": "0", "line-hourly_rate": "20"},
          "Number of weeks must be more than 0"),
         ({"line-hours_per_week": "5", "line-weeks": "10", "line-hourly_rate": "-1"},
-         "Rate must be between"),
+         "The hourly rate must be between £0.00 and £500.00"),
         ({"line-hours_per_week": "five", "line-weeks": "10", "line-hourly_rate": "20"},
          "Enter a number"),
     ]:  # fmt: skip
