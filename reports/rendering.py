@@ -10,6 +10,8 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from portal.cells import safe_cell
+
 from . import figures
 from .formatting import format_value, formatter, numeric
 
@@ -23,9 +25,9 @@ MAX_SHOWN_ROWS = 1000
 PDF_MAX_ROWS = 400
 
 
-# The PDF's tables are laid out at fixed widths (WeasyPrint's automatic layout measures
-# every cell's text three times): each column's share of the page from its definition,
-# by its format and the longest word of its label, the row's name widest.
+# The PDF's tables are laid out at fixed widths, never measured from their cells: each
+# column's share of the page from its definition, by its format and the longest word
+# of its label, the row's name widest.
 PRINT_WIDTHS = {"text": 2.4, "money": 1.7, "phase": 1.2, "flag": 0.9}
 PRINT_NAME_WIDTH = 3.6
 
@@ -49,27 +51,34 @@ _CELLS = {
 }
 
 
-def _body(rows: list[dict], cols: list[list[str]], compact: bool) -> str:
-    tr, th, td, td_numeric = _CELLS[compact]
-    (key, _, fmt), *rest = cols
-    name = formatter(fmt)
-    cells = [(k, formatter(f), td_numeric if f in NUMERIC_FORMATS else td) for k, _, f in rest]
-    lines = []
+def _texts(rows: list[dict], cols: list[list[str]]):
+    """Each row's cells as people read them, the row's name first (one writer a column)."""
+    writers = [(k, formatter(f)) for k, _, f in cols]
     for row in rows:
         get = row.get
-        lines.append(
-            f"{tr}{th}{escape(name(get(key)))}</th>"
-            + "".join(f"{start}{escape(write(get(k)))}</td>" for k, write, start in cells)
-            + "</tr>"
-        )
+        yield [write(get(k)) for k, write in writers]
+
+
+def _body(rows: list[dict], cols: list[list[str]], compact: bool) -> str:
+    tr, th, td, td_numeric = _CELLS[compact]
+    starts = [td_numeric if c[2] in NUMERIC_FORMATS else td for c in cols[1:]]
+    lines = [
+        f"{tr}{th}{escape(name)}</th>"
+        + "".join(f"{start}{escape(text)}</td>" for start, text in zip(starts, rest, strict=True))
+        + "</tr>"
+        for name, *rest in _texts(rows, cols)
+    ]
     return mark_safe("\n".join(lines))  # noqa: S308 - every text above is escaped
 
 
-def tables(result: dict, compact: bool = False, max_rows: int | None = None) -> list[dict]:
+def tables(
+    result: dict, compact: bool = False, max_rows: int | None = None, markup: bool = True
+) -> list[dict]:
     """Each section as headers and its rows' markup, for the page, the HTML file and PDF.
 
     ``compact`` keeps the section's print columns at fixed widths (the PDF);
-    ``max_rows`` leaves out the rest of a long table and says so."""
+    ``max_rows`` leaves out the rest of a long table and says so; without ``markup``
+    the rows are lists of their cells' texts (``rows``) rather than HTML (``body``)."""
     spec = {c[0]: c for c in result["columns"]}
     out = []
     for section in result["sections"]:
@@ -91,10 +100,13 @@ def tables(result: dict, compact: bool = False, max_rows: int | None = None) -> 
                         "label": c[1],
                         "numeric": c[2] in NUMERIC_FORMATS,
                         "width": f"{100 * w / sum(weights):.2f}%",
+                        "fraction": w / sum(weights),
                     }
                     for c, w in zip(cols, weights, strict=True)
                 ],
-                "body": _body(rows, cols, compact),
+                **(
+                    {"body": _body(rows, cols, compact)} if markup else {"rows": _texts(rows, cols)}
+                ),
             }
         )
     return out
@@ -196,15 +208,58 @@ def render_html(run, result: dict) -> str:
 
 
 def render_pdf(run, result: dict) -> bytes:
-    """The PDF: the report's main columns, at most PDF_MAX_ROWS rows a table, as a
-    tagged PDF/UA-1 (headings, tables with their header cells, the title shown and
-    the language set) so that a screen reader reads it as the HTML file."""
-    from weasyprint import HTML
+    """The PDF: the HTML file's front matter and the report's main columns, at most
+    PDF_MAX_ROWS rows a table, as a tagged PDF/UA-1 (headings, lists, tables with their
+    header cells, the title shown and the language set) so that a screen reader reads it
+    as the HTML file (``reports.pdf`` says why it is not drawn by WeasyPrint)."""
+    from django.template.defaultfilters import date
 
-    html = render_to_string(
-        "reports/report_pdf.html", context(run, result, compact=True, max_rows=PDF_MAX_ROWS)
+    from .pdf import GREY, Document
+
+    doc = Document(str(run), lang="en")
+    doc.heading(result["title"], 1)
+    by = run.requested_by
+    asker = (by.get_full_name() or by.get_username()) if by else "the termly schedule"
+    doc.paragraph(
+        f"Data as of {date(run.data_as_of, 'j F Y H:i')}. Asked for by {asker}. "
+        f"Run number {run.pk}.",
+        color=GREY,
+        before=0,
     )
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    doc.heading("Parameters", 2)
+    doc.pairs([(p["label"], p["text"]) for p in parameters(run, result)])
+    doc.heading("Summary", 2)
+    doc.pairs([(s["label"], s["text"]) for s in summary(result)])
+    for chart in charts(result):
+        doc.heading(chart["title"], 2)
+        doc.chart(chart)
+        if chart["diverging"]:
+            doc.paragraph(
+                "Bars to the left of the line (red) are below 0, to the right above 0.",
+                size=8.5,
+                color=GREY,
+                before=0,
+            )
+    doc.heading("How the figures are worked out", 2)
+    for line in result["method"]:
+        doc.paragraph(line, before=0)
+    if result["thresholds"]:
+        doc.heading("Flags and their thresholds", 3)
+        doc.bullets(result["thresholds"])
+    for table in tables(result, compact=True, max_rows=PDF_MAX_ROWS, markup=False):
+        doc.heading(table["title"], 2)
+        if table["compact"]:
+            doc.paragraph(
+                "The main columns; the HTML, CSV and XLSX files have every column.", before=0
+            )
+        doc.table(
+            [(h["label"], h["numeric"]) for h in table["headers"]],
+            [h["fraction"] for h in table["headers"]],
+            table["rows"],
+        )
+        if table["left_out"]:
+            doc.paragraph(f"{table['left_out']} more rows are in the CSV and XLSX files.", before=0)
+    return doc.write(created=run.data_as_of)
 
 
 def render_csv(result: dict) -> bytes:
@@ -242,63 +297,69 @@ def _xlsx_width(col: list[str], first: bool) -> float:
 
 
 def render_xlsx(run, result: dict) -> bytes:
-    """The workbook, streamed row by row (openpyxl's write-only mode: the rows are never
-    held as cell objects); each number format and font is defined once per workbook."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, NamedStyle
-    from openpyxl.utils import get_column_letter
+    """The workbook, streamed row by row (XlsxWriter's constant-memory mode: each row goes
+    to the sheet's file as it is written, never held as cell objects); each number
+    format and font is defined once per workbook, each column's writer chosen once."""
+    import xlsxwriter
 
     spec = {c[0]: c for c in result["columns"]}
-    wb = Workbook(write_only=True)
-    styles = {
-        fmt: NamedStyle(name=f"report {fmt}", number_format=f) for fmt, f in XLSX_FORMATS.items()
-    }
-    for style in styles.values():
-        wb.add_named_style(style)
-    heading = NamedStyle(name="report heading", font=Font(bold=True))
-    title = NamedStyle(name="report title", font=Font(bold=True, size=14))
-    wb.add_named_style(heading)
-    wb.add_named_style(title)
-
-    about = wb.create_sheet("About")
-    first = WriteOnlyCell(about, str(run))
-    first.style = title.name
-    about.append([first])
-    about.append(["Data as of", run.data_as_of.isoformat() if run.data_as_of else ""])
-    about.append(
-        ["Requested by", run.requested_by.get_username() if run.requested_by else "Schedule"]
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buffer,
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
     )
-    about.append([])
-    for item in summary(result):
-        about.append([item["label"], item["text"]])
-    about.append([])
-    about.append(["Method"])
-    for line in result["method"] + result["thresholds"]:
-        about.append([line])
+    formats = {fmt: wb.add_format({"num_format": f}) for fmt, f in XLSX_FORMATS.items()}
+    heading = wb.add_format({"bold": True})
+    title = wb.add_format({"bold": True, "font_size": 14})
+
+    about = wb.add_worksheet("About")
+    about.set_column(0, 0, 32.0)
+    lines: list[list[str]] = [
+        ["Data as of", run.data_as_of.isoformat() if run.data_as_of else ""],
+        ["Requested by", run.requested_by.get_username() if run.requested_by else "Schedule"],
+        [],
+        *([item["label"], item["text"]] for item in summary(result)),
+        [],
+        ["Method"],
+        *([line] for line in result["method"] + result["thresholds"]),
+    ]
+    about.write_string(0, 0, safe_cell(str(run)), title)
+    for i, line in enumerate(lines, start=1):
+        for j, text in enumerate(line):
+            about.write_string(i, j, safe_cell(text))
 
     for section in result["sections"]:
-        ws = wb.create_sheet(section["title"][:31])
+        ws = wb.add_worksheet(section["title"][:31])
         cols = [spec[k] for k in section["columns"]]
-        for j, c in enumerate(cols, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = _xlsx_width(c, j == 1)
-        ws.freeze_panes = "B2"
-        header = []
-        for c in cols:
-            cell = WriteOnlyCell(ws, c[1])
-            cell.style = heading.name
-            header.append(cell)
-        ws.append(header)
-        plan = [(c[0], c[2], styles[c[2]].name if c[2] in styles else None) for c in cols]
-        for row in section["rows"]:
-            values = []
-            for key, fmt, style in plan:
-                value = numeric(row.get(key), fmt)
+        for j, c in enumerate(cols):
+            ws.set_column(j, j, _xlsx_width(c, j == 0))
+        ws.freeze_panes(1, 1)
+        for j, c in enumerate(cols):
+            ws.write_string(0, j, c[1], heading)
+        # Per column: its key, how a value becomes a cell, and how the cell is written.
+        plan = [(j, key, fmt, formats.get(fmt)) for j, (key, _, fmt) in enumerate(cols)]
+        write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
+        for i, row in enumerate(section["rows"], start=1):
+            get = row.get
+            for j, key, fmt, style in plan:
+                value = numeric(get(key), fmt)
                 if style is not None:  # empty cells too, as a typed-in figure reads
-                    value = WriteOnlyCell(ws, value)
-                    value.style = style
-                values.append(value)
-            ws.append(values)
-    buffer = io.BytesIO()
-    wb.save(buffer)
+                    if value is None:
+                        write_blank(i, j, None, style)
+                    else:
+                        write_number(i, j, float(value), style)
+                elif type(value) is str:
+                    write_string(i, j, value)
+                elif value is not None:  # a URN
+                    write_number(i, j, value)
+    wb.close()
     return buffer.getvalue()
+
+
+def warm_up_xlsx() -> None:
+    """Import XlsxWriter and write one workbook, as a worker has after its first report."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True})
+    wb.add_worksheet().write_number(0, 0, 1)
+    wb.close()

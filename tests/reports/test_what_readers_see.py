@@ -161,3 +161,54 @@ def test_the_pdf_is_tagged_and_titled_as_a_pdf_reader_sees_it(both_reports, tmp_
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
     assert re.search(rf"^Title:\s+{re.escape(str(run))}$", info, re.M)
+
+
+@pytest.mark.skipif(not which("pdfinfo"), reason="poppler-utils (pdfinfo) not installed")
+def test_a_pdf_reader_finds_every_school_as_a_row_under_one_header_in_reading_order(
+    both_reports, tmp_path
+):
+    """The structure tree as poppler reads it: the title, then the sections in the HTML
+    file's order; each table's header row tagged once (a header repeated on a later page
+    is an artifact), each school a row whose first cell is its header."""
+    for run in both_reports.values():
+        pdf = tmp_path / "r.pdf"
+        pdf.write_bytes(run.open_file("pdf").read())
+        tree = subprocess.run(
+            ["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout
+        assert tree.startswith("Document\n  H1")
+        assert f'"{run.result["title"]}"' in tree
+        headings = ("Parameters", "Summary", "How the figures are worked out", "Schools")
+        order = [tree.index(f'H2 (block)\n    "{h}"') for h in headings]
+        assert order == sorted(order)
+        tables = len(run.result["charts"]) + len(run.result["sections"])
+        assert tree.count("THead") == tables
+        for school in run.result["sections"][0]["rows"]:
+            assert re.search(rf'TR\n\s+TH:\n\s+/Scope /Row\n\s+"{re.escape(school["name"])}"', tree)
+
+
+@pytest.mark.skipif(not which("pdftotext"), reason="poppler-utils not installed")
+def test_a_long_table_repeats_its_header_on_every_page_but_tags_it_once(tmp_path):
+    from reports.pdf import Document
+
+    doc = Document("A long table")
+    doc.heading("Schools", 2)
+    doc.table(
+        [("School", False), ("Pupils on roll", True)],
+        [0.7, 0.3],
+        ([f"School number {i}", f"{i:,}"] for i in range(1, 301)),
+    )
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(doc.write())
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")[:-1]
+    assert len(pages) > 2
+    for number, page in enumerate(pages, start=1):
+        assert "Pupils on roll" in page and f"Page {number} of {len(pages)}" in page
+    assert "School number 300" in pages[-1]
+    tree = subprocess.run(
+        ["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert tree.count("THead") == 1 and tree.count('"Pupils on roll"') == 1
+    assert tree.count("TR\n") == 301
