@@ -288,10 +288,12 @@ def check_commitment(
     if reason and policy.can_manage_budgets(override_by):
         return None, OverrideDecision(by=override_by, reason=reason)
     shortfall = amount - available
+    # The shortfall in pounds, so whoever is refused knows how far off the award is.
     problem = (
-        f"Not enough budget: {locked.cluster} has {gbp(max(available, ZERO))} available in "
-        f"{locked.stream} for {locked.year}, {gbp(shortfall)} less than the {gbp(amount)} awarded. "
-        "Award less, or ask an LA finance officer to record an over-budget override with a reason."
+        f"Not enough budget: {locked.cluster}'s {locked.stream} budget for {locked.year} has "
+        f"{gbp(max(available, ZERO))} available; this award needs {gbp(amount)} — "
+        f"{gbp(shortfall)} short. Award less, or ask an LA finance officer to record an "
+        "over-budget override with a reason."
     )
     if reason:
         problem += " Only a finance officer can override the budget."

@@ -38,6 +38,7 @@ from panels.models import (
     CRITERIA,
     AgendaItem,
     Attendance,
+    ChairsActionProposal,
     Decision,
     Meeting,
     MeetingStatus,
@@ -269,10 +270,11 @@ def _chairs_action(ctx, panel: Panel, queue, officer) -> Decision | None:
     fr.refresh_from_db()
     mark = timezone.now()
     try:
-        decision = services.decide_by_chairs_action(
+        # Two people: the chair proposes, the LA officer confirms in their own name.
+        proposal = services.propose_chairs_action(
             fr,
             by=chair.user,
-            la_officer=officer,
+            officer=officer,
             outcome=Outcome.APPROVED,
             rationale="The placement is at risk this week: the chair and the LA agreed "
             "interim support until the panel meets.",
@@ -280,6 +282,7 @@ def _chairs_action(ctx, panel: Panel, queue, officer) -> Decision | None:
             review_date=today + timedelta(weeks=14),
             today=today,
         )
+        decision = services.confirm_chairs_action(proposal, by=officer, today=today)
     except PanelError as exc:
         ctx.log(f"panels: chair's action on {fr.reference} not taken: {exc.message}")
         return None
@@ -291,6 +294,7 @@ def _chairs_action(ctx, panel: Panel, queue, officer) -> Decision | None:
     )
     _date_events([fr.pk], mark, lambda event: acted)
     Decision.objects.filter(pk=decision.pk).update(decided_at=acted)
+    ChairsActionProposal.objects.filter(pk=proposal.pk).update(proposed_at=acted, answered_at=acted)
     AgendaItem.objects.filter(request=fr).update(added_at=acted)
     return decision
 

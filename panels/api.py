@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,6 +27,7 @@ from .models import (
     AgendaItem,
     Appeal,
     AppealOutcome,
+    ChairsActionProposal,
     Decision,
     Meeting,
     ModerationView,
@@ -36,6 +38,7 @@ from .models import (
     ReviewResult,
 )
 from .pack import pack_download
+from .services.chairs_action import CHAIRS_ACTION_OUTCOMES
 
 PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
 
@@ -821,3 +824,122 @@ class RequestReviewViewSet(viewsets.GenericViewSet):
                 "settlement": SettlementSerializer(settlement).data if settlement else None,
             }
         )
+
+
+class ChairsActionSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="request.reference", read_only=True)
+    proposed_by_name = serializers.SerializerMethodField()
+    officer_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChairsActionProposal
+        fields = [
+            "id",
+            "request",
+            "reference",
+            "proposed_by",
+            "proposed_by_name",
+            "officer",
+            "officer_name",
+            "outcome",
+            "amount",
+            "rationale",
+            "conditions",
+            "review_date",
+            "status",
+            "proposed_at",
+            "answered_at",
+            "refusal_reason",
+            "decision",
+        ]
+
+    def get_proposed_by_name(self, obj) -> str:
+        return obj.proposed_by.get_full_name() or obj.proposed_by.get_username()
+
+    def get_officer_name(self, obj) -> str:
+        return obj.officer.get_full_name() or obj.officer.get_username()
+
+
+class ChairsActionInSerializer(serializers.Serializer):
+    request = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    officer = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The LA SEND officer to confirm it."
+    )
+    outcome = serializers.ChoiceField(
+        choices=[(o, Outcome(o).label) for o in CHAIRS_ACTION_OUTCOMES]
+    )
+    rationale = serializers.CharField()
+    conditions = serializers.CharField(required=False, allow_blank=True, default="")
+    review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
+
+
+class RefusalInSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ChairsActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Chair's action, taken by two people: the rota's chair proposes the decision on an
+    urgent request naming an LA SEND officer, who confirms or refuses it themselves."""
+
+    serializer_class = ChairsActionSerializer
+    filterset_fields = ["status", "request"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ChairsActionProposal.objects.none()
+        return selectors.visible_proposals(self.request.user)
+
+    @extend_schema(
+        request=ChairsActionInSerializer,
+        responses={201: ChairsActionSerializer, 400: REFUSED, 404: REFUSED},
+    )
+    def create(self, request, *args, **kwargs):
+        """The rota's chair proposes (404 to anyone else): nothing is decided until the
+        named officer confirms."""
+        data = ChairsActionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        fr = selectors.urgent_request_for_chair(request.user, v.pop("request"))
+        officer = get_user_model().objects.filter(pk=v.pop("officer")).first()
+        proposal = services.propose_chairs_action(fr, by=request.user, officer=officer, **v)
+        return Response(
+            ChairsActionSerializer(self.get_queryset().get(pk=proposal.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: DecisionSerializer, 400: REFUSED, 403: REFUSED, 404: REFUSED, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """The named LA SEND officer confirms: the decision is taken in their name (the
+        budget checked under lock: 409 when short). Anyone else is refused (403)."""
+        decision = services.confirm_chairs_action(self.get_object(), by=request.user)
+        return Response(DecisionSerializer(decision).data)
+
+    @extend_schema(
+        request=RefusalInSerializer,
+        responses={
+            200: ChairsActionSerializer,
+            400: REFUSED,
+            403: REFUSED,
+            404: REFUSED,
+            409: REFUSED,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        """The named LA SEND officer refuses, saying why: the chair is told; nothing is
+        decided."""
+        proposal = self.get_object()
+        data = RefusalInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.refuse_chairs_action(
+            proposal, by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(ChairsActionSerializer(self.get_queryset().get(pk=proposal.pk)).data)

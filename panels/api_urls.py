@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from .api import (
     AgendaItemViewSet,
     AppealViewSet,
+    ChairsActionViewSet,
     DecisionViewSet,
     MeetingViewSet,
     PanelViewSet,
@@ -18,6 +19,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("appeals", AppealViewSet, basename="appeal")
+router.register("chairs-actions", ChairsActionViewSet, basename="chairs-action")
 # Only /requests/<pk>/review/: the rest of /requests/ is the funding app's.
 router.register("requests", RequestReviewViewSet, basename="request-outcome")
 

@@ -24,6 +24,7 @@ def sections(request: HttpRequest, scope: Scope) -> list[Section]:
                 {
                     "meetings": meetings,
                     "urgent": urgent,
+                    "to_answer": selectors.proposals_to_answer(request.user) if officer else [],
                     "waiting": selectors.schedulable_requests(request.user).count()
                     if officer
                     else None,

@@ -230,9 +230,11 @@ class ChairsActionForm(GDSForm):
         ],
         widget=forms.RadioSelect,
     )
-    la_officer = forms.ModelChoiceField(
+    officer = forms.ModelChoiceField(
         queryset=User.objects.filter(memberships__role=Role.LA_SEND_OFFICER).distinct(),
-        label="LA SEND officer who agreed",
+        label="LA SEND officer to confirm it",
+        help_text="They are told, and confirm or refuse it themselves: nothing is decided "
+        "until they confirm.",
     )
     amount = MoneyField(
         label="Amount approved (£), for a partial approval",
@@ -242,6 +244,14 @@ class ChairsActionForm(GDSForm):
     rationale = forms.CharField(widget=forms.Textarea)
     conditions = forms.CharField(widget=forms.Textarea, required=False)
     review_date = _date("Review date", required=False, help_text="Needed for an approval.")
+
+
+class RefuseProposalForm(GDSForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why you refuse it",
+        help_text="The chair is told. Nothing is decided.",
+    )
 
 
 class ReviewForm(GDSForm):

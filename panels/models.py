@@ -407,6 +407,73 @@ class Decision(models.Model):
         return f"{self.request}: {self.get_outcome_display()}"
 
 
+class ProposalStatus(models.TextChoices):
+    AWAITING = "awaiting", "Awaiting confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    REFUSED = "refused", "Refused"
+
+
+class ChairsActionProposal(models.Model):
+    """An urgent request's decision the rota's chair proposes between meetings, naming the
+    LA SEND officer who must agree it. Nothing is committed until that officer confirms it
+    in their own session (``panels.services.chairs_action``); the confirmation is the
+    decision (``decision``), ratified at the next meeting."""
+
+    request = models.ForeignKey(
+        FundingRequest, on_delete=models.PROTECT, related_name="chairs_action_proposals"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chairs_actions_to_answer"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    rationale = models.TextField()
+    conditions = models.TextField(blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.AWAITING
+    )
+    proposed_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            # One proposal open per request: a second waits for the first's answer.
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="awaiting"),
+                name="one_open_chairs_action_per_request",
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="proposal_has_rationale"),
+            # Two people: the chair never names themselves as the officer who agrees.
+            models.CheckConstraint(
+                condition=~Q(officer=F("proposed_by")), name="proposal_two_people"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="refused") & ~Q(refusal_reason=""))
+                | (~Q(status="refused") & Q(refusal_reason="")),
+                name="proposal_refusal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="awaiting", answered_at__isnull=True, decision__isnull=True)
+                | Q(status="confirmed", answered_at__isnull=False, decision__isnull=False)
+                | Q(status="refused", answered_at__isnull=False, decision__isnull=True),
+                name="proposal_answer_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Chair's action on {self.request}: {self.get_outcome_display()}"
+
+
 class AppealOutcome(models.TextChoices):
     UPHELD = "upheld", "Appeal upheld (decision overturned)"
     DISMISSED = "dismissed", "Appeal dismissed (decision stands)"

@@ -18,7 +18,17 @@ from funding.policy import is_requesting_school
 from funding.workflow import RUNNING, State
 from portal.roles import Scope, scope_for
 
-from .models import AgendaItem, Appeal, ItemKind, Meeting, MeetingStatus, Panel, PanelMember
+from .models import (
+    AgendaItem,
+    Appeal,
+    ChairsActionProposal,
+    ItemKind,
+    Meeting,
+    MeetingStatus,
+    Panel,
+    PanelMember,
+    ProposalStatus,
+)
 from .recusal import Recusals
 
 User = AbstractBaseUser | AnonymousUser
@@ -209,6 +219,43 @@ def require_reveal_spread(user: User, item: AgendaItem) -> None:
 def can_set_vice_chair(user: User, panel: Panel) -> bool:
     """The LA SEND officer sets the vice-chair where the panel's members are managed."""
     return can_manage_panels(user)
+
+
+# --- Chair's action: two people ---------------------------------------------------
+# The rota's chair proposes the decision on an urgent request; the LA SEND officer they
+# name confirms (or refuses) it in their own session. Nobody answers for someone else.
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def answer_refusal(user: User, proposal: ChairsActionProposal) -> tuple[str, int] | None:
+    """Why ``user`` may not confirm or refuse ``proposal`` (None: they may), with the
+    status the API answers: 403 to anyone but the officer the chair named."""
+    if proposal.officer_id != user.pk:
+        return (
+            f"Only {_name(proposal.officer)}, the LA SEND officer {_name(proposal.proposed_by)} "
+            "named, can confirm or refuse this chair's action: nobody can agree it for them.",
+            403,
+        )
+    if proposal.status != ProposalStatus.AWAITING:
+        return (f"This chair's action is already {proposal.get_status_display().lower()}.", 409)
+    if not can_manage_panels(user):
+        return ("Only an LA SEND officer can agree a chair's action.", 403)
+    return None
+
+
+def can_answer_chairs_action(user: User, proposal: ChairsActionProposal) -> bool:
+    return user.is_authenticated and answer_refusal(user, proposal) is None
+
+
+def require_answer_chairs_action(user: User, proposal: ChairsActionProposal) -> None:
+    problem = answer_refusal(user, proposal)
+    if problem:
+        from .services import PanelError
+
+        raise PanelError(problem[0], status=problem[1])
 
 
 def can_ratify(user: User, meeting: Meeting) -> bool:

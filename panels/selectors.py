@@ -28,12 +28,14 @@ from .models import (
     AgendaItem,
     Appeal,
     Attendance,
+    ChairsActionProposal,
     Decision,
     Meeting,
     MeetingStatus,
     ModerationView,
     Panel,
     PanelMember,
+    ProposalStatus,
     SpreadReveal,
 )
 from .recusal import Quorum, Recusals, quorum, recusals_for
@@ -673,3 +675,39 @@ def urgent_request_for_chair(user: AbstractBaseUser, pk: int) -> FundingRequest:
     if chair is None or chair.user_id != user.pk:
         raise Http404("No such request")
     return fr
+
+
+# --- Chair's action ---------------------------------------------------------------
+
+
+def visible_proposals(user: AbstractBaseUser) -> QuerySet[ChairsActionProposal]:
+    """Chair's actions proposed: LA SEND officers see every one (one of them is named to
+    answer it), the chair who proposed it sees theirs; anyone else none (404)."""
+    proposals = ChairsActionProposal.objects.select_related(
+        "request", "request__school", "request__stream", "proposed_by", "officer", "decision"
+    )
+    if policy.can_manage_panels(user):
+        return proposals
+    return proposals.filter(proposed_by_id=user.pk)
+
+
+def get_proposal(user: AbstractBaseUser, pk: int) -> ChairsActionProposal:
+    try:
+        return visible_proposals(user).get(pk=pk)
+    except ChairsActionProposal.DoesNotExist:
+        raise Http404("No such chair's action") from None
+
+
+def proposals_to_answer(user: AbstractBaseUser) -> list[ChairsActionProposal]:
+    """The chair's actions waiting for this LA SEND officer's answer (their dashboard)."""
+    return list(
+        ChairsActionProposal.objects.filter(officer_id=user.pk, status=ProposalStatus.AWAITING)
+        .select_related("request", "request__school", "proposed_by")
+        .order_by("proposed_at", "pk")[:20]
+    )
+
+
+def proposals_for_request(user: AbstractBaseUser, fr: FundingRequest) -> list[ChairsActionProposal]:
+    """The chair's actions on ``fr`` the user may see, latest first (the chair's page shows
+    the one waiting, or why the last was refused)."""
+    return list(visible_proposals(user).filter(request=fr)[:5])

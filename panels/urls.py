@@ -33,5 +33,8 @@ urlpatterns = [
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
     path("requests/<int:pk>/review/", views.review, name="review"),
     path("requests/<int:pk>/chairs-action/", views.chairs_action, name="chairs_action"),
+    path("chairs-actions/<int:pk>/", views.proposal, name="proposal"),
+    path("chairs-actions/<int:pk>/confirm/", views.confirm_proposal, name="confirm_proposal"),
+    path("chairs-actions/<int:pk>/refuse/", views.refuse_proposal, name="refuse_proposal"),
     path("requests/<int:pk>/appeal/", views.appeal, name="appeal"),
 ]

@@ -35,13 +35,14 @@ from .forms import (
     EndMembershipForm,
     GenerateYearForm,
     ModerationForm,
+    RefuseProposalForm,
     ReviewForm,
     ScheduleForm,
     SwapChairForm,
     ViceChairForm,
     WithdrawConflictForm,
 )
-from .models import CRITERIA, MeetingStatus, PanelMember
+from .models import CRITERIA, MeetingStatus, PanelMember, ProposalStatus
 from .pack import pack_download
 from .services import PanelError, chair_recused_warning
 
@@ -588,24 +589,82 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_acting
 def chairs_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rota's chair proposes the decision on an urgent request; the LA SEND officer
+    they name confirms it in their own session (nothing is decided until then)."""
     fr = selectors.urgent_request_for_chair(request.user, pk)
+    earlier = selectors.proposals_for_request(request.user, fr)
+    waiting = next((p for p in earlier if p.status == ProposalStatus.AWAITING), None)
+    if waiting is not None:
+        return redirect("panels:proposal", pk=waiting.pk)
     form = ChairsActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decision = services.decide_by_chairs_action(fr, by=request.user, **form.cleaned_data)
-        messages.success(request, f"Chair's action recorded: {decision.get_outcome_display()}.")
-        return redirect("panels:decision", pk=decision.pk)
+        proposal = services.propose_chairs_action(fr, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Sent to {proposal.officer.get_full_name() or proposal.officer.username} to "
+            "confirm. Nothing is decided until they do.",
+        )
+        return redirect("panels:proposal", pk=proposal.pk)
+    refused = earlier[0] if earlier and earlier[0].status == ProposalStatus.REFUSED else None
+    intro = (
+        "An urgent request, decided between meetings by the chair and an LA SEND officer. "
+        "You propose the decision and name the officer; they confirm or refuse it "
+        "themselves. Once confirmed it goes on the next meeting's agenda for ratification."
+    )
+    if refused is not None:
+        intro = (
+            f"{refused.officer.get_full_name() or refused.officer.username} refused your last "
+            f"proposal on {refused.answered_at:%-d %B %Y}: {refused.refusal_reason} " + intro
+        )
     return render(
         request,
         "panels/form.html",
         {
             "fr": fr,
             "form": form,
-            "title": "Decide by chair's action",
-            "intro": "An urgent request, decided between meetings with an LA SEND officer's "
-            "agreement. It goes on the next meeting's agenda for ratification.",
-            "button": "Record chair's action",
+            "title": "Propose a decision by chair's action",
+            "intro": intro,
+            "button": "Send to the LA SEND officer to confirm",
         },
     )
+
+
+@login_required
+def proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    """A chair's action proposed, in front of the officer who must answer it."""
+    found = selectors.get_proposal(request.user, pk)
+    return render(
+        request,
+        "panels/proposal.html",
+        {"proposal": found, "fr": found.request, "refuse_form": RefuseProposalForm()},
+    )
+
+
+@login_required
+@require_POST
+@_acting
+def confirm_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_proposal(request.user, pk)
+    decision = services.confirm_chairs_action(found, by=request.user)
+    messages.success(
+        request,
+        f"Confirmed: {decision.get_outcome_display()}. The school is told, and the decision "
+        "goes on the next meeting's agenda for ratification.",
+    )
+    return redirect("panels:decision", pk=decision.pk)
+
+
+@login_required
+@require_POST
+@_acting
+def refuse_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_proposal(request.user, pk)
+    form = RefuseProposalForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Say why you refuse the chair's action: the chair is told.")
+    services.refuse_chairs_action(found, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, "Refused: nothing is decided, and the chair is told why.")
+    return redirect("panels:proposal", pk=pk)
 
 
 @login_required

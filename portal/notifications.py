@@ -258,6 +258,57 @@ def _report_failed(*, run, message: str, **_: Any) -> Notice:
     )
 
 
+def named_officer(*, proposal, **_: Any) -> list[User]:
+    """The LA SEND officer a chair's action names to confirm it."""
+    return [proposal.officer]
+
+
+def proposing_chair(*, proposal, **_: Any) -> list[User]:
+    """The chair who proposed the chair's action."""
+    return [proposal.proposed_by]
+
+
+def _proposal_terms(proposal) -> str:
+    body = (
+        f"Outcome: {proposal.get_outcome_display()}."
+        + (f" Amount: {format_gbp(proposal.amount)}." if proposal.amount is not None else "")
+        + f"\n\nRationale: {proposal.rationale}"
+    )
+    if proposal.conditions:
+        body += f"\n\nConditions: {proposal.conditions}"
+    if proposal.review_date:
+        body += f"\n\nReview date: {proposal.review_date:%d %B %Y}"
+    return body
+
+
+def _chairs_action_proposed(*, proposal, **_: Any) -> Notice:
+    chair = proposal.proposed_by.get_full_name() or proposal.proposed_by.get_username()
+    return Notice(
+        f"Chair's action to confirm: {_label(proposal.request)}",
+        f"{chair}, chair, proposes this decision by chair's action and names you to agree "
+        f"it. Nothing is decided until you confirm it; you may refuse it, saying why."
+        f"\n\n{_proposal_terms(proposal)}",
+        reverse("panels:proposal", args=[proposal.pk]),
+    )
+
+
+def _chairs_action_answered(*, proposal, **_: Any) -> Notice:
+    officer = proposal.officer.get_full_name() or proposal.officer.get_username()
+    if proposal.status == "refused":
+        return Notice(
+            f"Chair's action refused: {_label(proposal.request)}",
+            f"{officer} refused your chair's action: {proposal.refusal_reason}\n\nNothing "
+            "was decided. You may propose again, or leave it for the panel.",
+            reverse("panels:proposal", args=[proposal.pk]),
+        )
+    return Notice(
+        f"Chair's action confirmed: {_label(proposal.request)}",
+        f"{officer} confirmed your chair's action: {proposal.get_outcome_display()}. It goes "
+        "on the next meeting's agenda for ratification.",
+        reverse("panels:proposal", args=[proposal.pk]),
+    )
+
+
 EVENTS: dict[str, Event] = {
     # The school moved its request: the LA hears of it.
     "request_submitted": Event(la_send_officers, _school_moved("New request submitted")),
@@ -276,6 +327,9 @@ EVENTS: dict[str, Event] = {
     "not_heard": Event(school_staff, _not_heard),
     "appeal_heard": Event(school_staff, _appeal_heard),
     "minutes_published": Event(cluster_staff, _minutes_published),
+    # Chair's action: the officer the chair names confirms or refuses; the chair hears which.
+    "chairs_action_proposed": Event(named_officer, _chairs_action_proposed),
+    "chairs_action_answered": Event(proposing_chair, _chairs_action_answered),
     # Money finance officers act on.
     "overpayment": Event(finance_officers, _overpayment),
     "payments_skipped": Event(finance_officers, _payments_skipped),

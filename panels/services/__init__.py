@@ -7,7 +7,8 @@ resolver that make the panel rules part of the lifecycle (see ``apps.py``).
 
 By concern: ``membership`` (panels, members, the rota), ``meetings`` (scheduling,
 the meeting, attendance, conflicts, moderation), ``chairing`` (the acting chair of an item), ``moderation`` (the chair's
-reveal of the views, a conflict withdrawn), ``decisions``, ``appeals``,
+reveal of the views, a conflict withdrawn), ``decisions``, ``chairs_action`` (the
+chair proposes, the named LA SEND officer confirms or refuses), ``appeals``,
 ``reviews`` (the outcome review), ``sweeps`` (the daily jobs) and ``guards``.
 Callers import from ``panels.services``.
 """
@@ -15,7 +16,8 @@ Callers import from ``panels.services``.
 from ._common import PENNY, PanelError
 from .appeals import guard_appeal_open, record_appeal
 from .chairing import chair_recused_warning, name_acting_chair, settle_acting_chairs
-from .decisions import close_meeting, decide_by_chairs_action, ratify_item, record_decision
+from .chairs_action import confirm_chairs_action, propose_chairs_action, refuse_chairs_action
+from .decisions import close_meeting, ratify_item, record_decision
 from .guards import chair_actor, guard_not_recused, guard_quorate, register
 from .meetings import (
     declare_conflict,
@@ -51,8 +53,8 @@ __all__ = [
     "chair_actor",
     "chair_recused_warning",
     "close_meeting",
+    "confirm_chairs_action",
     "create_panel",
-    "decide_by_chairs_action",
     "declare_conflict",
     "end_membership",
     "generate_year",
@@ -64,6 +66,7 @@ __all__ = [
     "meeting_quorum",
     "name_acting_chair",
     "open_meeting",
+    "propose_chairs_action",
     "ratify_item",
     "rebalance_rota",
     "record_absence",
@@ -71,6 +74,7 @@ __all__ = [
     "record_attendance",
     "record_decision",
     "record_moderation",
+    "refuse_chairs_action",
     "register",
     "report_outcomes",
     "reveal_spread",

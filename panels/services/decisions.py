@@ -1,4 +1,5 @@
-"""The chair's decisions: at a meeting, by chair's action, ratification, and closing the meeting."""
+"""The chair's decisions: at a meeting, ratification, and closing the meeting (chair's
+action between meetings is ``chairs_action``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from funding.models import FundingRequest, RequestType
+from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
-from funding.workflow import AWAITING_PANEL, Award, Decide, Schedule, State
+from funding.workflow import Award, Decide, State
 from portal.money import format_gbp
 from portal.notifications import announce
 
@@ -27,7 +27,6 @@ from ..models import (
     Outcome,
 )
 from ..recusal import Quorum
-from ..selectors import current_chair, panel_for_request
 from ._common import PENNY, PanelError, _today
 from .chairing import note_acting_chair
 from .meetings import is_recused, item_quorum, meeting_quorum
@@ -205,77 +204,6 @@ def _defer_inquorate(item: AgendaItem, q: Quorum, by: AbstractBaseUser | None) -
     )
     if by is not None:
         note_acting_chair(item, by=by)
-    _notify_decision(decision)
-    return decision
-
-
-@transaction.atomic
-def decide_by_chairs_action(
-    funding_request: FundingRequest,
-    *,
-    by: AbstractBaseUser,
-    la_officer: AbstractBaseUser,
-    outcome: str,
-    rationale: str,
-    conditions: str = "",
-    review_date: date | None = None,
-    amount: Decimal | None = None,
-    today: date | None = None,
-) -> Decision:
-    """An urgent request decided between meetings by the rota's chair with an LA officer.
-
-    It goes on the next meeting's agenda for ratification.
-    """
-    today = _today(today)
-    if funding_request.request_type != RequestType.URGENT:
-        raise PanelError("Only urgent requests can be decided by chair's action.")
-    if funding_request.state not in AWAITING_PANEL:
-        raise PanelError("The LA must mark the request ready before the chair can act on it.")
-    if outcome not in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED, Outcome.DECLINED):
-        raise PanelError("Chair's action approves, approves in part or declines.")
-    rationale = (rationale or "").strip()
-    if not rationale:
-        raise PanelError("Give the rationale: the school is told it with the decision.")
-    if not policy.can_manage_panels(la_officer):
-        raise PanelError("Chair's action needs the agreement of an LA SEND officer.")
-    panel = panel_for_request(funding_request)
-    chair = current_chair(panel, today=today) if panel else None
-    if chair is None or chair.user_id != by.pk:
-        raise PanelError("Only the rota's current chair can take chair's action.")
-    ratify_at = (
-        panel.meetings.filter(status=MeetingStatus.SCHEDULED, date__gte=today)
-        .order_by("date")
-        .first()
-    )
-    if ratify_at is None:
-        raise PanelError("There is no future meeting to ratify the decision at.")
-    amount = _validate_outcome(funding_request, outcome, amount, review_date, today)
-    order = (ratify_at.items.aggregate(m=Max("order"))["m"] or 0) + 1
-    AgendaItem.objects.create(
-        meeting=ratify_at, request=funding_request, order=order, kind=ItemKind.RATIFICATION
-    )
-    try:
-        apply_transition(
-            funding_request,
-            "schedule",
-            user=la_officer,
-            message=f"Chair's action; for ratification at {ratify_at}",
-            command=Schedule(meeting=ratify_at),
-        )
-        decision = Decision.objects.create(
-            request=funding_request,
-            outcome=outcome,
-            amount=amount,
-            rationale=rationale,
-            conditions=(conditions or "").strip(),
-            review_date=review_date if amount is not None else None,
-            chair=by,
-            by_chairs_action=True,
-            la_officer=la_officer,
-        )
-        _take(decision, None, by, la_officer=la_officer)
-    except TransitionError as exc:
-        raise PanelError(exc.message, status=exc.status) from exc
     _notify_decision(decision)
     return decision
 

@@ -322,10 +322,15 @@ def test_an_urgent_request_decided_by_chairs_action_goes_to_the_next_agenda_to_r
     with django_capture_on_commit_callbacks(execute=True):
         done = chair.post(
             reverse("panels:chairs_action", args=[fr.pk]),
-            {"outcome": "approved", "la_officer": county.send_officer.pk,
+            {"outcome": "approved", "officer": county.send_officer.pk,
              "rationale": "Placement at risk this week.", **dated("review_date", today + timedelta(days=60))},
         )  # fmt: skip
     assert done.status_code == 302, done.content.decode()
+    # The officer the chair named is told, and confirms it in their own session.
+    told = Notification.objects.get(user=county.send_officer, subject__startswith="Chair's action")
+    assert officer.get(told.url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        officer.post(told.url + "confirm/")
     fr.refresh_from_db()
     assert (fr.state, fr.amount_awarded) == ("approved", Decimal("5025.00"))
     assert dashboard_row(officer, north).committed - before.committed == Decimal("5025.00")

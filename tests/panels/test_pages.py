@@ -315,17 +315,23 @@ def test_an_urgent_request_is_decided_by_chairs_action_and_ratified(
     assert client.get(reverse("panels:chairs_action", args=[fr.pk])).status_code == 404
     client.force_login(chair)
     page = client.get(reverse("panels:chairs_action", args=[fr.pk]))
-    assert "Decide by chair&#x27;s action" in page.text or "Decide by chair's action" in page.text
+    assert "Propose a decision by chair&#x27;s action" in page.text
     client.post(
         reverse("panels:chairs_action", args=[fr.pk]),
         {
             "outcome": "approved",
-            "la_officer": send_officer.pk,
+            "officer": send_officer.pk,
             "rationale": "Placement at risk this week.",
             **dated("review_date", today + timedelta(days=60)),
         },
     )
+    # Nothing is decided until the officer confirms it in their own session.
+    assert FundingRequest.objects.get(pk=fr.pk).state == "ready"
+    proposal = fr.chairs_action_proposals.get()
+    client.force_login(send_officer)
+    client.post(reverse("panels:confirm_proposal", args=[proposal.pk]))
     assert FundingRequest.objects.get(pk=fr.pk).state == "approved"
+    client.force_login(chair)
     item = AgendaItem.objects.get(request=fr)
     assert item.kind == "ratification" and item.meeting == meeting
     services.open_meeting(meeting, by=chair)

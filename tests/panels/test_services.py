@@ -280,14 +280,15 @@ class TestChairsActionAndAfter:
         fr = ready_request(school, request_type="urgent")
         # Today's meeting is the latest: its chair is the chair in post.
         with pytest.raises(PanelError, match="current chair"):
-            services.decide_by_chairs_action(
-                fr, by=heads[2], la_officer=send_officer, outcome="approved",
+            services.propose_chairs_action(
+                fr, by=heads[2], officer=send_officer, outcome="approved",
                 rationale="Risk of exclusion.", review_date=today + timedelta(days=60),
             )  # fmt: skip
-        services.decide_by_chairs_action(
-            fr, by=heads[0], la_officer=send_officer, outcome="approved",
+        proposal = services.propose_chairs_action(
+            fr, by=heads[0], officer=send_officer, outcome="approved",
             rationale="Risk of exclusion.", review_date=today + timedelta(days=60),
         )  # fmt: skip
+        services.confirm_chairs_action(proposal, by=send_officer)
         fr.refresh_from_db()
         assert fr.state == "approved" and fr.amount_awarded == Decimal("7500.00")
         # Today's meeting has not started: the decision is ratified there.

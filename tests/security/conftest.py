@@ -128,6 +128,7 @@ class Side:
     document: object = None
     budget: object = None
     member: object = None  # the EP's PanelMember row
+    proposal: object = None  # a chair's action the chair proposed, awaiting the LA officer
     report: object = None
     extra: dict = field(default_factory=dict)
 
@@ -201,6 +202,19 @@ def _side(tag: str, officer, today) -> Side:
     s.open_item = panel_services.schedule_request(s.scheduled, by=officer, meeting=s.next_meeting)
     panel_services.record_moderation(
         s.open_item, by=s.voter, scores=VIEW_SCORES, recommendation="approve", comment="Good."
+    )
+
+    # An urgent request the chair proposes to approve by chair's action (not yet confirmed).
+    urgent = ready(s.school, s.senco, tag)
+    FundingRequest.objects.filter(pk=urgent.pk).update(request_type="urgent")
+    urgent.refresh_from_db()
+    s.proposal = panel_services.propose_chairs_action(
+        urgent,
+        by=chair,
+        officer=officer,
+        outcome="approved",
+        rationale=f"PROPOSAL-{tag}: the placement is at risk.",
+        review_date=today + timedelta(days=120),
     )
 
     # A draft with evidence, costs and a document; a submitted request with a document.

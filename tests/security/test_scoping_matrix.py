@@ -196,6 +196,15 @@ ROUTES: dict[str, Route] = {
     "panels:decision": Route(OBJECT, r("panels:decision", "a.decision.pk"), "senco_a"),
     "panels:review": Route(OBJECT, r("panels:review", "a.decided.pk"), methods=BOTH),
     "panels:chairs_action": Route(OBJECT, r("panels:chairs_action", "a.decided.pk"), methods=BOTH),
+    # Chair's action (tests/panels/test_chairs_action.py): the LA SEND officers and the chair
+    # who proposed it; only the officer it names confirms or refuses it.
+    "panels:proposal": Route(
+        OBJECT, r("panels:proposal", "a.proposal.pk"), "send_officer", finance="404"
+    ),
+    **{
+        f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.proposal.pk"), methods=POST)
+        for name in ("confirm_proposal", "refuse_proposal")
+    },
     "panels:appeal": Route(LA, r("panels:appeal", "a.decided.pk"), "send_officer", methods=BOTH),
     # --- budgets pages --------------------------------------------------------------
     "budgets:county": Route(
@@ -309,6 +318,22 @@ ROUTES: dict[str, Route] = {
         LIST, r("decision-list"), "senco_a", marker=lambda w: w.a.decision.rationale
     ),
     "decision-detail": Route(OBJECT, r("decision-detail", "a.decision.pk"), "senco_a"),
+    "chairs-action-list": Route(
+        LIST,
+        r("chairs-action-list"),
+        "send_officer",
+        methods=BOTH,
+        marker=lambda w: f'"reference":"{w.a.proposal.request.reference}"',
+    ),
+    "chairs-action-detail": Route(
+        OBJECT, r("chairs-action-detail", "a.proposal.pk"), "send_officer", finance="404"
+    ),
+    **{
+        f"chairs-action-{name}": Route(
+            OBJECT, r(f"chairs-action-{name}", "a.proposal.pk"), methods=POST
+        )
+        for name in ("confirm", "refuse")
+    },
     "appeal-list": Route(LIST, r("appeal-list"), "senco_a", methods=BOTH),
     # No appeal in this county: an unknown id is a 404 to all, never a 500.
     "appeal-detail": Route(OBJECT, r("appeal-detail", 999999)),
