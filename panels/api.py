@@ -871,8 +871,8 @@ class ChairsActionInSerializer(serializers.Serializer):
     rationale = serializers.CharField()
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
     review_date = serializers.DateField(required=False, allow_null=True, default=None)
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    amount = ApiMoneyField(
+        name="the amount approved", required=False, allow_null=True, default=None
     )
 
 
