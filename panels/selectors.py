@@ -266,6 +266,8 @@ class ItemRow:
     reveal: SpreadReveal | None = None
     sees_totals: bool = False
     my_conflict: str | None = None
+    # The school's awards and report figures (``panels.room.meeting_room`` sets it).
+    school_context: object | None = None
 
     @property
     def blind(self) -> bool:
@@ -321,7 +323,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
     items = list(
         meeting.items.select_related(
             "request",
-            "request__school",
+            "request__school__cluster",
             "request__stream",
             "decision",
             "decision__deferred_to",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("members/<int:pk>/absence/", views.record_absence, name="absence"),
     path("schedule/", views.schedule, name="schedule"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/room/", views.room, name="room"),
     path("meetings/<int:pk>/open/", views.open_meeting, name="open"),
     path("meetings/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("meetings/<int:pk>/swap-chair/", views.swap_chair, name="swap_chair"),

@@ -20,6 +20,7 @@ from funding.selectors import get_request
 from funding.services import TransitionError
 from funding.workflow import State
 from portal.audit import record_view
+from portal.filters import as_id
 from portal.money import format_gbp
 
 from . import policy, selectors, services
@@ -44,6 +45,7 @@ from .forms import (
 )
 from .models import CRITERIA, MeetingStatus, PanelMember, ProposalStatus
 from .pack import pack_download
+from .room import meeting_room
 from .services import PanelError, chair_recused_warning
 
 
@@ -256,6 +258,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.GET.get("part") == "quorum":
         # The live quorum shows no pupil data: no audit row for each poll.
         return HttpResponse(render_to_string("panels/_quorum.html", context, request))
+    context["room"] = meeting_room(page)
     read = [r.item.request_id for r in page.rows if r.reads_papers]
     if read:
         # The agenda shows each item's pseudonymised pupil summary: that is a read.
@@ -267,6 +270,21 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             detail=f"Agenda of meeting {meeting.pk}",
         )
     return render(request, "panels/meeting.html", context)
+
+
+@login_required
+def room(request: HttpRequest, pk: int) -> HttpResponse:
+    """The budget in the room alone, for htmx to refresh in place (totals only, no pupil
+    data: no audit row); ``?item=`` adds that item's line, as on its page."""
+    meeting = selectors.get_meeting(request.user, pk)
+    page = selectors.meeting_page(request.user, meeting)
+    room = meeting_room(page, context=False)
+    item_id = as_id(request.GET.get("item"))
+    return render(
+        request,
+        "panels/_room.html",
+        {"room": room, "item_budget": room.for_item(item_id) if item_id else None},
+    )
 
 
 @login_required
@@ -298,7 +316,12 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except PanelError as exc:
             problem = exc.message
         page = selectors.meeting_page(request.user, selectors.get_meeting(request.user, pk))
-        return render(request, "panels/_quorum.html", {"page": page, "quorum_problem": problem})
+        meeting_room(page, context=True)  # the agenda rows come back too, with their context
+        return render(
+            request,
+            "panels/_quorum.html",
+            {"page": page, "quorum_problem": problem, "oob_rows": True},
+        )
     q = services.record_attendance(meeting, by=request.user, present=present)
     (messages.success if q.quorate else messages.warning)(request, q.summary)
     return redirect("panels:meeting", pk=pk)
@@ -338,12 +361,16 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_item(
-    request: HttpRequest, item, decision_form: DecisionForm | None = None
+    request: HttpRequest,
+    item,
+    decision_form: DecisionForm | None = None,
+    decided: bool = False,
 ) -> HttpResponse:
     page, row, papers = selectors.item_papers(request.user, item)
     fr = item.request
     if papers is not None:
         record_view(request, fr, action="view_papers", detail=f"Agenda item {item.pk}")
+    room = meeting_room(page)
     context = {
         "page": page,
         "row": row,
@@ -351,6 +378,9 @@ def _render_item(
         "fr": fr,
         "criteria": CRITERIA,
         "papers": papers,
+        "room": room,
+        "item_budget": room.for_item(item.pk),
+        "decided": decided,
     }
     meeting = item.meeting
     live = meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
@@ -461,6 +491,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             # A rule the form cannot know (amount, quorum, budget): shown like a field error.
             form.add_error(None, exc.message)
         else:
+            if request.htmx:
+                # The chair stays on the item: htmx swaps in the decision and the budget.
+                return _render_item(request, selectors.get_item(request.user, pk), decided=True)
             messages.success(request, f"Recorded: {decision.get_outcome_display()}.")
             return redirect("panels:meeting", pk=item.meeting_id)
     # The chair keeps what they typed, with the errors summarised at the top of the page.
@@ -486,6 +519,7 @@ def acting_chair(request: HttpRequest, pk: int) -> HttpResponse:
         problem = exc.message
     if request.htmx:
         page, row = selectors.item_row(request.user, selectors.get_item(request.user, pk))
+        meeting_room(page)  # the row keeps its school context
         return render(
             request,
             "panels/_agenda_row.html",

@@ -3,14 +3,17 @@ headteacher sees the runs for their own school's cluster; anything else is 404."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from clusters.models import Cluster, District, Membership, Role
+from clusters.models import Cluster, District, Membership, Role, School
 from portal.roles import scope_for
 
-from .models import ReportRun, ScopeKind
+from .models import ReportKind, ReportRun, RunStatus, ScopeKind
 
 
 def headteacher_cluster_ids(user: AbstractBaseUser) -> set[int]:
@@ -52,3 +55,95 @@ def requestable_districts(user: AbstractBaseUser) -> QuerySet[District]:
 
 def latest_runs(user: AbstractBaseUser, limit: int = 5) -> list[ReportRun]:
     return list(visible_runs(user)[:limit])
+
+
+# --- A school's figures from the latest reports (the panel's peer challenge) -----
+
+# The inclusiveness report's flags, in the report's own words.
+FLAGS = (("high_send", "High-SEND"), ("magnet", "Magnet"), ("below_fair_share", "Below fair share"))
+
+
+@dataclass
+class ReportSource:
+    """The latest ready run of one kind covering a school, and the school's row in it."""
+
+    run_id: int
+    label: str  # e.g. "Fair share report, North cluster, 2025/26"
+    finished_at: object
+    row: dict | None  # None: the run has no row for the school
+
+
+@dataclass
+class SchoolReportFigures:
+    fair_share: ReportSource | None = None  # None: no ready fair-share report covers it
+    inclusiveness: ReportSource | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def fair_share_ratio(self) -> float | None:
+        row = self.fair_share.row if self.fair_share else None
+        return row.get("fair_share_ratio") if row else None
+
+
+def _covers(run: ReportRun, school: School) -> bool:
+    if run.scope_kind == ScopeKind.CLUSTER:
+        return run.cluster_id == school.cluster_id
+    if run.scope_kind == ScopeKind.DISTRICT:
+        return school.cluster is not None and run.district_id == school.cluster.district_id
+    return True
+
+
+def latest_school_figures(schools: Iterable[School]) -> dict[int, SchoolReportFigures]:
+    """For each school (with its cluster loaded), its row in the latest ready fair-share and
+    inclusiveness runs that cover it (its cluster's, its district's or the county's): two
+    queries whatever the number of schools. The caller decides who sees them (the panel
+    reads them on its agenda)."""
+    schools = list(schools)
+    out = {s.pk: SchoolReportFigures() for s in schools}
+    if not schools:
+        return out
+    clusters = {s.cluster_id for s in schools if s.cluster_id}
+    districts = {s.cluster.district_id for s in schools if s.cluster_id}
+    runs = list(
+        ReportRun.objects.filter(status=RunStatus.SUCCEEDED)
+        .filter(
+            Q(scope_kind=ScopeKind.COUNTY)
+            | Q(scope_kind=ScopeKind.DISTRICT, district_id__in=districts)
+            | Q(scope_kind=ScopeKind.CLUSTER, cluster_id__in=clusters)
+        )
+        .select_related("cluster", "district")
+        .only(
+            "kind",
+            "scope_kind",
+            "academic_year",
+            "finished_at",
+            "cluster__name",
+            "district__name",
+        )  # fmt: skip
+        .order_by("-finished_at", "-pk")
+    )
+    chosen: dict[tuple[int, str], ReportRun] = {}
+    for school in schools:
+        for kind in (ReportKind.FAIR_SHARE, ReportKind.INCLUSIVENESS):
+            run = next((r for r in runs if r.kind == kind and _covers(r, school)), None)
+            if run is not None:
+                chosen[(school.pk, kind)] = run
+    # The stored figures can be large: read only the runs chosen, once each.
+    results = dict(
+        ReportRun.objects.filter(pk__in={r.pk for r in chosen.values()}).values_list("pk", "result")
+    )
+    for (school_id, kind), run in chosen.items():
+        school = next(s for s in schools if s.pk == school_id)
+        section = next(
+            (x for x in (results.get(run.pk) or {}).get("sections", []) if x["key"] == "schools"),
+            None,
+        )
+        row = next((r for r in (section or {}).get("rows", []) if r.get("urn") == school.urn), None)
+        source = ReportSource(run.pk, str(run), run.finished_at, row)
+        figures = out[school_id]
+        if kind == ReportKind.FAIR_SHARE:
+            figures.fair_share = source
+        else:
+            figures.inclusiveness = source
+            figures.flags = [label for key, label in FLAGS if row and row.get(key)]
+    return out

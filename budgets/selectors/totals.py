@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -143,3 +144,49 @@ def unused_override(funding_request: FundingRequest) -> BudgetOverride | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def budgets_for_pairs(
+    pairs: Iterable[tuple[int, int]], on_date: date | None = None
+) -> dict[tuple[int, int], tuple[ClusterBudget, Totals]]:
+    """The budgets of several (cluster, stream) pairs in the financial year of ``on_date``,
+    with their ledger totals: one grouped query whatever the number of pairs. A pair with
+    no budget yet is absent."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    day = on_date or timezone.localdate()
+    wanted = Q(pk__in=[])
+    for cluster_id, stream_id in sorted(pairs):
+        wanted |= Q(cluster_id=cluster_id, stream_id=stream_id)
+    budgets = with_totals(
+        ClusterBudget.objects.filter(
+            wanted, year__start_year=FinancialYear.start_year_for(day)
+        ).select_related("cluster", "stream")
+    )
+    return {(b.cluster_id, b.stream_id): (b, totals_from_sums(b)) for b in budgets}
+
+
+def school_awards(
+    school_ids: Iterable[int], start_years: Iterable[int]
+) -> dict[tuple[int, int], tuple[Decimal, int]]:
+    """What was awarded to each school in each financial year: the sum of the commitments
+    made for it on the ledger and the number of requests they were for, by (school id,
+    start year); one grouped query. A school's move or a review's release does not
+    unsay an award, so releases are not taken off."""
+    rows = (
+        LedgerEntry.objects.filter(
+            kind=EntryKind.COMMITMENT,
+            school_id__in=set(school_ids),
+            budget__year__start_year__in=set(start_years),
+        )
+        .values("school_id", "budget__year__start_year")
+        .annotate(total=Sum("amount"), requests=Count("request_id", distinct=True))
+    )
+    return {
+        (r["school_id"], r["budget__year__start_year"]): (
+            Decimal(r["total"]).quantize(PENNY),
+            r["requests"],
+        )
+        for r in rows
+    }

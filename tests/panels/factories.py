@@ -34,7 +34,7 @@ def fund(cluster, stream, amount: str = "100000.00") -> None:
 def ready_request(school, *, amount: str = "7500.00", **kw):
     """A request the LA has triaged as ready for panel, its cluster's budget funded."""
     n = next(_counter)
-    stream = FundingStreamFactory()
+    stream = kw.pop("stream", None) or FundingStreamFactory()
     fund(school.cluster, stream)
     return FundingRequestFactory(
         stream=stream,

@@ -169,6 +169,10 @@ ROUTES: dict[str, Route] = {
     "panels:meeting": Route(
         OBJECT, r("panels:meeting", "a.next_meeting.pk"), "panel_a", finance="no_pupil"
     ),
+    # The budget in the room (totals, no pupil data), refreshed in place by htmx.
+    "panels:room": Route(
+        OBJECT, r("panels:room", "a.next_meeting.pk"), "panel_a", finance="no_pupil"
+    ),
     **{
         f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.next_meeting.pk"), methods=POST)
         for name in ("open", "attendance", "swap_chair", "close")
