@@ -23,6 +23,8 @@ from clusters.models import Cluster, District, SchoolYearStats
 from funding.models import FundingRequest
 from funding.workflow import AWARDED, DECIDED
 
+from .statistics import INDEX_INDICATORS
+
 ZERO = Decimal("0.00")
 # Sorted, so the SQL reads the same on every run.
 AWARDED_STATES = sorted(AWARDED)
@@ -122,23 +124,29 @@ def school_figures(year: int) -> list[dict]:
             FROM {_table(req)}
             WHERE {sub} >= %s AND {sub} < %s
             GROUP BY {req_school}
+        ), base AS (
+            SELECT sc.id AS school_id, sc.urn AS urn, sc.name AS name,
+                   sc.phase AS phase, sc.cluster_id AS cluster_id, cl.name AS cluster_name,
+                   cl.district_id AS district_id, d.name AS district_name,
+                   st.{_column(stats, "notional_sen_budget")} AS notional_sen_budget, {stat_cols},
+                   COALESCE(req.requests, 0) AS requests, COALESCE(req.decided, 0) AS decided,
+                   COALESCE(req.approved, 0) AS approved, req.awarded AS awarded,
+                   req.contributions AS contributions, {cluster_totals}, {county_totals},
+                   st.id IS NOT NULL AS has_stats
+            FROM {_table(school)} sc
+            JOIN {_table(cluster)} cl ON cl.id = sc.cluster_id
+            JOIN {_table(district)} d ON d.id = cl.district_id
+            LEFT JOIN req ON req.school_id = sc.id
+            LEFT JOIN {_table(stats)} st
+              ON st.{_column(stats, "school")} = sc.id
+             AND st.{_column(stats, "academic_year")} = %s
+            WHERE st.id IS NOT NULL OR req.school_id IS NOT NULL
+        ), rated AS (
+            SELECT base.*, {_rate_columns()} FROM base
+        ), scored AS (
+            SELECT rated.*, {_zscore_columns()} FROM rated
         )
-        SELECT sc.id AS school_id, sc.urn AS urn, sc.name AS name,
-               sc.phase AS phase, sc.cluster_id AS cluster_id, cl.name AS cluster_name,
-               cl.district_id AS district_id, d.name AS district_name,
-               st.{_column(stats, "notional_sen_budget")} AS notional_sen_budget, {stat_cols},
-               COALESCE(req.requests, 0) AS requests, COALESCE(req.decided, 0) AS decided,
-               COALESCE(req.approved, 0) AS approved, req.awarded AS awarded,
-               req.contributions AS contributions, {cluster_totals}, {county_totals},
-               st.id IS NOT NULL AS has_stats
-        FROM {_table(school)} sc
-        JOIN {_table(cluster)} cl ON cl.id = sc.cluster_id
-        JOIN {_table(district)} d ON d.id = cl.district_id
-        LEFT JOIN req ON req.school_id = sc.id
-        LEFT JOIN {_table(stats)} st
-          ON st.{_column(stats, "school")} = sc.id AND st.{_column(stats, "academic_year")} = %s
-        WHERE st.id IS NOT NULL OR req.school_id IS NOT NULL
-        ORDER BY d.name, cl.name, sc.name, sc.id
+        SELECT scored.*, {_index_column()} AS "index" FROM scored
     """  # noqa: S608 - only quoted table and column names; every value is a %s parameter
     ops = connection.ops
     params = [
@@ -154,6 +162,16 @@ def school_figures(year: int) -> list[dict]:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    # Sorted here rather than by the database's collation (a sort of 20,000 names that
+    # spills to disk): by district, cluster and school name, then the school's id.
+    rows.sort(
+        key=lambda r: (
+            r["district_name"].casefold(),
+            r["cluster_name"].casefold(),
+            r["name"].casefold(),
+            r["school_id"],
+        )
+    )
     for r in rows:  # money as Decimal whatever the database returns (SQLite: floats)
         r["has_stats"] = bool(r["has_stats"])
         for k in ("notional_sen_budget", "awarded", "contributions"):
@@ -162,6 +180,64 @@ def school_figures(year: int) -> list[dict]:
         if not r["has_stats"]:
             r["notional_sen_budget"] = None  # not known, rather than £0
     return rows
+
+
+# The rates of each school, worked out in the same statement (docs/architecture.md §6):
+# name, numerator, denominator. ``100 * (a / b)`` in double precision, as
+# ``reports.statistics.per_100`` works it out, so the figures are the same to the bit.
+RATES = (
+    ("sen_support_pct", "sen_support_pupils", "number_on_roll"),
+    ("ehcp_pct", "ehcp_pupils", "number_on_roll"),
+    ("sen_pct", "sen_support_pupils + ehcp_pupils", "number_on_roll"),
+    ("requests_per_100", "requests", "number_on_roll"),
+    ("approval_rate", "approved", "decided"),
+    ("suspensions_per_100", "suspensions", "number_on_roll"),
+    ("exclusions_per_100", "permanent_exclusions", "number_on_roll"),
+    ("sen_joiners_per_100", "sen_joiners_no_move", "number_on_roll"),
+    ("cluster_sen_support_pct", "cluster_sen_support_pupils", "cluster_number_on_roll"),
+    ("cluster_ehcp_pct", "cluster_ehcp_pupils", "cluster_number_on_roll"),
+    (
+        "cluster_sen_pct",
+        "cluster_sen_support_pupils + cluster_ehcp_pupils",
+        "cluster_number_on_roll",
+    ),
+    ("county_sen_support_pct", "county_sen_support_pupils", "county_number_on_roll"),
+    ("county_ehcp_pct", "county_ehcp_pupils", "county_number_on_roll"),
+    ("county_sen_joiners_per_100", "county_sen_joiners_no_move", "county_number_on_roll"),
+)
+
+
+def _rate_columns() -> str:
+    return ", ".join(
+        f"100.0 * (CAST({a} AS DOUBLE PRECISION) / NULLIF({b}, 0)) AS {name}"
+        for name, a, b in RATES
+    )
+
+
+def _zscore_columns() -> str:
+    """Each indicator of the inclusiveness index as a standard score among the schools
+    of the same phase (``reports.statistics.zscores``): the population standard
+    deviation from the mean of squares; 0 where the indicator does not vary."""
+    out = []
+    for name in INDEX_INDICATORS:
+        mean = f"AVG({name}) OVER (PARTITION BY phase)"
+        var = f"(AVG({name} * {name}) OVER (PARTITION BY phase) - {mean} * {mean})"
+        out.append(
+            f"CASE WHEN {name} IS NULL THEN NULL WHEN {var} > 1e-12 "
+            f"THEN ({name} - {mean}) / SQRT({var}) ELSE 0.0 END AS z_{name}"
+        )
+    return ", ".join(out)
+
+
+def _index_column() -> str:
+    """The mean of a school's signed standard scores (``statistics.inclusiveness_index``);
+    NULL when it has none."""
+    total = " + ".join(
+        f"{'+' if sign > 0 else '-'}COALESCE(z_{name}, 0)"
+        for name, sign in INDEX_INDICATORS.items()
+    )
+    count = " + ".join(f"CASE WHEN z_{name} IS NULL THEN 0 ELSE 1 END" for name in INDEX_INDICATORS)
+    return f"({total}) / NULLIF({count}, 0)"
 
 
 def allocations_by_cluster(year: int) -> dict[int, Decimal] | None:

@@ -14,6 +14,7 @@ from portal.cells import safe_cell
 
 from . import figures
 from .formatting import format_value, formatter, numeric
+from .xlsx import Workbook, column_refs, string_cell
 
 NUMERIC_FORMATS = {"money", "int", "pct", "share", "rate", "ratio", "index"}
 
@@ -297,23 +298,13 @@ def _xlsx_width(col: list[str], first: bool) -> float:
 
 
 def render_xlsx(run, result: dict) -> bytes:
-    """The workbook, streamed row by row (XlsxWriter's constant-memory mode: each row goes
-    to the sheet's file as it is written, never held as cell objects); each number
-    format and font is defined once per workbook, each column's writer chosen once."""
-    import xlsxwriter
-
+    """The workbook, streamed row by row (``reports.xlsx`` says why it is written there):
+    an About sheet, then a sheet per section with its number formats, widths, bold
+    heading and the row's name frozen; each column's writer chosen once."""
     spec = {c[0]: c for c in result["columns"]}
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buffer,
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    formats = {fmt: wb.add_format({"num_format": f}) for fmt, f in XLSX_FORMATS.items()}
-    heading = wb.add_format({"bold": True})
-    title = wb.add_format({"bold": True, "font_size": 14})
-
-    about = wb.add_worksheet("About")
-    about.set_column(0, 0, 32.0)
+    wb = Workbook(buffer, XLSX_FORMATS)
+    title = wb.style("title")
     lines: list[list[str]] = [
         ["Data as of", run.data_as_of.isoformat() if run.data_as_of else ""],
         ["Requested by", run.requested_by.get_username() if run.requested_by else "Schedule"],
@@ -323,43 +314,53 @@ def render_xlsx(run, result: dict) -> bytes:
         ["Method"],
         *([line] for line in result["method"] + result["thresholds"]),
     ]
-    about.write_string(0, 0, safe_cell(str(run)), title)
-    for i, line in enumerate(lines, start=1):
-        for j, text in enumerate(line):
-            about.write_string(i, j, safe_cell(text))
+    about = [string_cell("A1", safe_cell(str(run)), title)] + [
+        "".join(
+            string_cell(f"{letter}{i}", safe_cell(text))
+            for letter, text in zip("AB", line, strict=False)
+        )
+        for i, line in enumerate(lines, start=2)
+    ]
+    wb.sheet("About", about, widths=[32.0])
 
     for section in result["sections"]:
-        ws = wb.add_worksheet(section["title"][:31])
         cols = [spec[k] for k in section["columns"]]
-        for j, c in enumerate(cols):
-            ws.set_column(j, j, _xlsx_width(c, j == 0))
-        ws.freeze_panes(1, 1)
-        for j, c in enumerate(cols):
-            ws.write_string(0, j, c[1], heading)
-        # Per column: its key, how a value becomes a cell, and how the cell is written.
-        plan = [(j, key, fmt, formats.get(fmt)) for j, (key, _, fmt) in enumerate(cols)]
-        write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
-        for i, row in enumerate(section["rows"], start=1):
-            get = row.get
-            for j, key, fmt, style in plan:
-                value = numeric(get(key), fmt)
-                if style is not None:  # empty cells too, as a typed-in figure reads
-                    if value is None:
-                        write_blank(i, j, None, style)
-                    else:
-                        write_number(i, j, float(value), style)
-                elif type(value) is str:
-                    write_string(i, j, value)
-                elif value is not None:  # a URN
-                    write_number(i, j, value)
+        wb.sheet(
+            section["title"][:31],
+            _xlsx_rows(wb, cols, section["rows"]),
+            widths=[_xlsx_width(c, j == 0) for j, c in enumerate(cols)],
+            freeze=True,
+        )
     wb.close()
     return buffer.getvalue()
 
 
-def warm_up_xlsx() -> None:
-    """Import XlsxWriter and write one workbook, as a worker has after its first report."""
-    import xlsxwriter
+def _xlsx_rows(wb, cols: list[list[str]], rows: list[dict]):
+    """The heading row, then each row's cells: figures as numbers in their column's
+    format (empty cells too, as a typed-in figure reads), text as text."""
+    letters = column_refs(len(cols))
+    heading = wb.style("heading")
+    yield "".join(string_cell(f"{L}1", c[1], heading) for L, c in zip(letters, cols, strict=True))
+    plan = [
+        (L, key, fmt, wb.style(fmt) if fmt in XLSX_FORMATS else 0)
+        for L, (key, _, fmt) in zip(letters, cols, strict=True)
+    ]
+    for i, row in enumerate(rows, start=2):
+        get = row.get
+        parts = []
+        for L, key, fmt, style in plan:
+            value = numeric(get(key), fmt)
+            if style:
+                if value is None:
+                    parts.append(f'<c r="{L}{i}" s="{style}"/>')
+                else:
+                    parts.append(f'<c r="{L}{i}" s="{style}"><v>{value}</v></c>')
+            elif type(value) is str:
+                parts.append(string_cell(f"{L}{i}", value))
+            elif value is not None:  # a URN
+                parts.append(f'<c r="{L}{i}"><v>{value}</v></c>')
+        yield "".join(parts)
 
-    wb = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True})
-    wb.add_worksheet().write_number(0, 0, 1)
-    wb.close()
+
+def warm_up_xlsx() -> None:
+    """Nothing to import or warm: the workbook is written by ``reports.xlsx``."""
