@@ -230,6 +230,7 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
     if chairs_action is not None:
         queue = [fr for fr in queue if fr.pk != chairs_action.request_id]
     # Only what the LA had triaged by yesterday's closing date is on today's agenda.
+    waiting = queue
     queue = [fr for fr in queue if _triaged_by(fr, closing)]
     todays = ([own] if own and _triaged_by(own, closing) else []) + queue[
         : ITEMS_TODAY - (1 if own else 0)
@@ -245,7 +246,37 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
         _views(ctx, item, upcoming)
         # Put on the agenda at the end of the closing day, after the LA's triage.
         _date_events([fr.pk], mark, lambda event: _aware(closing, 17, 30))
+    if want_urgent:
+        _proposal_awaiting_officer(ctx, panel, [fr for fr in waiting if fr not in todays], officer)
     return decided, chairs_action
+
+
+def _proposal_awaiting_officer(ctx, panel: Panel, queue, officer) -> None:
+    """A second urgent request the chair proposed this morning: it waits for the demo's
+    LA SEND officer to confirm or refuse it in their own session."""
+    today = ctx.today
+    chair = panel_selectors.current_chair(panel, today=today)
+    fr = next((f for f in reversed(queue) if chair and f.school_id != chair.school_id), None)
+    if fr is None:
+        return
+    FundingRequest.objects.filter(pk=fr.pk).update(request_type=RequestType.URGENT)
+    fr.refresh_from_db()
+    try:
+        proposal = services.propose_chairs_action(
+            fr,
+            by=chair.user,
+            officer=officer,
+            outcome=Outcome.APPROVED,
+            rationale="The pupil's place is at risk before the next meeting: interim "
+            "adult support for a term, reviewed with the EP.",
+            review_date=today + timedelta(weeks=12),
+            today=today,
+        )
+    except PanelError as exc:
+        ctx.log(f"panels: chair's action proposal on {fr.reference} not made: {exc.message}")
+        return
+    ChairsActionProposal.objects.filter(pk=proposal.pk).update(proposed_at=_aware(today, 9, 30))
+    ctx.log(f"panels: {fr.reference} (urgent) awaits the LA officer's confirmation")
 
 
 def _triaged_by(fr: FundingRequest, day) -> bool:

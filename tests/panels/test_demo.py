@@ -14,7 +14,15 @@ from demo.context import DemoContext
 from funding.models import RequestEvent
 from funding.workflow import State
 from panels import rota
-from panels.models import Decision, ItemKind, Meeting, MeetingStatus, Panel
+from panels.models import (
+    ChairsActionProposal,
+    Decision,
+    ItemKind,
+    Meeting,
+    MeetingStatus,
+    Panel,
+    ProposalStatus,
+)
 from tests.factories import ClusterFactory, SchoolFactory, make_user
 
 from .factories import ready_request
@@ -35,7 +43,7 @@ def demo_context(send_officer, clusters, scale="county"):
         schools=schools,
         headteachers=heads,
         demo_school=schools[0],
-        requests={State.READY: [ready_request(schools[i % 5]) for i in range(17)]},
+        requests={State.READY: [ready_request(schools[i % 5]) for i in range(19)]},
     )
     return ctx, schools, heads
 
@@ -108,6 +116,22 @@ def test_an_urgent_request_decided_by_chairs_action_awaits_ratification_today(
     decision = Decision.objects.get(request=fr)
     assert decision.by_chairs_action and decision.la_officer == send_officer
     assert decision.item is None and timezone.localtime(decision.decided_at).date() <= ctx.today
+
+
+@pytest.mark.django_db
+def test_an_urgent_request_waits_for_the_la_officer_to_confirm_the_chairs_proposal(
+    cluster, send_officer
+):
+    ctx, _, _ = demo_context(send_officer, [cluster])
+    demo.load(ctx)
+
+    proposal = ChairsActionProposal.objects.get(status=ProposalStatus.AWAITING)
+    assert proposal.officer == send_officer
+    fr = proposal.request
+    # Nothing is committed until the officer answers: still ready, on no agenda.
+    assert fr.request_type == "urgent" and fr.state == State.READY
+    assert not fr.agenda_items.exists()
+    assert fr.school_id != cluster.panel.meetings.get(date=ctx.today).chair.school_id
 
 
 @pytest.mark.django_db
