@@ -229,6 +229,8 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("quorate", "not_recused", "budget_available"),
             command=Award,
         ),
+        # A decision without money that offers advice or a referral instead is a decline
+        # too (the panels app records the support): the school keeps its reconsideration.
         _t(
             "decline",
             "Decline",

@@ -22,6 +22,7 @@ from portal.audit import record_view
 from portal.fields import ApiMoneyField
 
 from . import selectors, services
+from .letters_api import DecisionFollowUpSerializer, FollowUpInSerializer, with_follow_ups
 from .models import (
     CRITERIA,
     AgendaItem,
@@ -133,6 +134,19 @@ class DecisionSerializer(serializers.ModelSerializer):
             "by_chairs_action",
             "decided_at",
         ]
+
+
+class DecisionWithFollowUpsSerializer(DecisionSerializer):
+    follow_ups = DecisionFollowUpSerializer(
+        source="actions",
+        many=True,
+        read_only=True,
+        help_text="Support beyond money: advice given and referrals, with who follows "
+        "up and by when. A decline with follow-ups offers the support instead of funding.",
+    )
+
+    class Meta(DecisionSerializer.Meta):
+        fields = [*DecisionSerializer.Meta.fields, "follow_ups"]
 
 
 def _item_data(row: selectors.ItemRow, pupil_detail: bool) -> dict:
@@ -419,6 +433,12 @@ class DecisionInSerializer(serializers.Serializer):
         name="the amount approved", required=False, allow_null=True, default=None
     )
     deferred_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+    follow_ups = FollowUpInSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="Support beyond money, with any outcome (one of each kind at most).",
+    )
 
 
 class PanelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -652,7 +672,10 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         )
         return Response(WithdrawalSerializer(conflict).data)
 
-    @extend_schema(request=DecisionInSerializer, responses={201: DecisionSerializer, 400: REFUSED})
+    @extend_schema(
+        request=DecisionInSerializer,
+        responses={201: DecisionWithFollowUpsSerializer, 400: REFUSED},
+    )
     @action(detail=True, methods=["post"])
     def decision(self, request, pk=None):
         item = self._item()
@@ -662,8 +685,14 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         deferred_to = v.pop("deferred_to")
         if deferred_to:
             v["deferred_to"] = selectors.get_meeting(request.user, deferred_to)
-        decision = services.record_decision(item, by=request.user, **v)
-        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+        follow_ups = [services.FollowUp(**f) for f in v.pop("follow_ups")]
+        decision = services.decide_with_follow_ups(
+            item, by=request.user, follow_ups=follow_ups, **v
+        )
+        decision = with_follow_ups(selectors.visible_decisions(request.user)).get(pk=decision.pk)
+        return Response(
+            DecisionWithFollowUpsSerializer(decision).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         request=MemberInSerializer,
@@ -702,13 +731,13 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
 
 class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = DecisionSerializer
+    serializer_class = DecisionWithFollowUpsSerializer
     filterset_fields = ["outcome", "request"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Decision.objects.none()
-        return selectors.visible_decisions(self.request.user)
+        return with_follow_ups(selectors.visible_decisions(self.request.user))
 
 
 class AppealSerializer(serializers.ModelSerializer):

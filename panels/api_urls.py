@@ -11,6 +11,7 @@ from .api import (
     PanelViewSet,
     RequestReviewViewSet,
 )
+from .letters_api import FollowUpViewSet, LetterTemplateViewSet, LetterViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,6 +21,9 @@ router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("appeals", AppealViewSet, basename="appeal")
 router.register("chairs-actions", ChairsActionViewSet, basename="chairs-action")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("letters", LetterViewSet, basename="letter")
+router.register("letter-templates", LetterTemplateViewSet, basename="letter-template")
 # Only /requests/<pk>/review/: the rest of /requests/ is the funding app's.
 router.register("requests", RequestReviewViewSet, basename="request-outcome")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import HTML, Fieldset, Layout, Size
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -14,6 +15,7 @@ from .models import (
     CRITERIA,
     SCORE_LABELS,
     AppealOutcome,
+    FollowUpKind,
     MemberRole,
     Outcome,
     Recommendation,
@@ -198,7 +200,12 @@ class WithdrawConflictForm(GDSForm):
 
 
 class DecisionForm(GDSForm):
-    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        help_text="To give advice or make a referral without funding, choose Declined and "
+        "record the support offered below.",
+    )
     amount = MoneyField(
         label="Amount approved (£), for a partial approval",
         name="the amount approved",
@@ -219,6 +226,68 @@ class DecisionForm(GDSForm):
             later_meetings if later_meetings is not None else Meeting.objects.none()
         )
         self.fields["deferred_to"].label_from_instance = lambda m: f"{m.date:%d %B %Y}"
+        # Support beyond money: for each kind, what it is, who follows it up and by when
+        # (left blank: not offered). The service checks a row is complete.
+        support = []
+        for kind, label in FollowUpKind.choices:
+            self.fields[f"{kind}_detail"] = forms.CharField(
+                label="What the advice is" if kind == "advice" else "What the referral is for",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+            )
+            self.fields[f"{kind}_owner"] = forms.CharField(
+                label="Who will follow it up", max_length=200, required=False
+            )
+            self.fields[f"{kind}_due_by"] = _date("Follow up by", required=False)
+            support.append(
+                Fieldset(
+                    f"{kind}_detail",
+                    f"{kind}_owner",
+                    f"{kind}_due_by",
+                    legend=label,
+                    legend_size=Size.SMALL,
+                )
+            )
+        self.helper.layout = Layout(
+            *DECISION_FIELDS,
+            HTML(
+                '<h3 class="govuk-heading-m">Support beyond money</h3><p class="govuk-body">'
+                "Optional, with any outcome. Fill in the support the panel offers; leave "
+                "the rest blank. It is in the decision letter and the minutes.</p>"
+            ),
+            *support,
+        )
+
+    def decision_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in DECISION_FIELDS}
+
+    def follow_ups(self) -> list:
+        from .services import FollowUp
+
+        data = self.cleaned_data
+        return [
+            FollowUp(
+                kind=kind,
+                detail=data.get(f"{kind}_detail") or "",
+                owner=data.get(f"{kind}_owner") or "",
+                due_by=data.get(f"{kind}_due_by"),
+            )
+            for kind in FollowUpKind.values
+            if data.get(f"{kind}_detail") or data.get(f"{kind}_owner") or data.get(f"{kind}_due_by")
+        ]
+
+
+DECISION_FIELDS = ("outcome", "amount", "rationale", "conditions", "review_date", "deferred_to")
+
+
+class LetterTemplateForm(GDSForm):
+    subject = forms.CharField(label="Subject line", max_length=200)
+    body = forms.CharField(
+        label="The letter",
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text="Plain text. A blank line starts a new paragraph. Use only the "
+        "placeholders listed.",
+    )
 
 
 class ChairsActionForm(GDSForm):

@@ -406,6 +406,13 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.request}: {self.get_outcome_display()}"
 
+    @property
+    def support_label(self) -> str:
+        """How its follow-ups are headed: a decline offers them instead of funding."""
+        if self.outcome == Outcome.DECLINED:
+            return "Support offered instead"
+        return "Support beyond money"
+
 
 class ProposalStatus(models.TextChoices):
     AWAITING = "awaiting", "Awaiting confirmation"
@@ -543,3 +550,110 @@ class OutcomeReview(models.Model):
                 condition=Q(amount_spent__gte=Decimal("0")), name="review_spent_not_negative"
             ),
         ]
+
+
+# --- Outcomes beyond money, and the letters ------------------------------------------
+
+
+class FollowUpKind(models.TextChoices):
+    ADVICE = "advice", "Advice given"
+    OUTREACH = "outreach", "Referred for outreach"
+    EDUCATIONAL_PSYCHOLOGIST = "educational_psychologist", "Referred to an educational psychologist"
+    SPECIALIST_TEACHER = "specialist_teacher", "Referred to a specialist teacher"
+
+
+class DecisionAction(models.Model):
+    """Support the panel gives beyond money: advice, or a referral, with who follows it up
+    and by when. With money or alone: a decline can record the support offered instead
+    (docs/architecture.md §3, "Outcomes beyond money")."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=30, choices=FollowUpKind.choices)
+    detail = models.TextField(help_text="The advice given, or what the referral is for.")
+    owner = models.CharField("who will follow up", max_length=200)
+    due_by = models.DateField("follow up by")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decision", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "kind"], name="one_action_per_kind"),
+            models.CheckConstraint(condition=~Q(owner=""), name="action_has_owner"),
+            models.CheckConstraint(condition=~Q(detail=""), name="action_has_detail"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "advice",
+                        "outreach",
+                        "educational_psychologist",
+                        "specialist_teacher",
+                    ]
+                ),
+                name="action_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.owner}, by {self.due_by:%d %B %Y})"
+
+
+class LetterTemplate(models.Model):
+    """The LA's wording of the letter for one outcome, edited by an LA SEND officer.
+
+    ``{placeholder}`` substitution from a fixed list only (``panels.letters``): never
+    template code, so nothing an officer types can run.
+    """
+
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(subject=""), name="letter_template_has_subject"),
+            models.CheckConstraint(condition=~Q(body=""), name="letter_template_has_body"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Letter: {self.get_outcome_display()}"
+
+
+class LetterRun(models.Model):
+    """A meeting's letters, produced and sent together once: the unique meeting is what
+    makes closing twice (or a re-run) never send them twice."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="letter_run")
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Letters of {self.meeting}"
+
+
+class Letter(models.Model):
+    """The decision letter on one agenda item, as sent to the school: its words are kept
+    (a later edit of the template does not change a letter already sent)."""
+
+    run = models.ForeignKey(LetterRun, on_delete=models.PROTECT, related_name="letters")
+    item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="letter")
+    # Null only for an item nobody decided (the portal deferred it).
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letter"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="letters")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["run", "item__order", "pk"]
+
+    def __str__(self) -> str:
+        return self.subject

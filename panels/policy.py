@@ -365,3 +365,40 @@ def require_download_pack(user: User, meeting: Meeting) -> None:
         raise _refuse(problem)
     if not can_download_pack(user, meeting):
         raise _refuse("Only the panel's members and LA SEND officers have the agenda pack.")
+
+
+# --- Letters and follow-ups -------------------------------------------------------
+
+
+def can_edit_letter_templates(user: User) -> bool:
+    """The LA keeps the letters' wording: its SEND officers edit it."""
+    return can_manage_panels(user)
+
+
+def can_add_follow_up(user: User, decision) -> bool:
+    """Whoever recorded the decision (its chair), or an LA SEND officer."""
+    return user.is_authenticated and (decision.chair_id == user.pk or can_manage_panels(user))
+
+
+def can_read_letter(user: User, letter) -> bool:
+    """A decision letter: its school's staff, the meeting's chair, LA SEND officers (the
+    rule ``panels.selectors.visible_letters`` applies in SQL)."""
+    scope = scope_for(user)
+    if scope.user_id is None:
+        return False
+    if scope.is_send_officer or letter.school_id in scope.school_ids:
+        return True
+    chair = letter.run.meeting.chair
+    return chair is not None and chair.user_id == user.pk
+
+
+def can_see_meeting_letters(user: User, meeting: Meeting) -> bool:
+    """Whoever may read at least one of the meeting's letters (the minutes link to them)."""
+    from .models import Letter
+
+    scope = scope_for(user)
+    if scope.user_id is None or meeting.status != MeetingStatus.CLOSED:
+        return False
+    if scope.is_send_officer or can_chair(user, meeting):
+        return True
+    return Letter.objects.filter(run__meeting=meeting, school_id__in=scope.school_ids).exists()

@@ -30,9 +30,13 @@ from .models import (
     Attendance,
     ChairsActionProposal,
     Decision,
+    DecisionAction,
+    Letter,
+    LetterTemplate,
     Meeting,
     MeetingStatus,
     ModerationView,
+    Outcome,
     Panel,
     PanelMember,
     ProposalStatus,
@@ -587,7 +591,7 @@ def minutes(meeting: Meeting) -> dict:
             "decision",
             "decision__deferred_to",
             "reveal",
-        )
+        ).prefetch_related("decision__actions")
     )
     recusals = Recusals(items, members)
     by_id = {m.pk: m for m in members}
@@ -599,7 +603,9 @@ def minutes(meeting: Meeting) -> dict:
     ratified_ids = [i.request_id for i in items if i.kind == "ratification"]
     chairs_actions = {
         d.request_id: d
-        for d in Decision.objects.filter(request_id__in=ratified_ids, by_chairs_action=True)
+        for d in Decision.objects.filter(
+            request_id__in=ratified_ids, by_chairs_action=True
+        ).prefetch_related("actions")
     }
     rows = [
         {
@@ -713,3 +719,84 @@ def proposals_for_request(user: AbstractBaseUser, fr: FundingRequest) -> list[Ch
     """The chair's actions on ``fr`` the user may see, latest first (the chair's page shows
     the one waiting, or why the last was refused)."""
     return list(visible_proposals(user).filter(request=fr)[:5])
+
+
+# --- Letters and follow-ups ----------------------------------------------------------
+
+
+def visible_letters(user: AbstractBaseUser) -> QuerySet[Letter]:
+    """A decision letter is read by its school's staff, the meeting's chair and LA SEND
+    officers; anyone else (a finance officer too: it names the pupil by initials) gets 404."""
+    scope = scope_for(user)
+    letters = Letter.objects.select_related(
+        "run__meeting__panel",
+        "run__meeting__chair__user",
+        "item__request",
+        "item__request__school",
+        "item__request__stream",
+        "school",
+        "decision",
+    ).order_by("run__meeting__date", "item__order", "pk")
+    if scope.is_send_officer:
+        return letters
+    if scope.user_id is None:
+        return letters.none()
+    return letters.filter(
+        Q(school_id__in=scope.school_ids) | Q(run__meeting__chair__user_id=scope.user_id)
+    )
+
+
+def get_letter(user: AbstractBaseUser, pk: int) -> Letter:
+    try:
+        return visible_letters(user).get(pk=pk)
+    except Letter.DoesNotExist:
+        raise Http404("No such letter") from None
+
+
+@dataclass
+class MeetingLetters:
+    meeting: Meeting
+    letters: list[Letter]
+    sent_at: object = None  # when the run went (None: the meeting is not closed yet)
+
+
+def meeting_letters(user: AbstractBaseUser, meeting_pk: int) -> MeetingLetters:
+    """The meeting's letters the user may read (one query, whatever their number). 404 to
+    whoever may read none of them, unless they run the panels (LA SEND officers)."""
+    letters = list(visible_letters(user).filter(run__meeting_id=meeting_pk))
+    if letters:
+        run = letters[0].run
+        return MeetingLetters(run.meeting, letters, run.sent_at)
+    meeting = None
+    if policy.can_manage_panels(user):
+        meeting = visible_meetings(user).filter(pk=meeting_pk).first()
+    if meeting is None:
+        raise Http404("No such letters")
+    run = getattr(meeting, "letter_run", None) if meeting.status == MeetingStatus.CLOSED else None
+    return MeetingLetters(meeting, [], run.sent_at if run else None)
+
+
+def letter_templates() -> list[LetterTemplate]:
+    """One template per outcome, in the outcomes' order (the LA's wording, else the
+    portal's starting wording, unsaved)."""
+    from .letters import default_template
+
+    saved = {t.outcome: t for t in LetterTemplate.objects.select_related("updated_by")}
+    return [saved.get(o) or default_template(o) for o in Outcome.values]
+
+
+def letter_template(outcome: str) -> LetterTemplate:
+    from .letters import default_template
+
+    if outcome not in Outcome.values:
+        raise Http404("No such letter template")
+    return LetterTemplate.objects.filter(outcome=outcome).first() or default_template(outcome)
+
+
+def visible_follow_ups(user: AbstractBaseUser) -> QuerySet[DecisionAction]:
+    """Follow-ups are seen wherever their decision is."""
+    return (
+        DecisionAction.objects.filter(decision__in=visible_decisions(user))
+        .select_related("decision", "decision__request")
+        .order_by("due_by", "pk")
+    )

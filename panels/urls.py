@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import letter_views, views
 
 app_name = "panels"
 
@@ -38,4 +38,14 @@ urlpatterns = [
     path("chairs-actions/<int:pk>/confirm/", views.confirm_proposal, name="confirm_proposal"),
     path("chairs-actions/<int:pk>/refuse/", views.refuse_proposal, name="refuse_proposal"),
     path("requests/<int:pk>/appeal/", views.appeal, name="appeal"),
+    # Decision letters (panels/letter_views.py).
+    path("meetings/<int:pk>/letters/", letter_views.meeting_letters, name="meeting_letters"),
+    path("letters/<int:pk>/", letter_views.letter, name="letter"),
+    path("letters/<int:pk>/letter.pdf", letter_views.letter_pdf, name="letter_pdf"),
+    path("letter-templates/", letter_views.letter_templates, name="letter_templates"),
+    path(
+        "letter-templates/<slug:outcome>/",
+        letter_views.edit_letter_template,
+        name="letter_template",
+    ),
 ]

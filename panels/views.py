@@ -486,7 +486,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST, later_meetings=_later_meetings(item))
     if form.is_valid():
         try:
-            decision = services.record_decision(item, by=request.user, **form.cleaned_data)
+            decision = services.decide_with_follow_ups(
+                item, by=request.user, follow_ups=form.follow_ups(), **form.decision_fields()
+            )
         except (PanelError, TransitionError) as exc:
             # A rule the form cannot know (amount, quorum, budget): shown like a field error.
             form.add_error(None, exc.message)

@@ -123,6 +123,17 @@ def cluster_staff(*, meeting, **_: Any) -> list[User]:
     return list({u.pk: u for u in staff}.values())
 
 
+def letter_readers(*, school, letters, **_: Any) -> list[User]:
+    """Who receives a school's decision letters: its SENCOs and headteachers, and whoever
+    made each request."""
+    users = User.objects.filter(
+        Q(memberships__school_id=school.pk, memberships__role__in=[Role.SENCO, Role.HEADTEACHER])
+        | Q(pk__in=[letter.item.request.created_by_id for letter in letters]),
+        is_active=True,
+    ).distinct()
+    return sorted(users, key=lambda u: u.pk)
+
+
 def requester(*, run, **_: Any) -> list[User]:
     """Whoever asked for the report."""
     return [run.requested_by] if run.requested_by_id else []
@@ -216,6 +227,17 @@ def _minutes_published(*, meeting, **_: Any) -> Notice:
         f"Minutes published: {meeting}",
         "The minutes of the panel meeting are published.",
         reverse("panels:minutes", args=[meeting.pk]),
+    )
+
+
+def _decision_letters(*, school, letters, meeting, **_: Any) -> Notice:
+    n = len(letters)
+    lines = [f"- {letter.subject}" for letter in letters]
+    return Notice(
+        f"Decision letter{'s' if n != 1 else ''}: {meeting.panel.name}, {meeting.date:%-d %B %Y}",
+        f"The panel's decision letter{'s are' if n != 1 else ' is'} ready for {school.name}. "
+        "You can share each letter with the pupil's parents or carers.\n\n" + "\n".join(lines),
+        reverse("panels:meeting_letters", args=[meeting.pk]),
     )
 
 
@@ -330,6 +352,7 @@ EVENTS: dict[str, Event] = {
     # Chair's action: the officer the chair names confirms or refuses; the chair hears which.
     "chairs_action_proposed": Event(named_officer, _chairs_action_proposed),
     "chairs_action_answered": Event(proposing_chair, _chairs_action_answered),
+    "decision_letters": Event(letter_readers, _decision_letters),
     # Money finance officers act on.
     "overpayment": Event(finance_officers, _overpayment),
     "payments_skipped": Event(finance_officers, _payments_skipped),

@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionOutcomeEnum": "panels.models.Outcome",
         "AppealOutcomeEnum": "panels.models.AppealOutcome",
         "ReviewResultEnum": "panels.models.ReviewResult",
+        "FollowUpKindEnum": "panels.models.FollowUpKind",
     },
 }
 

@@ -9,6 +9,7 @@ By concern: ``membership`` (panels, members, the rota), ``meetings`` (scheduling
 the meeting, attendance, conflicts, moderation), ``chairing`` (the acting chair of an item), ``moderation`` (the chair's
 reveal of the views, a conflict withdrawn), ``decisions``, ``chairs_action`` (the
 chair proposes, the named LA SEND officer confirms or refuses), ``appeals``,
+``follow_ups`` (support beyond money), ``letters`` (decision letters),
 ``reviews`` (the outcome review), ``sweeps`` (the daily jobs) and ``guards``.
 Callers import from ``panels.services``.
 """
@@ -18,7 +19,9 @@ from .appeals import guard_appeal_open, record_appeal
 from .chairing import chair_recused_warning, name_acting_chair, settle_acting_chairs
 from .chairs_action import confirm_chairs_action, propose_chairs_action, refuse_chairs_action
 from .decisions import close_meeting, ratify_item, record_decision
+from .follow_ups import FollowUp, add_follow_up, decide_with_follow_ups, follow_up_problems
 from .guards import chair_actor, guard_not_recused, guard_quorate, register
+from .letters import LetterTemplateError, produce_letters, save_letter_template
 from .meetings import (
     declare_conflict,
     is_recused,
@@ -46,17 +49,22 @@ from .sweeps import activate_due, reviews_due, sweep_past_meetings
 
 __all__ = [
     "PENNY",
+    "FollowUp",
+    "LetterTemplateError",
     "PanelError",
     "ReportedOutcomes",
     "activate_due",
+    "add_follow_up",
     "add_member",
     "chair_actor",
     "chair_recused_warning",
     "close_meeting",
     "confirm_chairs_action",
     "create_panel",
+    "decide_with_follow_ups",
     "declare_conflict",
     "end_membership",
+    "follow_up_problems",
     "generate_year",
     "guard_appeal_open",
     "guard_not_recused",
@@ -66,6 +74,7 @@ __all__ = [
     "meeting_quorum",
     "name_acting_chair",
     "open_meeting",
+    "produce_letters",
     "propose_chairs_action",
     "ratify_item",
     "rebalance_rota",
@@ -79,6 +88,7 @@ __all__ = [
     "report_outcomes",
     "reveal_spread",
     "reviews_due",
+    "save_letter_template",
     "schedule_request",
     "set_vice_chair",
     "settle_acting_chairs",

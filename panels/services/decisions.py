@@ -29,6 +29,7 @@ from ..models import (
 from ..recusal import Quorum
 from ._common import PENNY, PanelError, _today
 from .chairing import note_acting_chair
+from .letters import produce_letters
 from .meetings import is_recused, item_quorum, meeting_quorum
 
 
@@ -272,6 +273,7 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
     meeting.closed_at = meeting.minutes_published_at = now
     meeting.save(update_fields=["status", "closed_at", "minutes_published_at"])
     announce("minutes_published", meeting=meeting)
+    produce_letters(meeting)
     return meeting
 
 

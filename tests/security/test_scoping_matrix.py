@@ -69,6 +69,12 @@ POST = ("POST",)
 BOTH = ("GET", "POST")
 REF = lambda w: w.a.submitted.reference  # noqa: E731
 
+
+def LETTER(name: str) -> Callable[[World], str]:  # noqa: N802 - reads like r(...)
+    """The letter the school got for the item decided at the past meeting."""
+    return lambda w: reverse(name, args=[w.a.decided_item.letter.pk])
+
+
 ROUTES: dict[str, Route] = {
     # --- portal ---------------------------------------------------------------------
     "dashboard": Route(OPEN, r("dashboard")),
@@ -210,6 +216,17 @@ ROUTES: dict[str, Route] = {
         for name in ("confirm_proposal", "refuse_proposal")
     },
     "panels:appeal": Route(LA, r("panels:appeal", "a.decided.pk"), "send_officer", methods=BOTH),
+    # Decision letters (tests/panels/test_letters.py): the school's staff, the meeting's
+    # chair and LA SEND officers; a finance officer never (the pupil's initials).
+    "panels:meeting_letters": Route(
+        OBJECT, r("panels:meeting_letters", "a.past_meeting.pk"), "senco_a", finance="404"
+    ),
+    "panels:letter": Route(OBJECT, LETTER("panels:letter"), "senco_a", finance="404"),
+    "panels:letter_pdf": Route(OBJECT, LETTER("panels:letter_pdf"), "senco_a", finance="404"),
+    "panels:letter_templates": Route(LA, r("panels:letter_templates"), "send_officer"),
+    "panels:letter_template": Route(
+        LA, r("panels:letter_template", "declined"), "send_officer", methods=BOTH
+    ),
     # --- budgets pages --------------------------------------------------------------
     "budgets:county": Route(
         LIST, r("budgets:county"), "send_officer", marker=lambda w: w.a.cluster.name
@@ -341,6 +358,17 @@ ROUTES: dict[str, Route] = {
     "appeal-list": Route(LIST, r("appeal-list"), "senco_a", methods=BOTH),
     # No appeal in this county: an unknown id is a 404 to all, never a 500.
     "appeal-detail": Route(OBJECT, r("appeal-detail", 999999)),
+    # Decision letters, the LA's templates and follow-ups (tests/panels/test_letters_api.py).
+    "letter-list": Route(LIST, r("letter-list"), "senco_a", marker=lambda w: w.a.decided.reference),
+    "letter-detail": Route(OBJECT, LETTER("letter-detail"), "senco_a", finance="404"),
+    "letter-pdf": Route(OBJECT, LETTER("letter-pdf"), "senco_a", finance="404"),
+    "letter-template-list": Route(LA, r("letter-template-list"), "send_officer"),
+    "letter-template-detail": Route(
+        LA, r("letter-template-detail", "declined"), "send_officer", methods=("GET", "PUT")
+    ),
+    "follow-up-list": Route(LIST, r("follow-up-list"), "senco_a", methods=BOTH),
+    # No follow-up in this county: an unknown id is a 404 to all, never a 500.
+    "follow-up-detail": Route(OBJECT, r("follow-up-detail", 999999)),
     # The SENCO's outcome review, as the page panels:review (tests/panels/test_review_api.py).
     "request-outcome-review": Route(
         OBJECT, r("request-outcome-review", "a.decided.pk"), methods=POST
@@ -435,6 +463,8 @@ def call(client: Client, method: str, url: str):
         return client.get(url)
     if method == "PATCH":
         return client.patch(url, data="{}", content_type="application/json")
+    if method == "PUT":
+        return client.put(url, data="{}", content_type="application/json")
     if is_api(url):
         return client.post(url, data="{}", content_type="application/json")
     return client.post(url, {})
