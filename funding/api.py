@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from portal.api_errors import REFUSED
 from portal.audit import record_view
 from portal.roles import scope_for
 
-from . import selectors, services, uploads
+from . import policy, selectors, services, uploads
 from .filters import RequestFilter
 from .models import ProvisionLine, RequestDocument, ReviewCycle
 from .serializers import (
@@ -24,6 +24,7 @@ from .serializers import (
     DocumentUploadSerializer,
     EventSerializer,
     MessageSerializer,
+    RateSerializer,
     ReconsiderSerializer,
     RequestListSerializer,
     RequestSerializer,
@@ -267,3 +268,56 @@ class StreamViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.streams()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The LA's rate card: standard hourly rates by financial year"),
+    retrieve=extend_schema(summary="One rate"),
+    create=extend_schema(
+        summary="LA officers: add a rate",
+        responses={201: RateSerializer, 400: REFUSED, 403: None},
+    ),
+    partial_update=extend_schema(
+        summary="LA officers: change a rate (lines already costed keep theirs)",
+        responses={200: RateSerializer, 400: REFUSED, 403: None, 404: None},
+    ),
+)
+class RateCardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every signed-in user reads the card (schools cost their staffing from it); LA
+    officers change it, through the same service as the page."""
+
+    serializer_class = RateSerializer
+    filterset_fields = ["year"]
+    ordering = ["-year", "role"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.rates()
+
+    def _save(self, request, entry=None, status_code=status.HTTP_200_OK):
+        if not policy.can_manage_rate_card(request.user):
+            raise PermissionDenied("Only LA officers change the rate card.")
+        serializer = RateSerializer(entry, data=request.data, partial=entry is not None)
+        serializer.is_valid(raise_exception=True)
+        data = {
+            "role": entry.role if entry else None,
+            "year": entry.year if entry else None,
+            "hourly_rate": entry.hourly_rate if entry else None,
+            **serializer.validated_data,
+        }
+        saved = services.save_rate(user=request.user, entry=entry, **data)
+        return Response(RateSerializer(saved).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        return self._save(request, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise MethodNotAllowed(request.method)
+        return self._save(request, self.get_object())

@@ -15,12 +15,15 @@ from django.utils import timezone
 from portal.fields import MoneyField
 from portal.money import format_gbp
 
+from . import rules
 from .models import (
+    CostKind,
     DocumentKind,
     FundingRequest,
     FundingStream,
     NeedBand,
     ProvisionLine,
+    RateCardEntry,
     RequestType,
     ReviewCycle,
 )
@@ -250,37 +253,164 @@ class CycleForm(GDSModelForm):
         return value
 
 
-class ProvisionLineForm(GDSModelForm):
+def _decimal(label: str, invalid: str, width: int, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=8,
+        decimal_places=2,
+        widget=_number(width, decimal=True),
+        error_messages={
+            "invalid": invalid,
+            "max_digits": invalid,
+            "max_decimal_places": invalid,
+            "max_whole_digits": invalid,
+        },
+        **kwargs,
+    )
+
+
+class _LineForm(GDSModelForm):
+    """A provision line; its shape is checked by ``rules.line_problems``, as the API's and
+    the service's are, so every problem shows at once beside its field."""
+
+    kind_value: str | None = None
+
+    def _line_problems(self, data: dict, card_in_use: bool) -> None:
+        kind = self.kind_value or data.get("kind")
+        if not kind:
+            return  # the kind field says what is missing
+        problems = rules.line_problems(
+            kind=kind,
+            hours_per_week=data.get("hours_per_week"),
+            weeks=data.get("weeks"),
+            hourly_rate=data.get("hourly_rate"),
+            amount=data.get("amount"),
+            rate_card=data.get("rate_card"),
+            rate_reason=data.get("rate_reason", ""),
+            card_in_use=card_in_use,
+        )
+        for field, message in problems.items():
+            if field in self.fields and not self.has_error(field):
+                self.add_error(field, message)
+
+    def line_fields(self) -> dict:
+        """What the service takes (``services.LINE_FIELDS``)."""
+        data = {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+        if self.kind_value:
+            data["kind"] = self.kind_value
+        return data
+
+
+class ProvisionLineForm(_LineForm):
+    """A staffing line: hours a week × weeks × hourly rate, the rate from the LA's card."""
+
+    kind_value = CostKind.STAFFING
+    description = forms.CharField(
+        label="What provision?",
+        max_length=200,
+        help_text="For example, teaching assistant support in class, 1:1",
+        error_messages={
+            "required": "Say what the provision is",
+            "max_length": "Say what the provision is in 200 characters or fewer",
+        },
+    )
+    rate_card = forms.ModelChoiceField(
+        queryset=RateCardEntry.objects.none(),
+        label="Role on the LA's rate card",
+        required=False,
+        empty_label="Another role (not on the card)",
+        error_messages={"invalid_choice": "Choose a role from the LA's rate card"},
+    )
+    hours_per_week = _decimal("Hours a week", "Enter the hours a week as a number, like 10", 4)
+    weeks = _decimal("Number of weeks", "Enter the number of weeks as a number, like 38", 4)
     hourly_rate = MoneyField(
         label="Rate (£ an hour)", name="the hourly rate", example="15.50", max_value=500,
-        max_digits=8, width=5,
+        max_digits=8, width=5, required=False,
     )  # fmt: skip
+    rate_reason = forms.CharField(
+        label="Why is the rate not the card's? (if it is not)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The panel reads this beside the card's rate, for example “specialist "
+        "teacher with a BSL qualification”.",
+        error_messages={"max_length": "Give the reason in 1,000 characters or fewer"},
+    )
 
     class Meta:
         model = ProvisionLine
-        fields = ["description", "hours_per_week", "weeks", "hourly_rate"]
-        labels = {
-            "description": "What provision?",
-            "hours_per_week": "Hours a week",
-            "weeks": "Number of weeks",
-            "hourly_rate": "Rate (£ an hour)",
-        }
-        widgets = {
-            "hours_per_week": _number(4, decimal=True),
-            "weeks": _number(4, decimal=True),
-        }
+        fields = ["description", "rate_card", "hours_per_week", "weeks", "hourly_rate",
+                  "rate_reason"]  # fmt: skip
 
-    def clean_hours_per_week(self):
-        value = self.cleaned_data["hours_per_week"]
-        if value <= 0 or value > 60:
-            raise forms.ValidationError("Hours a week must be more than 0 and at most 60")
-        return value
+    def __init__(self, *args, card=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.card = list(card)
+        if self.card:
+            self.fields["rate_card"].queryset = RateCardEntry.objects.filter(
+                pk__in=[e.pk for e in self.card]
+            )
+            self.fields["rate_card"].label_from_instance = lambda e: (
+                f"{e.role}: {format_gbp(e.hourly_rate)} an hour"
+            )
+            self.fields[
+                "hourly_rate"
+            ].help_text = "Leave empty to use the card's rate for the role."
+        else:
+            # No rate card for the year: the rate is the school's, and needs no reason.
+            del self.fields["rate_card"], self.fields["rate_reason"]
 
-    def clean_weeks(self):
-        value = self.cleaned_data["weeks"]
-        if value <= 0 or value > 104:
-            raise forms.ValidationError("Number of weeks must be more than 0 and at most 104")
-        return value
+    def clean(self):
+        data = super().clean()
+        self._line_problems(data, card_in_use=bool(self.card))
+        return data
+
+
+class CostLineForm(_LineForm):
+    """Any cost that is not staffing: equipment, training or CPD, a service, small capital."""
+
+    kind = forms.ChoiceField(
+        choices=[c for c in CostKind.choices if c[0] != CostKind.STAFFING],
+        label="What kind of cost is it?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what kind of cost it is",
+            "invalid_choice": "Choose what kind of cost it is",
+        },
+    )
+    description = forms.CharField(
+        label="What is the cost for?",
+        max_length=200,
+        help_text="For example, a writing slope and pencil grips",
+        error_messages={
+            "required": "Say what the cost is for",
+            "max_length": "Say what the cost is for in 200 characters or fewer",
+        },
+    )
+    amount = MoneyField(
+        label="Amount (£)", name="the amount", example="350.00", min_value=Decimal("0.01"),
+        max_value=rules.MAX_LINE_AMOUNT, max_digits=10, width=10, required=False,
+    )  # fmt: skip
+    note = forms.CharField(
+        label="Note for the panel (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example, the supplier's quote, or who runs the training.",
+        error_messages={"max_length": "Give the note in 1,000 characters or fewer"},
+    )
+
+    class Meta:
+        model = ProvisionLine
+        fields = ["kind", "description", "amount", "note"]
+
+    def __init__(self, *args, card=(), **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        self._line_problems(data, card_in_use=False)
+        return data
 
 
 class ProvisionForm(GDSModelForm):
@@ -451,3 +581,31 @@ class StreamForm(GDSModelForm):
         if value < 1 or value > 156:
             raise forms.ValidationError("The maximum duration is between 1 and 156 weeks")
         return value
+
+
+class RateForm(GDSForm):
+    """One standard hourly rate on the LA's rate card."""
+
+    role = forms.CharField(
+        label="Role",
+        max_length=80,
+        help_text="For example, Teaching assistant, HLTA or Specialist teacher.",
+        error_messages={
+            "required": "Enter the role, like Teaching assistant",
+            "max_length": "Enter the role in 80 characters or fewer",
+        },
+    )
+    year = forms.IntegerField(
+        label="Financial year it starts",
+        help_text="The year the financial year starts on 1 April: 2026 for April 2026 to "
+        "March 2027.",
+        widget=_number(4),
+        error_messages={
+            "required": "Enter the year the financial year starts, like 2026",
+            "invalid": "Enter the year the financial year starts, like 2026",
+        },
+    )
+    hourly_rate = MoneyField(
+        label="Rate (£ an hour)", name="the hourly rate", example="15.50",
+        min_value=Decimal("0.01"), max_value=rules.MAX_HOURLY_RATE, max_digits=8, width=5,
+    )  # fmt: skip

@@ -1,5 +1,7 @@
 """Funding streams and the requests schools make of them."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -242,29 +244,114 @@ class ReviewCycle(models.Model):
         ordering = ["request", "order"]
 
 
+class RateCardEntry(models.Model):
+    """The LA's standard hourly rate for a staffing role in a financial year (from 1 April).
+
+    A staffing line takes its rate from here by default; a different rate needs a reason,
+    which the panel reads beside the card's rate.
+    """
+
+    role = models.CharField(max_length=80)
+    year = models.PositiveSmallIntegerField(
+        help_text="The financial year, by the year it starts: 2026 is April 2026 to March 2027."
+    )
+    hourly_rate = models.DecimalField("rate (£ an hour)", max_digits=8, decimal_places=2)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "year"], name="one_rate_per_role_year"),
+            models.CheckConstraint(condition=Q(hourly_rate__gt=0), name="card_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.year} to {self.year + 1})"
+
+    @classmethod
+    def card(cls, year: int) -> list[RateCardEntry]:
+        """The card for one financial year, by role."""
+        return list(cls.objects.filter(year=year).order_by("role"))
+
+
+class CostKind(models.TextChoices):
+    STAFFING = "staffing", "Staffing"
+    EQUIPMENT = "equipment", "Equipment or resources"
+    TRAINING = "training", "Training or CPD"
+    SERVICE = "service", "A service bought in"
+    CAPITAL = "capital", "Small capital item"
+
+
 class ProvisionLine(models.Model):
-    """A costed provision line: what, hours a week, weeks, hourly rate."""
+    """A costed provision line: staffing (hours a week × weeks × hourly rate) or another
+    cost (equipment, training, a service bought in, small capital) with its amount."""
 
     request = models.ForeignKey(
         FundingRequest, on_delete=models.CASCADE, related_name="provision_lines"
     )
     order = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(max_length=12, choices=CostKind.choices, default=CostKind.STAFFING)
     description = models.CharField(max_length=200)
-    hours_per_week = models.DecimalField(max_digits=5, decimal_places=2)
-    weeks = models.DecimalField(max_digits=5, decimal_places=2)
-    hourly_rate = models.DecimalField("rate (£ per hour)", max_digits=8, decimal_places=2)
+    hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    weeks = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    hourly_rate = models.DecimalField(
+        "rate (£ per hour)", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    note = models.TextField(blank=True)
+    # The rate card's role and its rate when the line was saved, so the panel reads the
+    # line against the card as it stood even after the LA changes the card.
+    rate_card = models.ForeignKey(
+        RateCardEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    card_rate = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    rate_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["request", "order"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(hours_per_week__gt=0) & Q(weeks__gt=0) & Q(hourly_rate__gte=0),
-                name="provision_line_positive",
-            )
+                condition=(
+                    Q(kind="staffing")
+                    & Q(hours_per_week__gt=0)
+                    & Q(weeks__gt=0)
+                    & Q(hourly_rate__gte=0)
+                    & Q(amount__isnull=True)
+                )
+                | (
+                    ~Q(kind="staffing")
+                    & Q(amount__gt=0)
+                    & Q(hours_per_week__isnull=True)
+                    & Q(weeks__isnull=True)
+                    & Q(hourly_rate__isnull=True)
+                    & Q(card_rate__isnull=True)
+                ),
+                name="provision_line_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(card_rate__isnull=True)
+                | Q(hourly_rate=models.F("card_rate"))
+                | ~Q(rate_reason=""),
+                name="rate_off_card_has_reason",
+            ),
         ]
 
     @property
+    def is_staffing(self) -> bool:
+        return self.kind == CostKind.STAFFING
+
+    @property
+    def off_card(self) -> bool:
+        """A staffing rate that is not the rate card's (the reason says why)."""
+        return self.is_staffing and bool(self.rate_reason)
+
+    @property
     def cost(self) -> Decimal:
+        if not self.is_staffing:
+            return self.amount or ZERO
         return (self.hours_per_week * self.weeks * self.hourly_rate).quantize(Decimal("0.01"))
 
 

@@ -66,6 +66,18 @@ def require_manage_streams(user: User) -> None:
         raise EditError("Only LA SEND officers manage funding streams.")
 
 
+def can_manage_rate_card(user: User) -> bool:
+    """LA officers (SEND and finance) keep the LA's standard hourly rates."""
+    return scope_for(user).is_la
+
+
+def require_manage_rate_card(user: User) -> None:
+    if not can_manage_rate_card(user):
+        from .services import EditError
+
+        raise EditError("Only LA officers change the rate card.")
+
+
 def can_edit(user: User, fr: FundingRequest) -> bool:
     """The requesting school changes its request while it is a draft or returned."""
     return fr.state in EDITABLE and is_requesting_school(user, fr)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portal.money import format_gbp
 
-from .models import FundingRequest, RequestType
+from .models import CostKind, FundingRequest, RequestType, YearGroup
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,13 @@ def missing_by_section(fr: FundingRequest, cycles=None, lines=None) -> dict[str,
     return missing
 
 
-def section_status(fr: FundingRequest, slug: str, missing: list[str]) -> str:
-    """'complete', 'incomplete' or 'not started' for the task list."""
+def section_status(
+    fr: FundingRequest, slug: str, missing: list[str], broken: list[str] | None = None
+) -> str:
+    """'complete', 'incomplete', 'not started' or, when the section breaks one of the
+    stream's rules (``broken``), 'attention' for the task list."""
+    if broken:
+        return "attention"
     if not missing:
         return "complete"
     started = {
@@ -149,47 +154,167 @@ def consent_problems(fr: FundingRequest, today: date | None = None) -> list[str]
     return []
 
 
+# Year groups a school phase teaches; a phase not listed (all-through, special, other)
+# may teach any year group.
+PHASE_YEAR_GROUPS: dict[str, frozenset[str]] = {
+    "nursery": frozenset({"N1", "N2", "R"}),
+    "primary": frozenset({"N1", "N2", "R", "1", "2", "3", "4", "5", "6"}),
+    "secondary": frozenset({"7", "8", "9", "10", "11", "12", "13", "14"}),
+    "post16": frozenset({"12", "13", "14"}),
+}
+
+
+def year_group_fits(stream, year_group: str) -> bool:
+    """The stream's phases teach this year group (any phase without a list teaches all)."""
+    phases = stream.eligible_phases or []
+    return any(
+        phase not in PHASE_YEAR_GROUPS or year_group in PHASE_YEAR_GROUPS[phase] for phase in phases
+    )
+
+
 def stream_rule_problems(fr: FundingRequest, lines=None, today: date | None = None) -> list[str]:
     """The stream's rules and sane dates; each problem is a sentence for the SENCO."""
+    by_section = stream_rule_problems_by_section(fr, lines, today)
+    return [p for problems in by_section.values() for p in problems]
+
+
+def stream_rule_problems_by_section(
+    fr: FundingRequest, lines=None, today: date | None = None
+) -> dict[str, list[str]]:
+    """:func:`stream_rule_problems` by the task-list section that has to change to mend
+    each ("school" for what no section mends: the school's phase)."""
     today = today or timezone.localdate()
     stream = fr.stream
     lines = list(fr.provision_lines.all()) if lines is None else list(lines)
-    problems = []
+    problems: dict[str, list[str]] = {"school": [], **{slug: [] for slug in SECTION_SLUGS}}
     phase = fr.school.phase
     if phase not in (stream.eligible_phases or []):
-        problems.append(
+        problems["school"].append(
             f"{stream.name} is not open to {fr.school.get_phase_display().lower()} schools"
         )
+    if fr.year_group and is_individual(fr) and not year_group_fits(stream, fr.year_group):
+        problems["pupil"].append(
+            f"{stream.name} is not open to pupils in {YearGroup(fr.year_group).label}"
+        )
+    provision = problems["provision"]
     total, contribution, requested = money(fr, lines)
     if lines and requested <= 0:
-        problems.append(
+        provision.append(
             "The school's own contribution covers the whole cost, so there is nothing to ask for"
         )
     if requested > stream.max_award:
-        problems.append(
+        provision.append(
             f"The amount requested ({format_gbp(requested)}) is more than the {stream.name} "
             f"maximum of {format_gbp(stream.max_award)}"
         )
     if fr.start_date and fr.end_date:
         if fr.end_date < fr.start_date:
-            problems.append("The end date must be on or after the start date")
+            provision.append("The end date must be on or after the start date")
         else:
             weeks = duration_weeks(fr)
             if weeks > stream.max_duration_weeks:
-                problems.append(
+                provision.append(
                     f"The provision lasts {weeks} weeks, more than the {stream.name} "
                     f"maximum of {stream.max_duration_weeks} weeks"
                 )
         if fr.end_date < today:
-            problems.append("The end date has already passed")
+            provision.append("The end date has already passed")
     for line in lines:
-        if line.weeks > stream.max_duration_weeks:
-            problems.append(
-                f"“{line.description}” runs for {line.weeks} weeks, more than the "
+        if line.kind == CostKind.STAFFING and line.weeks and line.weeks > stream.max_duration_weeks:
+            provision.append(
+                f"“{line.description}” runs for {line.weeks:g} weeks, more than the "
                 f"maximum of {stream.max_duration_weeks}"
             )
     if fr.sen_support_since and fr.sen_support_since > today:
-        problems.append("The date the pupil went on SEN support cannot be in the future")
+        problems["needs"].append("The date the pupil went on SEN support cannot be in the future")
     if fr.sen_support_since and fr.start_date and fr.sen_support_since > fr.start_date:
-        problems.append("The pupil must be on SEN support before the provision starts")
+        problems["needs"].append("The pupil must be on SEN support before the provision starts")
+    return problems
+
+
+# --- Provision lines ------------------------------------------------------------------
+
+MAX_HOURS_PER_WEEK = Decimal("60")
+MAX_WEEKS = Decimal("104")
+MAX_HOURLY_RATE = Decimal("500")
+MAX_LINE_AMOUNT = Decimal("100000")
+
+
+def financial_year(day: date) -> int:
+    """The financial year ``day`` falls in, by the year it starts (1 April)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def rate_year(fr: FundingRequest, today: date | None = None) -> int:
+    """The rate card year a request's staffing is costed at: the year its provision
+    starts, else this year."""
+    return financial_year(fr.start_date or today or timezone.localdate())
+
+
+def line_problems(
+    *,
+    kind: str,
+    hours_per_week: Decimal | None,
+    weeks: Decimal | None,
+    hourly_rate: Decimal | None,
+    amount: Decimal | None,
+    rate_card=None,
+    rate_reason: str = "",
+    card_in_use: bool = False,
+) -> dict[str, str]:
+    """What is wrong with a provision line, by field (empty when it may be saved).
+
+    A staffing line has hours a week, weeks and a rate, and no amount; any other line
+    has an amount and no hours, weeks nor rate. With a rate card for the year
+    (``card_in_use``), a staffing rate other than the card's, or a role not on the
+    card, needs a reason. The form, the API and the service all ask this.
+    """
+    problems: dict[str, str] = {}
+    if kind not in CostKind.values:
+        return {"kind": "Choose what kind of cost it is"}
+    if kind != CostKind.STAFFING:
+        if hours_per_week is not None:
+            problems["hours_per_week"] = (
+                "Only a staffing line has hours a week: give the amount instead"
+            )
+        if weeks is not None:
+            problems["weeks"] = "Only a staffing line has a number of weeks: give the amount"
+        if hourly_rate is not None or rate_card is not None:
+            problems["hourly_rate"] = "Only a staffing line has an hourly rate: give the amount"
+        if amount is None:
+            problems["amount"] = "Enter the amount, like 350.00"
+        elif amount <= 0 or amount > MAX_LINE_AMOUNT:
+            problems["amount"] = (
+                f"The amount must be more than £0 and at most {format_gbp(MAX_LINE_AMOUNT)}"
+            )
+        return problems
+    if amount is not None:
+        problems["amount"] = (
+            "A staffing line is costed from its hours, weeks and rate: leave the amount empty"
+        )
+    if hours_per_week is None:
+        problems["hours_per_week"] = "Enter the hours a week, like 10"
+    elif hours_per_week <= 0 or hours_per_week > MAX_HOURS_PER_WEEK:
+        problems["hours_per_week"] = "Hours a week must be more than 0 and at most 60"
+    if weeks is None:
+        problems["weeks"] = "Enter the number of weeks, like 38"
+    elif weeks <= 0 or weeks > MAX_WEEKS:
+        problems["weeks"] = "Number of weeks must be more than 0 and at most 104"
+    rate = hourly_rate if hourly_rate is not None else getattr(rate_card, "hourly_rate", None)
+    if rate is None:
+        problems["hourly_rate"] = "Enter the hourly rate, like 15.50, or choose a role on the card"
+    elif rate < 0 or rate > MAX_HOURLY_RATE:
+        problems["hourly_rate"] = (
+            f"The hourly rate must be between £0.00 and {format_gbp(MAX_HOURLY_RATE)}"
+        )
+    elif card_in_use and not (rate_reason or "").strip():
+        if rate_card is None:
+            problems["rate_reason"] = (
+                "Say why this role is not on the LA's rate card, or choose a role that is"
+            )
+        elif rate != rate_card.hourly_rate:
+            problems["rate_reason"] = (
+                f"Say why the rate is not the rate card's {format_gbp(rate_card.hourly_rate)} "
+                f"an hour for {rate_card.role.lower()}"
+            )
     return problems

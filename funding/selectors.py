@@ -17,7 +17,7 @@ from typing import Any
 import holidays
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,10 +28,12 @@ from panels.models import Meeting
 from portal.cells import safe_cell
 from portal.roles import Scope, scope_for
 
-from . import policy
+from . import policy, rules
 from .models import (
     FundingRequest,
     FundingStream,
+    ProvisionLine,
+    RateCardEntry,
     RequestDocument,
     RequestEvent,
 )
@@ -83,15 +85,16 @@ def get_request(user: AbstractBaseUser, pk: Any) -> FundingRequest:
     return get_object_or_404(visible_requests(user), pk=pk)
 
 
+_LINES = Prefetch("provision_lines", queryset=ProvisionLine.objects.select_related("rate_card"))
+
+
 def get_request_detail(user: AbstractBaseUser, pk: Any) -> FundingRequest:
     """One visible request with its evidence and costs prefetched, or 404."""
     qs = visible_requests(user)
     if shows_pupil_detail(user):
-        qs = qs.select_related("band", "created_by").prefetch_related(
-            "cycles", "provision_lines", "documents"
-        )
+        qs = qs.select_related("band", "created_by").prefetch_related("cycles", _LINES, "documents")
     else:
-        qs = qs.prefetch_related("provision_lines")
+        qs = qs.prefetch_related(_LINES)
     return get_object_or_404(qs, pk=pk)
 
 
@@ -420,3 +423,40 @@ def own_schools(user: AbstractBaseUser) -> QuerySet[School]:
     """The schools the user works at, where they may start requests. Another school's id
     is looked up here as a missing one is, so the API never tells which ids exist."""
     return School.objects.filter(pk__in=scope_for(user).school_ids)
+
+
+# --- Provision lines and the rate card --------------------------------------------------
+
+
+def lines_of(fr: FundingRequest) -> list[ProvisionLine]:
+    """The request's provision lines with their rate card roles, prefetched or in one query."""
+    if "provision_lines" in getattr(fr, "_prefetched_objects_cache", {}):
+        return list(fr.provision_lines.all())
+    return list(fr.provision_lines.select_related("rate_card"))
+
+
+def provision_line(fr: FundingRequest, line_id: Any) -> ProvisionLine:
+    """One of the request's lines (the caller has already found the request in scope)."""
+    return get_object_or_404(ProvisionLine, request=fr, pk=line_id)
+
+
+def rate_card_for(fr: FundingRequest) -> list[RateCardEntry]:
+    """The rate card for the year the request's staffing is costed at (no pupil detail:
+    the card is the LA's published rates)."""
+    return RateCardEntry.card(rules.rate_year(fr))
+
+
+def rate_card_by_year() -> list[tuple[int, list[RateCardEntry]]]:
+    """Every rate on the card, newest year first."""
+    years: dict[int, list[RateCardEntry]] = {}
+    for entry in RateCardEntry.objects.order_by("-year", "role"):
+        years.setdefault(entry.year, []).append(entry)
+    return list(years.items())
+
+
+def rates() -> QuerySet[RateCardEntry]:
+    return RateCardEntry.objects.order_by("-year", "role")
+
+
+def rate(rate_id: Any) -> RateCardEntry:
+    return get_object_or_404(RateCardEntry, pk=rate_id)

@@ -16,10 +16,12 @@ from portal.fields import ApiMoneyField
 
 from . import rules, selectors
 from .models import (
+    CostKind,
     FundingRequest,
     FundingStream,
     NeedBand,
     ProvisionLine,
+    RateCardEntry,
     RequestDocument,
     RequestEvent,
     ReviewCycle,
@@ -42,20 +44,85 @@ class CycleSerializer(serializers.ModelSerializer):
 
 
 class ProvisionLineSerializer(serializers.ModelSerializer):
+    """A staffing line (hours a week, weeks, hourly rate: the rate card's by default) or
+    another cost (equipment, training, service, capital) with its amount."""
+
+    kind = serializers.ChoiceField(choices=CostKind.choices, default=CostKind.STAFFING)
     hours_per_week = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=60
+        max_digits=5, decimal_places=2, required=False, allow_null=True
     )
     weeks = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=104
+        max_digits=5, decimal_places=2, required=False, allow_null=True
     )
     hourly_rate = ApiMoneyField(
-        name="the hourly rate", example="15.50", max_value=500, max_digits=8
+        name="the hourly rate", example="15.50", max_value=rules.MAX_HOURLY_RATE, max_digits=8,
+        required=False, allow_null=True,
+        help_text="Staffing only; leave out to take the rate card's rate for rate_card.",
+    )  # fmt: skip
+    amount = ApiMoneyField(
+        name="the amount", example="350.00", min_value=Decimal("0.01"),
+        max_value=rules.MAX_LINE_AMOUNT, max_digits=10, required=False, allow_null=True,
+        help_text="Any cost but staffing.",
+    )  # fmt: skip
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    rate_card = serializers.PrimaryKeyRelatedField(
+        queryset=RateCardEntry.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The role on the LA's rate card (for the year the provision starts).",
     )
+    rate_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why the rate is not the card's: needed when it differs, or the role is "
+        "not on the card.",
+    )
+    card_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, read_only=True, allow_null=True,
+        help_text="The rate card's rate for the role when the line was saved.",
+    )  # fmt: skip
     cost = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
     class Meta:
         model = ProvisionLine
-        fields = ["description", "hours_per_week", "weeks", "hourly_rate", "cost"]
+        fields = ["kind", "description", "hours_per_week", "weeks", "hourly_rate", "amount",
+                  "note", "rate_card", "card_rate", "rate_reason", "cost"]  # fmt: skip
+
+    def validate(self, attrs):
+        # The line's shape, by field, as the form says it; the card itself (is the rate
+        # the card's?) is the service's to check, knowing the request's year.
+        problems = rules.line_problems(
+            kind=attrs.get("kind", CostKind.STAFFING),
+            hours_per_week=attrs.get("hours_per_week"),
+            weeks=attrs.get("weeks"),
+            hourly_rate=attrs.get("hourly_rate"),
+            amount=attrs.get("amount"),
+            rate_card=attrs.get("rate_card"),
+            rate_reason=attrs.get("rate_reason", ""),
+        )
+        if problems:
+            raise serializers.ValidationError({f: m + "." for f, m in problems.items()})
+        return attrs
+
+
+class RateSerializer(serializers.ModelSerializer):
+    """One standard hourly rate on the LA's rate card."""
+
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        help_text="The financial year, by the year it starts (2026: April 2026 to March 2027).",
+    )
+    hourly_rate = ApiMoneyField(
+        name="the hourly rate", example="15.50", min_value=Decimal("0.01"),
+        max_value=rules.MAX_HOURLY_RATE, max_digits=8,
+    )  # fmt: skip
+
+    class Meta:
+        model = RateCardEntry
+        fields = ["id", "role", "year", "hourly_rate", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

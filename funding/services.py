@@ -39,14 +39,17 @@ from django.utils import timezone
 
 from clusters.models import School
 from portal.errors import DomainError
+from portal.money import format_gbp
 from portal.notifications import announce_transition
 
 from . import policy, rules
 from .models import (
+    CostKind,
     DocumentKind,
     FundingRequest,
     FundingStream,
     ProvisionLine,
+    RateCardEntry,
     ReferenceCounter,
     RequestDocument,
     RequestEvent,
@@ -452,30 +455,85 @@ def remove_cycle(funding_request: FundingRequest, *, user: AbstractBaseUser, cyc
     locked.save(update_fields=["updated_at"])
 
 
+LINE_FIELDS = ("kind", "description", "hours_per_week", "weeks", "hourly_rate", "amount",
+               "note", "rate_card", "rate_reason")  # fmt: skip
+
+
+def rate_card_for(fr: FundingRequest) -> list[RateCardEntry]:
+    """The LA's rate card for the year the request's staffing is costed at."""
+    return RateCardEntry.card(rules.rate_year(fr))
+
+
+def _fill_line(
+    locked: FundingRequest, line: ProvisionLine, card: list[RateCardEntry], **fields: Any
+) -> ProvisionLine:
+    """Set a line's fields after the one check of its shape (``rules.line_problems``)."""
+    unknown = set(fields) - set(LINE_FIELDS)
+    if unknown:
+        raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    kind = fields.get("kind") or CostKind.STAFFING
+    entry = fields.get("rate_card")
+    if entry is not None and entry.pk not in {e.pk for e in card}:
+        raise EditError(
+            "Choose a role from the LA's rate card for the year the provision starts.",
+            field="rate_card",
+        )
+    values = {
+        "hours_per_week": fields.get("hours_per_week"),
+        "weeks": fields.get("weeks"),
+        "hourly_rate": fields.get("hourly_rate"),
+        "amount": fields.get("amount"),
+    }
+    reason = (fields.get("rate_reason") or "").strip()
+    problems = rules.line_problems(
+        kind=kind, rate_card=entry, rate_reason=reason, card_in_use=bool(card), **values
+    )
+    if problems:
+        field_name, message = next(iter(problems.items()))
+        raise EditError(message + ".", field=field_name)
+    line.kind = kind
+    line.description = (fields.get("description") or "").strip()
+    if not line.description:
+        raise EditError("Say what the provision is.", field="description")
+    line.note = (fields.get("note") or "").strip()
+    if kind == CostKind.STAFFING:
+        line.hours_per_week, line.weeks = values["hours_per_week"], values["weeks"]
+        # The card fills the rate when none is typed.
+        line.hourly_rate = values["hourly_rate"]
+        if line.hourly_rate is None:
+            line.hourly_rate = entry.hourly_rate
+        line.rate_card = entry
+        line.card_rate = entry.hourly_rate if entry is not None else None
+        off_card = bool(card) and (entry is None or line.hourly_rate != entry.hourly_rate)
+        line.rate_reason = reason if off_card else ""
+        line.amount = None
+    else:
+        line.hours_per_week = line.weeks = line.hourly_rate = None
+        line.rate_card, line.card_rate, line.rate_reason = None, None, ""
+        line.amount = values["amount"]
+    return line
+
+
 @transaction.atomic
 def save_provision_line(
     funding_request: FundingRequest,
     *,
     user: AbstractBaseUser,
     line: ProvisionLine | None = None,
-    description: str,
-    hours_per_week: Decimal,
-    weeks: Decimal,
-    hourly_rate: Decimal,
+    **fields: Any,
 ) -> ProvisionLine:
-    """Add or change a costed provision line; the totals follow."""
+    """Add or change a provision line (staffing, or another cost); the totals follow.
+
+    ``fields`` are :data:`LINE_FIELDS`; a staffing line's rate comes from the rate card
+    when none is given, and a rate off the card needs ``rate_reason``.
+    """
     locked = _lock_for_edit(funding_request, user)
     if line is None:
         order = ProvisionLine.objects.filter(request=locked).count() + 1
         line = ProvisionLine(request=locked, order=order)
     elif line.request_id != locked.pk:
         raise EditError("That line belongs to another request.")
-    line.description, line.hours_per_week, line.weeks, line.hourly_rate = (
-        description,
-        hours_per_week,
-        weeks,
-        hourly_rate,
-    )
+    _fill_line(locked, line, rate_card_for(locked), **fields)
     line.save()
     _recalculate(locked)
     return line
@@ -839,13 +897,16 @@ def save_request(
             [ReviewCycle(request=locked, order=i, **c) for i, c in enumerate(cycles, start=1)]
         )
     if provision_lines is not None:
+        card = rate_card_for(locked)
+        filled = []
+        for i, fields in enumerate(provision_lines, start=1):
+            try:
+                filled.append(_fill_line(locked, ProvisionLine(request=locked, order=i), card,
+                                         **fields))  # fmt: skip
+            except EditError as exc:
+                raise EditError(f"Provision line {i}: {exc.message}", field=exc.field) from None
         ProvisionLine.objects.filter(request=locked).delete()
-        ProvisionLine.objects.bulk_create(
-            [
-                ProvisionLine(request=locked, order=i, **line)
-                for i, line in enumerate(provision_lines, start=1)
-            ]
-        )
+        ProvisionLine.objects.bulk_create(filled)
         _recalculate(locked)
     return locked
 
@@ -871,3 +932,54 @@ def save_stream(
     stream.full_clean()
     stream.save()
     return stream
+
+
+# --- The rate card (LA officers) -----------------------------------------------------
+
+RATE_FIELDS = ("role", "year", "hourly_rate")
+
+
+@transaction.atomic
+def save_rate(
+    *,
+    user: AbstractBaseUser,
+    entry: RateCardEntry | None = None,
+    role: str,
+    year: int,
+    hourly_rate: Decimal,
+) -> RateCardEntry:
+    """An LA officer adds a standard rate or changes one. Lines already costed keep the
+    rate they were saved with (and the card's rate then), so a change is not retrospective."""
+    policy.require_manage_rate_card(user)
+    role = " ".join((role or "").split())
+    if not role:
+        raise EditError("Enter the role, like Teaching assistant.", field="role")
+    if len(role) > 80:
+        raise EditError("The role must be 80 characters or fewer.", field="role")
+    if not 2000 <= year <= 2100:
+        raise EditError("Enter the year the financial year starts, like 2026.", field="year")
+    if hourly_rate <= 0 or hourly_rate > rules.MAX_HOURLY_RATE:
+        raise EditError(
+            f"The hourly rate must be more than £0.00 and at most "
+            f"{format_gbp(rules.MAX_HOURLY_RATE)}.",
+            field="hourly_rate",
+        )
+    clash = RateCardEntry.objects.filter(role__iexact=role, year=year)
+    if entry is not None:
+        clash = clash.exclude(pk=entry.pk)
+        entry = RateCardEntry.objects.select_for_update().get(pk=entry.pk)
+    if clash.exists():
+        raise EditError(
+            f"The card already has a rate for {role.lower()} in {year} to {year + 1}: "
+            "change that one instead.",
+            field="role",
+        )
+    entry = entry or RateCardEntry()
+    entry.role, entry.year, entry.hourly_rate = (
+        role,
+        year,
+        Decimal(hourly_rate).quantize(Decimal("0.01")),
+    )
+    entry.updated_by = user
+    entry.save()
+    return entry

@@ -169,23 +169,31 @@ def editing(view):
 
 
 def _task_context(fr: FundingRequest) -> dict:
-    cycles, lines = list(fr.cycles.all()), list(fr.provision_lines.all())
+    cycles, lines = list(fr.cycles.all()), selectors.lines_of(fr)
     missing = rules.missing_by_section(fr, cycles, lines)
+    broken = rules.stream_rule_problems_by_section(fr, lines)
     documents = list(fr.documents.all())
     tasks = []
     for section in rules.SECTIONS:
         items = missing[section.slug]
-        status = rules.section_status(fr, section.slug, items)
+        status = rules.section_status(fr, section.slug, items, broken[section.slug])
         if section.slug == "documents":
             status = "complete" if documents else "optional"
         if section.slug == "evidence" and cycles and not items:
             status = "complete"
-        tasks.append({"section": section, "missing": items, "status": status})
+        tasks.append(
+            {
+                "section": section,
+                "missing": items,
+                "broken": broken[section.slug],
+                "status": status,
+            }
+        )
     return {
         "fr": fr,
         "tasks": tasks,
         "missing_count": sum(len(v) for v in missing.values()),
-        "problems": rules.stream_rule_problems(fr, lines) + rules.consent_problems(fr),
+        "problems": [p for ps in broken.values() for p in ps] + rules.consent_problems(fr),
         "cycles": cycles,
         "lines": lines,
         "documents": documents,
@@ -235,7 +243,7 @@ section = editing(_section)
 
 
 def _money_context(fr: FundingRequest) -> dict:
-    lines = list(fr.provision_lines.all())
+    lines = selectors.lines_of(fr)
     total, contribution, requested = rules.money(fr, lines)
     meeting = selectors.next_meeting(fr.cluster)
     return {
@@ -254,29 +262,67 @@ def _money_context(fr: FundingRequest) -> dict:
     }
 
 
-def _provision_page(request, fr, *, dates_form=None, line_form=None):
+def _provision_page(request, fr, *, dates_form=None, line_form=None, cost_form=None):
+    card = selectors.rate_card_for(fr)
     context = {
         "fr": fr,
         "form": dates_form or forms.ProvisionForm(instance=fr),
-        "line_form": line_form or forms.ProvisionLineForm(prefix="line"),
+        "line_form": line_form or forms.ProvisionLineForm(prefix="line", card=card),
+        "cost_form": cost_form or forms.CostLineForm(prefix="cost"),
+        "card": card,
         **_money_context(fr),
     }
-    status = 400 if context["form"].errors or context["line_form"].errors else 200
-    return render(request, "funding/section_provision.html", context, status=status)
+    bad = any(context[f].errors for f in ("form", "line_form", "cost_form"))
+    return render(request, "funding/section_provision.html", context, status=400 if bad else 200)
+
+
+def _save_line(request, fr, form, line=None) -> bool:
+    """Save the line the form holds; a refusal goes beside its field. True when saved."""
+    if not form.is_valid():
+        return False
+    try:
+        services.save_provision_line(fr, user=request.user, line=line, **form.line_fields())
+    except EditError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    return True
 
 
 @editing
 def provision(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
     if request.method == "POST":
         if "add_line" in request.POST:
-            line_form = forms.ProvisionLineForm(request.POST, prefix="line")
-            if line_form.is_valid():
-                services.save_provision_line(fr, user=request.user, **line_form.cleaned_data)
+            card = selectors.rate_card_for(fr)
+            line_form = forms.ProvisionLineForm(request.POST, prefix="line", card=card)
+            if _save_line(request, fr, line_form):
                 messages.success(request, "Provision line added.")
                 return redirect("funding:provision", pk=fr.pk)
             return _provision_page(request, fr, line_form=line_form)
+        if "add_cost" in request.POST:
+            cost_form = forms.CostLineForm(request.POST, prefix="cost")
+            if _save_line(request, fr, cost_form):
+                messages.success(request, "Cost added.")
+                return redirect("funding:provision", pk=fr.pk)
+            return _provision_page(request, fr, cost_form=cost_form)
         return _section(request, fr, "provision")
     return _provision_page(request, fr)
+
+
+@editing
+def edit_line(request: HttpRequest, fr: FundingRequest, line_id: int) -> HttpResponse:
+    line = selectors.provision_line(fr, line_id)
+    card = selectors.rate_card_for(fr)
+    form_class = forms.ProvisionLineForm if line.is_staffing else forms.CostLineForm
+    form = form_class(_posted(request), instance=line, card=card)
+    if request.method == "POST" and _save_line(request, fr, form, line=line):
+        messages.success(request, "Provision line changed.")
+        return redirect("funding:provision", pk=fr.pk)
+    return render(
+        request,
+        "funding/line_form.html",
+        {"fr": fr, "form": form, "line": line, "card": card},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -444,7 +490,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.request_timeline(request.user, fr),
             "age": selectors.request_age(fr),
             "cycles": list(fr.cycles.all()) if show_pupil else [],
-            "lines": list(fr.provision_lines.all()),
+            "lines": selectors.lines_of(fr),
             "documents": list(fr.documents.all()) if show_pupil else [],
             "missing": rules.missing_by_section(fr) if show_pupil else {},
             **_money_context(fr),
@@ -587,5 +633,43 @@ def stream_edit(request: HttpRequest, stream_id: int | None = None) -> HttpRespo
         request,
         "funding/stream_form.html",
         {"form": form, "stream": stream},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- The rate card -------------------------------------------------------------------
+
+
+@login_required
+def rate_card(request: HttpRequest) -> HttpResponse:
+    """The LA's standard hourly rates, by financial year; LA officers change them."""
+    if not policy.can_manage_rate_card(request.user):
+        raise Http404
+    return render(request, "funding/rate_card.html", {"years": selectors.rate_card_by_year()})
+
+
+@login_required
+def rate_edit(request: HttpRequest, rate_id: int | None = None) -> HttpResponse:
+    if not policy.can_manage_rate_card(request.user):
+        raise Http404
+    entry = selectors.rate(rate_id) if rate_id is not None else None
+    initial = {} if entry is None else {
+        "role": entry.role, "year": entry.year, "hourly_rate": entry.hourly_rate,
+    }  # fmt: skip
+    if entry is None:
+        initial["year"] = rules.financial_year(timezone.localdate())
+    form = forms.RateForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_rate(user=request.user, entry=entry, **form.cleaned_data)
+        except EditError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Rate card saved.")
+            return redirect("funding:rate_card")
+    return render(
+        request,
+        "funding/rate_form.html",
+        {"form": form, "entry": entry},
         status=400 if form.errors else 200,
     )

@@ -308,10 +308,19 @@ class PaperCycleSerializer(serializers.Serializer):
 
 
 class PaperLineSerializer(serializers.Serializer):
+    """A costed line: staffing (hours, weeks, rate) or another cost (its amount)."""
+
+    kind = serializers.CharField()
     description = serializers.CharField()
-    hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2)
-    weeks = serializers.DecimalField(max_digits=5, decimal_places=2)
-    hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
+    hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    weeks = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    note = serializers.CharField()
+    card_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="The rate card's rate."
+    )
+    rate_reason = serializers.CharField(help_text="Why the rate is not the card's.")
     cost = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 

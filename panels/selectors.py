@@ -470,7 +470,9 @@ def papers_for(request_ids: list[int]) -> dict[int, Papers]:
         papers[doc.request_id].documents.append(doc)
     for cycle in ReviewCycle.objects.filter(request_id__in=request_ids):
         papers[cycle.request_id].cycles.append(cycle)
-    for line in ProvisionLine.objects.filter(request_id__in=request_ids):
+    for line in ProvisionLine.objects.filter(request_id__in=request_ids).select_related(
+        "rate_card"
+    ):
         papers[line.request_id].provision_lines.append(line)
     events = RequestEvent.objects.filter(
         request_id__in=request_ids, kind__in=PAPERS_EVENTS

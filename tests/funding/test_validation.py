@@ -88,7 +88,7 @@ def test_the_provision_section_refuses_bad_lines_and_backwards_dates(senco_a, st
         ({"line-hours_per_week": "5", "line-weeks": "10", "line-hourly_rate": "-1"},
          "The hourly rate must be between £0.00 and £500.00"),
         ({"line-hours_per_week": "five", "line-weeks": "10", "line-hourly_rate": "20"},
-         "Enter a number"),
+         "Enter the hours a week as a number"),
     ]:  # fmt: skip
         response = client.post(url, {"line-description": "TA", **line, "add_line": "1"})
         assert message in text(response), message

@@ -6,6 +6,7 @@ passed, at a constant number of queries whatever the agenda's length."""
 import subprocess
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from funding.models import RequestEvent
+from funding.models import ProvisionLine, RequestEvent
 from panels import services
 from panels.models import Meeting, MemberRole
 from portal.models import ViewAudit
@@ -230,3 +231,38 @@ def test_the_meeting_page_and_the_pack_cost_the_same_queries_for_2_and_25_items(
         print(f"{name}: {n_small} queries at 2 items and at 25; 25 items in {took:.2f} s")
     text = pdf_text(got.content)
     assert all(item.request.reference in text for item in large.items.select_related("request"))
+
+
+@pytest.mark.django_db
+def test_the_panel_reads_a_rate_off_the_card_with_the_schools_reason(
+    client, heads, item_with_papers, send_officer, papers_meeting, today
+):
+    chair, head_d, head_e, head_a = heads
+    item, _ = item_with_papers
+    ProvisionLine.objects.create(
+        request=item.request, order=2, description="Specialist teacher", hours_per_week=2,
+        weeks=20, hourly_rate=Decimal("48.00"), card_rate=Decimal("42.00"),
+        rate_reason="Qualified teacher of the deaf",
+    )  # fmt: skip
+    ProvisionLine.objects.create(
+        request=item.request, order=3, kind="equipment", description="Radio aid",
+        amount=Decimal("950.00"), note="Quote from the audiology service",
+    )  # fmt: skip
+    page = signed_in(client, head_e).get(reverse("panels:item", args=[item.pk])).text
+    assert "Not the rate card's £42.00 an hour:</strong> Qualified teacher of the deaf" in page
+    assert "Radio aid: Equipment or resources" in page and "£950.00" in page
+    api = APIClient()
+    api.force_authenticate(chair)
+    lines = api.get(reverse("agenda-item-papers", args=[item.pk])).json()["provision_lines"]
+    specialist = next(line for line in lines if line["description"] == "Specialist teacher")
+    assert specialist["card_rate"] == "42.00"
+    assert specialist["rate_reason"] == "Qualified teacher of the deaf"
+
+    # And the agenda pack, once the closing date has passed.
+    close_requests(papers_meeting, today)
+    pack = signed_in(client, head_e).get(reverse("panels:pack", args=[papers_meeting.pk]))
+    assert pack.status_code == 200
+    words = " ".join(
+        pdf_text(b"".join(pack.streaming_content) if pack.streaming else pack.content).split()
+    )
+    assert "Qualified teacher of the deaf" in words and "Not the rate card's £42.00" in words

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from funding.models import RateCardEntry
 from tests.text import has_word
 
 from .conftest import World, secrets
@@ -63,6 +65,13 @@ def r(name: str, *args, **kwargs) -> Callable[[World], str]:
         args=[value(w, a) for a in args],
         kwargs={k: value(w, v) for k, v in kwargs.items()},
     )
+
+
+def a_rate():
+    """A rate on the LA's card, whoever made it."""
+    return RateCardEntry.objects.get_or_create(
+        role="Teaching assistant", year=2026, defaults={"hourly_rate": Decimal("15.50")}
+    )[0]
 
 
 POST = ("POST",)
@@ -157,6 +166,24 @@ ROUTES: dict[str, Route] = {
         ),
         methods=POST,
     ),
+    "funding:edit_line": Route(
+        OBJECT,
+        lambda w: reverse(
+            "funding:edit_line", args=[w.a.draft.pk, w.a.draft.provision_lines.first().pk]
+        ),
+        "senco_a",
+        methods=BOTH,
+        finance="404",
+    ),
+    # The LA's rate card: LA officers keep it (tests/funding/test_costs.py).
+    "funding:rate_card": Route(LA, r("funding:rate_card"), "finance_officer"),
+    "funding:rate_new": Route(LA, r("funding:rate_new"), "send_officer", methods=BOTH),
+    "funding:rate_edit": Route(
+        LA,
+        lambda w: reverse("funding:rate_edit", args=[a_rate().pk]),
+        "send_officer",
+        methods=BOTH,
+    ),  # fmt: skip
     "funding:remove_document": Route(
         OBJECT,
         r("funding:remove_document", "a.draft.pk", "a.draft_document.pk"),
@@ -293,6 +320,12 @@ ROUTES: dict[str, Route] = {
         for name in ("reconsider", "resubmit", "return", "submit", "triage", "withdraw")
     },
     "funding-stream-list": Route(OPEN, r("funding-stream-list")),
+    # The rate card is the LA's published rates: every signed-in user reads it, only LA
+    # officers change it (a school's POST or PATCH is a 403: tests/funding/test_costs_api.py).
+    "rate-card-list": Route(OPEN, r("rate-card-list"), methods=BOTH),
+    "rate-card-detail": Route(
+        OPEN, lambda w: reverse("rate-card-detail", args=[a_rate().pk]), methods=("GET", "PATCH")
+    ),
     "funding-stream-detail": Route(OPEN, r("funding-stream-detail", "a.decided.stream_id")),
     # --- API: panels ----------------------------------------------------------------
     "panel-list": Route(LIST, r("panel-list"), "panel_a", marker=lambda w: w.a.panel.name),
