@@ -177,6 +177,14 @@ class FundingRequest(models.Model):
     amount_awarded = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     reconsideration_used = models.BooleanField(default=False)
+    # A continuation (renewal) names the earlier request it was pre-filled from.
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continuations",
+    )
 
     class Meta:
         ordering = ["-created_at"]

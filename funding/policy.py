@@ -17,7 +17,7 @@ from clusters.models import School
 from portal.roles import scope_for
 
 from .models import FundingRequest
-from .workflow import EDITABLE, State
+from .workflow import CONTINUABLE, EDITABLE, State
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -81,6 +81,11 @@ def require_manage_rate_card(user: User) -> None:
 def can_edit(user: User, fr: FundingRequest) -> bool:
     """The requesting school changes its request while it is a draft or returned."""
     return fr.state in EDITABLE and is_requesting_school(user, fr)
+
+
+def can_start_continuation(user: User, fr: FundingRequest) -> bool:
+    """The requesting school renews a request that is funded and running, or closed."""
+    return fr.state in CONTINUABLE and is_requesting_school(user, fr)
 
 
 def can_answer_return(user: User, fr: FundingRequest) -> bool:

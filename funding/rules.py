@@ -6,6 +6,7 @@ all read these, so the SENCO is told exactly what the guard will refuse.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -141,6 +142,16 @@ def section_status(
         "consent": fr.parental_consent or fr.parent_voice,
     }.get(slug)
     return "incomplete" if started else "not started"
+
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+
+
+def outcomes_of(text: str) -> list[str]:
+    """The outcomes a request seeks, one a line ("- ", "1. ", "a) " bullets dropped); a
+    single paragraph is one outcome. The review answers each, in this order."""
+    outcomes = [_BULLET.sub("", line).strip() for line in (text or "").splitlines()]
+    return [o for o in outcomes if o]
 
 
 def consent_problems(fr: FundingRequest, today: date | None = None) -> list[str]:
@@ -318,3 +329,75 @@ def line_problems(
                 f"an hour for {rate_card.role.lower()}"
             )
     return problems
+
+
+# --- A continuation against the request it continues ---------------------------------
+
+# The fields a continuation is compared on, with the label the page shows.
+COMPARED_FIELDS = (
+    ("request_type", "Kind of request"),
+    ("pupil_initials", "Pupil's initials"),
+    ("year_group", "Year group"),
+    ("number_of_pupils", "Number of pupils"),
+    ("primary_need", "Primary need"),
+    ("secondary_need", "Secondary need"),
+    ("band", "Band of need"),
+    ("ordinarily_available_provision", "Ordinarily available provision"),
+    ("agencies_involved", "Agencies involved"),
+    ("outcomes_sought", "Outcomes sought"),
+    ("start_date", "Start date"),
+    ("end_date", "End date"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def _shown(fr: FundingRequest, name: str) -> str:
+    value = getattr(fr, name)
+    if value in (None, ""):
+        return "Not given"
+    display = getattr(fr, f"get_{name}_display", None)
+    if display is not None:
+        return str(display())
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def _line_words(line) -> str:
+    if line.kind == CostKind.STAFFING:
+        return (
+            f"{line.description}: {line.hours_per_week:g} hours a week × {line.weeks:g} weeks × "
+            f"{format_gbp(line.hourly_rate)} = {format_gbp(line.cost)}"
+        )
+    return f"{line.description} ({line.get_kind_display().lower()}): {format_gbp(line.cost)}"
+
+
+def changes_since(
+    earlier: FundingRequest, current: FundingRequest, earlier_lines, lines
+) -> list[Change]:
+    """What the continuation changes against the request it continues: each field that
+    differs, each provision line added or removed, and the cost."""
+    found = [
+        Change(label, _shown(earlier, name), _shown(current, name))
+        for name, label in COMPARED_FIELDS
+        if getattr(earlier, name) != getattr(current, name)
+    ]
+    before = [_line_words(line) for line in earlier_lines]
+    after = [_line_words(line) for line in lines]
+    for words in before:
+        if words not in after:
+            found.append(Change("Provision removed", words, "Not asked for now"))
+    for words in after:
+        if words not in before:
+            found.append(Change("Provision added or changed", "Not in the earlier request", words))
+    earlier_total = money(earlier, earlier_lines)[0]
+    total = money(current, lines)[0]
+    if earlier_total != total:
+        found.append(Change("Total cost", format_gbp(earlier_total), format_gbp(total)))
+    return found

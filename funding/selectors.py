@@ -24,7 +24,7 @@ from django.utils import timezone
 from budgets import selectors as budget_selectors
 from clusters.models import Cluster, School, SchoolYearStats
 from panels import selectors as panel_selectors
-from panels.models import Meeting
+from panels.models import Meeting, OutcomeResult, OutcomeReview
 from portal.cells import safe_cell
 from portal.roles import Scope, scope_for
 
@@ -460,3 +460,41 @@ def rates() -> QuerySet[RateCardEntry]:
 
 def rate(rate_id: Any) -> RateCardEntry:
     return get_object_or_404(RateCardEntry, pk=rate_id)
+
+
+# --- Continuations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """A continuation beside the request it continues: what changed, and the earlier
+    request's outcome review, outcome by outcome (None before its review)."""
+
+    earlier: FundingRequest
+    changes: list[rules.Change]
+    review: OutcomeReview | None
+    results: list[OutcomeResult]
+
+
+def continuation_of(
+    fr: FundingRequest, lines: list[ProvisionLine] | None = None
+) -> Continuation | None:
+    """The continuation view of ``fr`` (None when it continues nothing). The caller has
+    found ``fr`` in the user's scope, or decided they read its papers: the earlier request
+    is the same school's, about the same pupil."""
+    if fr.continues_id is None:
+        return None
+    earlier = FundingRequest.objects.select_related("band").get(pk=fr.continues_id)
+    current = FundingRequest.objects.select_related("band").get(pk=fr.pk)
+    earlier_lines = list(ProvisionLine.objects.filter(request=earlier).order_by("order"))
+    lines = (
+        list(ProvisionLine.objects.filter(request=fr).order_by("order")) if lines is None else lines
+    )
+    review = OutcomeReview.objects.filter(request=earlier).first()
+    results = list(review.results.all()) if review else []
+    return Continuation(
+        earlier=earlier,
+        changes=rules.changes_since(earlier, current, earlier_lines, lines),
+        review=review,
+        results=results,
+    )

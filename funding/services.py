@@ -38,7 +38,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from clusters.models import School
-from portal.errors import DomainError
+from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp
 from portal.notifications import announce_transition
 
@@ -932,6 +932,64 @@ def save_stream(
     stream.full_clean()
     stream.save()
     return stream
+
+
+# --- Continuations (renewals) ------------------------------------------------------------
+
+# What a continuation copies from the request it continues: the pupil, the needs and what
+# is sought. Dates, consent and the pupil's and parent's views are asked afresh.
+CONTINUED_FIELDS = ("request_type", "pupil_initials", "year_group", "sex", "number_of_pupils",
+                    "project_summary", "primary_need", "secondary_need", "sen_support_since",
+                    "band_id", "ordinarily_available_provision", "agencies_involved",
+                    "outcomes_sought")  # fmt: skip
+LINE_COPIED = ("order", "kind", "description", "hours_per_week", "weeks", "hourly_rate",
+               "amount", "note", "rate_card_id", "card_rate", "rate_reason")  # fmt: skip
+CYCLE_COPIED = ("order", "assess", "plan", "duration_weeks", "impact")
+
+
+@transaction.atomic
+def start_continuation(earlier: FundingRequest, *, user: AbstractBaseUser) -> FundingRequest:
+    """A new draft pre-filled from ``earlier`` (pupil, needs, outcomes, the graduated
+    approach's cycles, provision lines) and linked to it, for the school to renew funding that is running or has closed."""
+    earlier = FundingRequest.objects.select_related("stream", "school").get(pk=earlier.pk)
+    if not policy.can_start_continuation(user, earlier):
+        raise EditError(
+            f"{earlier} is {earlier.get_state_display().lower()}: a continuation starts from "
+            "a request that is funded or closed, by its own school."
+        )
+    ongoing = (
+        FundingRequest.objects.filter(continues=earlier)
+        .exclude(state__in=[State.WITHDRAWN, State.DECLINED, State.CLOSED])
+        .first()
+    )
+    if ongoing is not None:
+        raise ConflictError(
+            f"{earlier} already has a continuation in progress ({ongoing}): carry on with that one."
+        )
+    fr = create_draft(
+        user=user, school=earlier.school, stream=earlier.stream, request_type=earlier.request_type
+    )
+    for name in CONTINUED_FIELDS:
+        setattr(fr, name, getattr(earlier, name))
+    fr.continues = earlier
+    fr.save()
+    ProvisionLine.objects.bulk_create(
+        [
+            ProvisionLine(request=fr, **{name: getattr(line, name) for name in LINE_COPIED})
+            for line in ProvisionLine.objects.filter(request=earlier).order_by("order")
+        ]
+    )
+    # The graduated approach so far goes on too: the school adds the funded period's cycle.
+    ReviewCycle.objects.bulk_create(
+        [
+            ReviewCycle(request=fr, **{name: getattr(c, name) for name in CYCLE_COPIED})
+            for c in ReviewCycle.objects.filter(request=earlier).order_by("order")
+        ]
+    )
+    _recalculate(fr)
+    _event(fr, user=user, kind="continuation_started", message=f"Continues {earlier}.")
+    _event(_locked(earlier), user=user, kind="continued", message=f"Continued by draft #{fr.pk}.")
+    return fr
 
 
 # --- The rate card (LA officers) -----------------------------------------------------

@@ -33,5 +33,7 @@ urlpatterns = [
     path("<int:pk>/check/", views.check, name="check"),
     path("<int:pk>/submitted/", views.submitted, name="submitted"),
     path("<int:pk>/reconsider/", views.reconsider, name="reconsider"),
+    path("<int:pk>/continue/", views.start_continuation, name="continue"),
+    path("<int:pk>/changes/", views.changes, name="changes"),
     path("<int:pk>/action/<slug:name>/", views.action, name="action"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from clusters.models import School
 from portal.audit import record_view
+from portal.errors import DomainError
 from portal.roles import scope_for
 
 from . import forms, policy, rules, selectors, services, uploads
@@ -197,6 +198,7 @@ def _task_context(fr: FundingRequest) -> dict:
         "cycles": cycles,
         "lines": lines,
         "documents": documents,
+        "continuation": selectors.continuation_of(fr, lines),
     }
 
 
@@ -493,6 +495,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": selectors.lines_of(fr),
             "documents": list(fr.documents.all()) if show_pupil else [],
             "missing": rules.missing_by_section(fr) if show_pupil else {},
+            "continuation": selectors.continuation_of(fr) if show_pupil else None,
             **_money_context(fr),
         },
     )
@@ -592,6 +595,46 @@ def _reconsider(request: HttpRequest, pk: int) -> HttpResponse:
         {"fr": fr, "form": form, "error": error, "can_ask": refusal is None},
         status=400 if posted and (error or form.errors) else 200,
     )
+
+
+@login_required
+def start_continuation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school renews funded or closed provision: a new draft, pre-filled and linked."""
+    fr = selectors.get_request(request.user, pk)
+    if not policy.is_requesting_school(request.user, fr):
+        raise Http404
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            draft = services.start_continuation(fr, user=request.user)
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            messages.success(
+                request,
+                f"Continuation started from {fr}: check each step, change what is different "
+                "now, and give fresh consent and views.",
+            )
+            return redirect("funding:tasks", pk=draft.pk)
+    return render(
+        request,
+        "funding/continue.html",
+        {"fr": fr, "error": error, "may": policy.can_start_continuation(request.user, fr)},
+        status=status,
+    )
+
+
+@login_required
+def changes(request: HttpRequest, pk: int) -> HttpResponse:
+    """A continuation against the request it continues, with that request's review."""
+    fr = selectors.get_request(request.user, pk)
+    if not selectors.shows_pupil_detail(request.user):
+        raise Http404
+    continuation = selectors.continuation_of(fr)
+    if continuation is None:
+        raise Http404
+    record_view(request, fr, action="view")
+    return render(request, "funding/changes.html", {"fr": fr, "continuation": continuation})
 
 
 def section_url(fr: FundingRequest, slug: str) -> str:

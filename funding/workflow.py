@@ -57,6 +57,8 @@ RUNNING = frozenset({State.ACTIVE, State.REVIEW_DUE})
 AWARDED = FUNDED | {State.CLOSED}
 # Everything a panel has decided on.
 DECIDED = AWARDED | {State.DECLINED}
+# Funded and running, or closed: the school may start a continuation (a renewal) from it.
+CONTINUABLE = RUNNING | {State.CLOSED}
 
 
 class Actor(models.TextChoices):

@@ -801,10 +801,43 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
 
+class OutcomeAnswerSerializer(serializers.Serializer):
+    """One outcome the request sought, as the review answers it."""
+
+    result = serializers.ChoiceField(
+        choices=ReviewResult.choices,
+        error_messages={
+            "invalid_choice": "Say whether the outcome was met, partly met or not met.",
+            "required": "Say whether the outcome was met, partly met or not met.",
+        },
+    )
+    # Blank is the service's to refuse, naming the outcome.
+    evidence = serializers.CharField(
+        max_length=5000,
+        allow_blank=True,
+        error_messages={
+            "required": "Give the evidence for the outcome.",
+            "max_length": "Give the evidence in 5,000 characters or fewer.",
+        },
+    )
+
+
+class OutcomeResultSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    result = serializers.ChoiceField(choices=ReviewResult.choices)
+    evidence = serializers.CharField()
+
+
 class ReviewInSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     evidence = serializers.CharField()
     amount_spent = ApiMoneyField(name="the amount spent")
+    outcomes = OutcomeAnswerSerializer(
+        many=True,
+        required=False,
+        help_text="One answer for each outcome the request sought (its outcomes_sought, one "
+        "a line), in order.",
+    )
 
 
 class SettlementSerializer(serializers.Serializer):
@@ -827,6 +860,7 @@ class ReviewSerializer(serializers.Serializer):
     evidence = serializers.CharField()
     amount_spent = serializers.DecimalField(max_digits=12, decimal_places=2)
     reported_at = serializers.DateTimeField()
+    outcomes = OutcomeResultSerializer(source="results.all", many=True, read_only=True)
     settlement = SettlementSerializer(allow_null=True, default=None)
 
 

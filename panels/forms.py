@@ -324,11 +324,56 @@ class RefuseProposalForm(GDSForm):
 
 
 class ReviewForm(GDSForm):
+    """The review: for each outcome the request sought, whether it was met and the
+    evidence; then the outcomes overall and what was spent."""
+
     result = forms.ChoiceField(
         choices=ReviewResult.choices, widget=forms.RadioSelect, label="Were the outcomes met?"
     )
     evidence = forms.CharField(widget=forms.Textarea, label="Evidence of the outcomes")
     amount_spent = MoneyField(label="Amount spent (£)", name="the amount spent")
+
+    OUTCOME_CHOICES = [("met", "Met"), ("partly", "Partly met"), ("not_met", "Not met")]
+
+    def __init__(self, *args, outcomes: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        # One outcome sought: the review's own answer is that outcome's (asked once).
+        self.outcomes = list(outcomes) if len(outcomes) > 1 else []
+        fields = {}
+        for i, outcome in enumerate(self.outcomes, start=1):
+            fields[f"outcome_{i}_result"] = forms.ChoiceField(
+                choices=self.OUTCOME_CHOICES,
+                widget=forms.RadioSelect,
+                label=f"Outcome {i}: {outcome}",
+                error_messages={
+                    "required": f"Say whether outcome {i} was met, partly met or not met"
+                },
+            )
+            fields[f"outcome_{i}_evidence"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 3}),
+                label=f"Evidence for outcome {i}",
+                max_length=5000,
+                error_messages={
+                    "required": f"Give the evidence for outcome {i}",
+                    "max_length": f"Give the evidence for outcome {i} in 5,000 characters or fewer",
+                },
+            )
+        # The outcomes first, as the request listed them; then the summary and the money.
+        self.fields = {**fields, **self.fields}
+        if self.outcomes:
+            self.fields["result"].label = "Overall, were the outcomes met?"
+            self.fields["evidence"].label = "Summary of the evidence"
+
+    def outcome_answers(self) -> list[dict] | None:
+        if not self.outcomes:
+            return None
+        return [
+            {
+                "result": self.cleaned_data[f"outcome_{i}_result"],
+                "evidence": self.cleaned_data[f"outcome_{i}_evidence"],
+            }
+            for i in range(1, len(self.outcomes) + 1)
+        ]
 
 
 class AppealForm(GDSForm):

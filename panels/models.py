@@ -657,3 +657,27 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class OutcomeResult(models.Model):
+    """One outcome the request sought, at review: met, partly met or not, with evidence, so
+    a continuation's panel reads the earlier award outcome by outcome."""
+
+    review = models.ForeignKey(OutcomeReview, on_delete=models.CASCADE, related_name="results")
+    order = models.PositiveSmallIntegerField()
+    outcome = models.TextField()
+    result = models.CharField(max_length=10, choices=ReviewResult.choices)
+    evidence = models.TextField()
+
+    class Meta:
+        ordering = ["review", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "order"], name="one_result_per_outcome"),
+            models.CheckConstraint(condition=~Q(evidence=""), name="outcome_result_has_evidence"),
+        ]
+
+    LABELS = {"met": "Met", "partly": "Partly met", "not_met": "Not met"}
+
+    @property
+    def result_label(self) -> str:
+        return self.LABELS.get(self.result, self.result)

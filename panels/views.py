@@ -16,7 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from budgets.selectors import request_totals
-from funding.selectors import get_request
+from funding.rules import outcomes_of
+from funding.selectors import continuation_of, get_request
 from funding.services import TransitionError
 from funding.workflow import State
 from portal.audit import record_view
@@ -381,6 +382,8 @@ def _render_item(
         "room": room,
         "item_budget": room.for_item(item.pk),
         "decided": decided,
+        # A continuation's papers set it beside the request it continues, like for like.
+        "continuation": continuation_of(fr, papers.provision_lines) if papers else None,
     }
     meeting = item.meeting
     live = meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
@@ -590,13 +593,20 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     fr = selectors.request_for_review(request.user, pk)
     awarded = fr.amount_awarded or 0
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST or None, outcomes=outcomes_of(fr.outcomes_sought))
     if request.method == "POST" and form.is_valid():
         problem = services.spent_problem(awarded, form.cleaned_data["amount_spent"])
         if problem:
             form.add_error("amount_spent", problem)
         else:
-            settled = services.report_outcomes(fr, by=request.user, **form.cleaned_data).settlement
+            settled = services.report_outcomes(
+                fr,
+                by=request.user,
+                result=form.cleaned_data["result"],
+                evidence=form.cleaned_data["evidence"],
+                amount_spent=form.cleaned_data["amount_spent"],
+                outcomes=form.outcome_answers(),
+            ).settlement
             messages.success(
                 request, f"{fr.reference} is closed. {settled.sentence if settled else ''}"
             )

@@ -44,7 +44,7 @@ from .membership import (
     swap_chair,
 )
 from .moderation import reveal_spread, withdraw_conflict
-from .reviews import ReportedOutcomes, report_outcomes, spent_problem
+from .reviews import ReportedOutcomes, outcome_results_problem, report_outcomes, spent_problem
 from .sweeps import activate_due, reviews_due, sweep_past_meetings
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "meeting_quorum",
     "name_acting_chair",
     "open_meeting",
+    "outcome_results_problem",
     "produce_letters",
     "propose_chairs_action",
     "ratify_item",

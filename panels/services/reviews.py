@@ -10,11 +10,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from funding.models import FundingRequest
+from funding.rules import outcomes_of
 from funding.services import TransitionError, apply_transition
 from funding.workflow import RUNNING, Close
 from portal.money import format_gbp
 
-from ..models import OutcomeReview
+from ..models import OutcomeResult, OutcomeReview, ReviewResult
 
 if TYPE_CHECKING:
     from budgets.selectors import Settlement
@@ -40,6 +41,27 @@ class ReportedOutcomes:
     settlement: Settlement | None
 
 
+def outcome_results_problem(
+    sought: list[str], outcomes: list[dict] | None
+) -> tuple[int | None, str] | None:
+    """Why the per-outcome answers cannot be taken (the outcome's index, or None for all
+    of them, and the message), or None. One answer per outcome sought, in order, each
+    with a result and its evidence."""
+    if outcomes is None:
+        return None
+    if len(outcomes) != len(sought):
+        return None, (
+            f"Answer each of the {len(sought)} outcome{'s' if len(sought) != 1 else ''} "
+            f"the request sought, in order (you gave {len(outcomes)})."
+        )
+    for i, answer in enumerate(outcomes):
+        if answer.get("result") not in ReviewResult.values:
+            return i, f"Say whether outcome {i + 1} was met, partly met or not met."
+        if not (answer.get("evidence") or "").strip():
+            return i, f"Give the evidence for outcome {i + 1}."
+    return None
+
+
 @transaction.atomic
 def report_outcomes(
     funding_request: FundingRequest,
@@ -48,16 +70,25 @@ def report_outcomes(
     result: str,
     evidence: str,
     amount_spent: Decimal,
+    outcomes: list[dict] | None = None,
 ) -> ReportedOutcomes:
     """The SENCO's review: it closes the request and the budgets app settles its money
     from what was spent (a final payment of anything spent but unpaid, the rest back to
-    the cluster budget, an overpayment flagged for recovery)."""
+    the cluster budget, an overpayment flagged for recovery).
+
+    ``outcomes`` answers each outcome the request sought (``funding.rules.outcomes_of``),
+    in order: ``{"result": …, "evidence": …}``, so a continuation's panel compares like
+    for like."""
     evidence = (evidence or "").strip()
     if not evidence:
         raise PanelError("Give the evidence of the outcomes.")
     # Under the row lock, so a form sent twice (two tabs, a double click) is refused
     # cleanly rather than tripping the one-review-per-request constraint.
     funding_request = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+    sought = outcomes_of(funding_request.outcomes_sought)
+    problem = outcome_results_problem(sought, outcomes)
+    if problem:
+        raise PanelError(problem[1])
     if funding_request.state not in RUNNING:
         raise PanelError(
             f"{funding_request.reference} is {funding_request.get_state_display().lower()}: "
@@ -76,6 +107,21 @@ def report_outcomes(
         evidence=evidence,
         amount_spent=amount_spent,
         reported_by=by,
+    )
+    if outcomes is None and len(sought) == 1:
+        # One outcome sought: the review's own answer is that outcome's.
+        outcomes = [{"result": result, "evidence": evidence}]
+    OutcomeResult.objects.bulk_create(
+        [
+            OutcomeResult(
+                review=review,
+                order=i,
+                outcome=outcome,
+                result=answer["result"],
+                evidence=answer["evidence"].strip(),
+            )
+            for i, (outcome, answer) in enumerate(zip(sought, outcomes or [], strict=False), 1)
+        ]
     )
     try:
         result = apply_transition(

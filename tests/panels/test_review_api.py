@@ -143,3 +143,61 @@ def test_a_second_review_is_refused(review_due, senco_a):
     assert again.status_code == 400
     assert "there are no outcomes to report now" in again.json()["detail"]
     assert OutcomeReview.objects.get(request=fr).amount_spent == Decimal("7000.00")
+
+
+OUTCOMES = "1. Reads at age-related expectations\n2. Writes a paragraph unaided"
+
+
+@pytest.mark.django_db
+def test_the_review_answers_each_outcome_sought_with_evidence(review_due, senco_a, client):
+    fr = review_due[0]
+    FundingRequest.objects.filter(pk=fr.pk).update(outcomes_sought=OUTCOMES)
+    school = api(senco_a)
+    # One answer short, an answer without evidence, a result the review does not know.
+    for outcomes, message in [
+        ([{"result": "met", "evidence": "Band 6"}], "Answer each of the 2 outcomes"),
+        ([{"result": "met", "evidence": "Band 6"}, {"result": "met", "evidence": "  "}],
+         "Give the evidence for outcome 2"),
+    ]:  # fmt: skip
+        refused = school.post(review_url(fr), {**REPORT, "outcomes": outcomes}, format="json")
+        assert refused.status_code == 400 and message in str(refused.data), refused.data
+    odd = school.post(
+        review_url(fr),
+        {**REPORT, "outcomes": [{"result": "maybe", "evidence": "x"}] * 2},
+        format="json",
+    )
+    assert odd.status_code == 400
+    assert not OutcomeReview.objects.filter(request=fr).exists()
+
+    answers = [
+        {"result": "met", "evidence": "Reads band 6 aloud."},
+        {"result": "partly", "evidence": "Three sentences with a word bank."},
+    ]
+    done = school.post(review_url(fr), {**REPORT, "outcomes": answers}, format="json")
+    assert done.status_code == 200, done.data
+    assert done.data["outcomes"] == [
+        {"outcome": "Reads at age-related expectations", **answers[0]},
+        {"outcome": "Writes a paragraph unaided", **answers[1]},
+    ]
+
+
+@pytest.mark.django_db
+def test_the_review_page_asks_about_each_outcome(review_due, senco_a, client):
+    fr = review_due[1]
+    FundingRequest.objects.filter(pk=fr.pk).update(outcomes_sought=OUTCOMES)
+    client.force_login(senco_a)
+    url = reverse("panels:review", args=[fr.pk])
+    page = client.get(url).content.decode()
+    assert "Outcome 1: Reads at age-related expectations" in page
+    assert "Outcome 2: Writes a paragraph unaided" in page
+    missing = client.post(url, {**REPORT, "outcome_1_result": "met"}).content.decode()
+    assert "Give the evidence for outcome 1" in missing
+    assert "Say whether outcome 2 was met, partly met or not met" in missing
+    done = client.post(
+        url,
+        {**REPORT, "outcome_1_result": "met", "outcome_1_evidence": "Band 6.",
+         "outcome_2_result": "not_met", "outcome_2_evidence": "Still one sentence."},
+    )  # fmt: skip
+    assert done.status_code == 302
+    results = OutcomeReview.objects.get(request=fr).results.all()
+    assert [(r.order, r.result) for r in results] == [(1, "met"), (2, "not_met")]

@@ -131,6 +131,12 @@ ROUTES: dict[str, Route] = {
         OBJECT, r("funding:action", "a.submitted.pk", "withdraw"), "senco_a", methods=BOTH
     ),
     "funding:reconsider": Route(OBJECT, r("funding:reconsider", "a.decided.pk"), methods=BOTH),
+    # A continuation starts from a funded request; "what changed" is a continuation's only
+    # (the world's draft continues nothing: 404 to all). tests/journey/test_continuation.py
+    "funding:continue": Route(
+        OBJECT, r("funding:continue", "a.decided.pk"), "senco_a", methods=BOTH
+    ),
+    "funding:changes": Route(OBJECT, r("funding:changes", "a.draft.pk")),
     # The draft's task list and sections: the school's working copy, never the LA's.
     **{
         f"funding:{name}": Route(
