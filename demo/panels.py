@@ -463,7 +463,8 @@ def _hold(ctx: DemoContext, meeting: Meeting, batch, officer) -> int:
             made += 1
         except PanelError:
             continue  # e.g. the chair's own school: closing the meeting defers it
-    services.close_meeting(meeting, by=chair)
+    # The past as it was: what was not reached went back to the LA to schedule.
+    services.close_meeting(meeting, by=chair, carry_forward=False)
     _date_meeting(meeting, items, mark)
     return made
 

@@ -203,7 +203,8 @@ TRANSITIONS: dict[str, Transition] = {
             "Put on a meeting's agenda",
             {State.READY, State.DEFERRED},
             State.ON_AGENDA,
-            {Actor.SEND_OFFICER},
+            # The portal: an item the panel deferred to a named meeting, or carried forward.
+            {Actor.SEND_OFFICER, Actor.SYSTEM},
             command=Schedule,
         ),
         _t(

@@ -450,6 +450,118 @@ class DecisionInSerializer(serializers.Serializer):
     )
 
 
+class CloseInSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        help_text="true: close now, as close-preview says (false or missing: refused)."
+    )
+
+
+class MinutesMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    voting = serializers.BooleanField()
+    school = serializers.CharField(allow_null=True)
+
+
+class MinutesItemSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    reference = serializers.CharField()
+    stream = serializers.CharField()
+    kind = serializers.CharField()
+    ratified = serializers.BooleanField()
+    acting_chair = serializers.CharField(allow_null=True)
+    acting_chair_reason = serializers.CharField(allow_blank=True)
+    recused = RecusalSerializer(
+        many=True, help_text="A declared conflict says so, never its reason."
+    )
+    decision = DecisionSerializer(allow_null=True)
+
+
+class MinutesSerializer(serializers.Serializer):
+    meeting = MeetingSerializer()
+    present = MinutesMemberSerializer(many=True)
+    absent = serializers.ListField(child=serializers.CharField())
+    quorum = QuorumSerializer()
+    items = MinutesItemSerializer(many=True)
+
+
+def _member_data(m: PanelMember) -> dict:
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "role": m.role,
+        "voting": m.voting,
+        "school": m.school.name if m.school_id else None,
+    }
+
+
+def _minutes_data(meeting: Meeting, minutes: dict) -> dict:
+    q = minutes["quorum"]
+    return {
+        "meeting": MeetingSerializer(meeting).data,
+        "present": [_member_data(m) for m in minutes["present"]],
+        "absent": [m.name for m in minutes["absent"]],
+        "quorum": QuorumSerializer(q).data,
+        "items": [
+            {
+                "order": r["item"].order,
+                "reference": r["item"].request.reference,
+                "stream": r["item"].request.stream.name,
+                "kind": r["item"].kind,
+                "ratified": r["item"].ratified_at is not None,
+                "acting_chair": r["acting_chair"].name if r["acting_chair"] else None,
+                "acting_chair_reason": r["item"].acting_chair_reason,
+                "recused": [
+                    {"member": m.pk, "name": m.name, "reason": why} for m, why in r["recused"]
+                ],
+                "decision": DecisionSerializer(r["decision"]).data if r["decision"] else None,
+            }
+            for r in minutes["rows"]
+        ],
+    }
+
+
+class DeferredItemSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    request = serializers.IntegerField()
+    reference = serializers.CharField()
+    school = serializers.CharField()
+
+
+class ClosePreviewSerializer(serializers.Serializer):
+    meeting = MeetingSerializer()
+    decided = serializers.IntegerField(help_text="Items with a decision.")
+    deferred = DeferredItemSerializer(many=True, help_text="Items closing will defer.")
+    deferred_to = MeetingSerializer(
+        allow_null=True,
+        help_text="Where they go (on its agenda); null: back to the LA SEND officer.",
+    )
+    minutes_to_schools = serializers.IntegerField(
+        help_text="How many of the cluster's schools are sent the minutes."
+    )
+    minutes = MinutesSerializer()
+
+
+def _close_preview_data(preview: selectors.ClosePreview) -> dict:
+    return {
+        "meeting": MeetingSerializer(preview.meeting).data,
+        "decided": preview.decided,
+        "deferred": [
+            {
+                "item": i.pk,
+                "request": i.request_id,
+                "reference": i.request.reference,
+                "school": i.request.school.name,
+            }
+            for i in preview.undecided
+        ],
+        "deferred_to": MeetingSerializer(preview.onward).data if preview.onward else None,
+        "minutes_to_schools": preview.cluster_schools,
+        "minutes": _minutes_data(preview.meeting, preview.minutes),
+    }
+
+
 class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PanelSerializer
     filterset_fields = ["cluster", "district"]
@@ -559,11 +671,50 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         q = services.record_attendance(meeting, by=request.user, present=present)
         return Response(QuorumSerializer(q).data)
 
-    @extend_schema(request=None, responses={200: MeetingSerializer, 400: REFUSED})
+    @extend_schema(responses={200: ClosePreviewSerializer, 404: REFUSED})
+    @action(detail=True, url_path="close-preview", pagination_class=None)
+    def close_preview(self, request, pk=None):
+        """What closing the meeting will do, for whoever runs it while it is open: the items
+        not decided and the meeting they are deferred to, the minutes as they will be
+        published, and who is told (404 to anyone else)."""
+        preview = selectors.close_preview(request.user, self.get_object())
+        return Response(_close_preview_data(preview))
+
+    @extend_schema(
+        request=CloseInSerializer, responses={200: MeetingSerializer, 400: REFUSED, 404: REFUSED}
+    )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        meeting = services.close_meeting(self.get_object(), by=request.user)
+        """Close the meeting, on confirmation (``confirm: true``, having read close-preview):
+        items not decided are deferred and the minutes published."""
+        meeting = self.get_object()
+        data = CloseInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data["confirm"]:
+            raise services.PanelError(
+                "Confirm the close (confirm: true) once you have read what it will do "
+                "(close-preview)."
+            )
+        meeting = services.close_meeting(meeting, by=request.user)
         return Response(MeetingSerializer(meeting).data)
+
+
+class MinutesViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A closed meeting's published minutes, for its panel, its cluster's schools and the
+    LA: as on the minutes page, a declared conflict without its reason."""
+
+    serializer_class = MinutesSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Meeting.objects.none()
+        return selectors.meetings_with_minutes(self.request.user)
+
+    @extend_schema(responses={200: MinutesSerializer, 404: REFUSED})
+    def retrieve(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        return Response(_minutes_data(meeting, selectors.minutes(meeting)))
 
 
 class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -8,6 +8,7 @@ from .api import (
     ChairsActionViewSet,
     DecisionViewSet,
     MeetingViewSet,
+    MinutesViewSet,
     PanelViewSet,
     RequestReviewViewSet,
 )
@@ -17,6 +18,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("panels", PanelViewSet, basename="panel")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("minutes", MinutesViewSet, basename="minutes")
 router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("appeals", AppealViewSet, basename="appeal")

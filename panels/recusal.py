@@ -107,6 +107,14 @@ class Recusals:
                 found.append((member, why))
         return found
 
+    def published_for_item(self, item: AgendaItem) -> list[tuple[PanelMember, str]]:
+        """``for_item`` as the published minutes say it: that a member declared a conflict,
+        never its reason (that stays in the LA's record)."""
+        return [
+            (m, why if self.from_school(item, m) else "declared a conflict of interest")
+            for m, why in self.for_item(item)
+        ]
+
     def recused_ids(self, item: AgendaItem) -> set[int]:
         return {m.pk for m, _ in self.for_item(item)}
 

@@ -85,6 +85,23 @@ def next_open_meeting(panel: Panel, *, today: date | None = None) -> Meeting | N
     )
 
 
+def deferral_choices(meeting: Meeting, *, today: date | None = None) -> QuerySet[Meeting]:
+    """The meetings an item of ``meeting`` may be deferred to: the panel's later scheduled
+    ones (``services.scheduling.deferral_refusal`` is the rule, refusing anything else)."""
+    return Meeting.objects.filter(
+        panel_id=meeting.panel_id,
+        status=MeetingStatus.SCHEDULED,
+        date__gt=meeting.date,
+        date__gte=today or timezone.localdate(),
+    ).order_by("date", "pk")
+
+
+def later_meeting(meeting: Meeting, *, today: date | None = None) -> Meeting | None:
+    """The panel's next scheduled meeting after ``meeting`` (and not in the past): where
+    its items go when it closes without reaching them, or is cancelled."""
+    return deferral_choices(meeting, today=today).first()
+
+
 def next_meeting_for_cluster(
     cluster_id: int | None, *, today: date | None = None
 ) -> Meeting | None:
@@ -613,7 +630,8 @@ def minutes(meeting: Meeting) -> dict:
         {
             "item": i,
             "decision": getattr(i, "decision", None) or chairs_actions.get(i.request_id),
-            "recused": recusals.for_item(i),
+            # Published to the cluster's schools: no declared conflict's reason.
+            "recused": recusals.published_for_item(i),
             "acting_chair": by_id.get(i.acting_chair_id),
             "reveal": getattr(i, "reveal", None),
         }
@@ -801,4 +819,52 @@ def visible_follow_ups(user: AbstractBaseUser) -> QuerySet[DecisionAction]:
         DecisionAction.objects.filter(decision__in=visible_decisions(user))
         .select_related("decision", "decision__request")
         .order_by("due_by", "pk")
+    )
+
+
+def undecided_items(meeting: Meeting) -> QuerySet[AgendaItem]:
+    """Items still waiting on the agenda (a request withdrawn meanwhile has nothing to
+    defer): what closing the meeting defers."""
+    from funding.workflow import State
+
+    return meeting.items.filter(
+        kind="decision", decision__isnull=True, request__state=State.ON_AGENDA
+    ).select_related("request")
+
+
+@dataclass
+class ClosePreview:
+    """What closing the meeting will do, shown before the chair confirms it."""
+
+    meeting: Meeting
+    # Items not decided: each is deferred, to ``onward`` (on its agenda) if there is one.
+    undecided: list[AgendaItem]
+    onward: Meeting | None
+    minutes: dict
+    cluster_schools: int
+    decided: int
+
+    @property
+    def schools_told_of_deferral(self) -> list[School]:
+        return sorted({i.request.school for i in self.undecided}, key=lambda s: s.name)
+
+
+def close_preview(user: AbstractBaseUser, meeting: Meeting) -> ClosePreview:
+    """For whoever runs the open meeting: the items to be deferred and where to, the
+    minutes as they will be published, and who is told (404 for anyone else)."""
+    if not policy.can_close_meeting(user, meeting):
+        raise Http404("Not found")
+    undecided = list(undecided_items(meeting).select_related("request__school", "request__stream"))
+    cluster_schools = (
+        School.objects.filter(cluster_id=meeting.panel.cluster_id).count()
+        if meeting.panel.cluster_id
+        else 0
+    )
+    return ClosePreview(
+        meeting=meeting,
+        undecided=undecided,
+        onward=later_meeting(meeting),
+        minutes=minutes(meeting),
+        cluster_schools=cluster_schools,
+        decided=Decision.objects.filter(item__meeting=meeting).count(),
     )

@@ -343,13 +343,24 @@ def swap_chair(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 @_acting
 def close_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    """What closing will do (items deferred and where to, the minutes, who is told); only
+    the confirmation closes the meeting."""
     meeting = selectors.get_meeting(request.user, pk)
-    services.close_meeting(meeting, by=request.user)
-    messages.success(request, "The meeting is closed and its minutes are published.")
-    return redirect("panels:minutes", pk=pk)
+    preview = selectors.close_preview(request.user, meeting)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") == "yes":
+            services.close_meeting(meeting, by=request.user)
+            messages.success(request, "The meeting is closed and its minutes are published.")
+            return redirect("panels:minutes", pk=pk)
+        error = "Confirm that you want to close the meeting and publish its minutes."
+    return render(
+        request,
+        "panels/close.html",
+        {"meeting": meeting, "preview": preview, "minutes": preview.minutes, "error": error},
+    )
 
 
 # --- Agenda items ----------------------------------------------------------------
@@ -417,10 +428,7 @@ def _render_item(
 
 
 def _later_meetings(item):
-    meeting = item.meeting
-    return meeting.panel.meetings.filter(
-        status=MeetingStatus.SCHEDULED, date__gt=meeting.date
-    ).order_by("date")
+    return selectors.deferral_choices(item.meeting)
 
 
 @login_required

@@ -190,6 +190,8 @@ def _decision(*, decision, **_: Any) -> Notice:
         body += f"\n\nConditions: {decision.conditions}"
     if decision.review_date:
         body += f"\n\nReview date: {decision.review_date:%d %B %Y}"
+    if decision.deferred_to_id:
+        body += f"\n\nIt is on the agenda of the meeting of {decision.deferred_to.date:%d %B %Y}."
     return Notice(
         f"Panel decision on {fr.reference}: {decision.get_outcome_display()}",
         body,

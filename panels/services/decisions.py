@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
-from funding.workflow import Award, Decide, State
+from funding.workflow import Award, Decide
 from portal.money import format_gbp
 from portal.notifications import announce
 
@@ -27,10 +27,12 @@ from ..models import (
     Outcome,
 )
 from ..recusal import Quorum
+from ..selectors import later_meeting, undecided_items
 from ._common import PENNY, PanelError, _today
 from .chairing import note_acting_chair
 from .letters import produce_letters
 from .meetings import is_recused, item_quorum, meeting_quorum
+from .scheduling import deferral_refusal, put_on_agenda
 
 
 def _notify_decision(decision: Decision) -> None:
@@ -163,9 +165,9 @@ def record_decision(
     if (
         outcome == Outcome.DEFERRED
         and deferred_to is not None
-        and (deferred_to.panel_id != meeting.panel_id or deferred_to.date <= meeting.date)
+        and (problem := deferral_refusal(meeting, deferred_to, today=today))
     ):
-        raise PanelError("Defer to a later meeting of this panel.")
+        raise PanelError(problem)
     decision = Decision.objects.create(
         request=item.request,
         item=item,
@@ -184,8 +186,23 @@ def record_decision(
     except TransitionError as exc:
         raise PanelError(exc.message, status=exc.status) from exc
     note_acting_chair(item, by=by)
+    if decision.deferred_to is not None:
+        carry_to(item.request, decision.deferred_to, today=today)
     _notify_decision(decision)
     return decision
+
+
+def carry_to(funding_request: FundingRequest, meeting: Meeting, *, today: date) -> AgendaItem:
+    """The portal puts a deferred request on the agenda the panel named (in the caller's
+    transaction: the deferral and the new agenda item stand or fall together)."""
+    return put_on_agenda(
+        funding_request,
+        meeting,
+        user=None,
+        message=f"Deferred by the panel to the meeting of {meeting.date:%d %B %Y}",
+        today=today,
+        carried=True,
+    )
 
 
 def _defer_inquorate(item: AgendaItem, q: Quorum, by: AbstractBaseUser | None) -> Decision:
@@ -226,18 +243,26 @@ def ratify_item(item: AgendaItem, *, by: AbstractBaseUser) -> AgendaItem:
 
 
 def _undecided(meeting: Meeting):
-    # Only requests still waiting on this agenda: one withdrawn meanwhile has nothing to defer.
-    return meeting.items.filter(
-        kind=ItemKind.DECISION, decision__isnull=True, request__state=State.ON_AGENDA
-    ).select_related("request")
+    return undecided_items(meeting)
 
 
 @transaction.atomic
-def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
-    """Close the meeting: items not decided are deferred; the minutes go to the cluster.
+def close_meeting(
+    meeting: Meeting,
+    *,
+    by: AbstractBaseUser | None,
+    today: date | None = None,
+    carry_forward: bool = True,
+) -> Meeting:
+    """Close the meeting: items not decided are deferred to the panel's next meeting (on
+    its agenda; without one, back to the LA to schedule); the minutes go to the cluster.
+    Pages and the API show ``selectors.close_preview`` first and close on confirmation.
 
     ``by=None`` is the portal closing a meeting left open after its day (a daily task).
+    ``carry_forward=False`` leaves the deferred items to the LA (the demo's replay of past
+    meetings, whose items the LA scheduled by hand).
     """
+    today = _today(today)
     meeting = (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("chair", "panel")
@@ -247,10 +272,16 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
         raise PanelError("Only the meeting's chair (or an LA SEND officer) can close it.")
     if meeting.status != MeetingStatus.OPEN:
         raise PanelError("Only a meeting in progress can be closed.")
+    # Items not reached go on the panel's next meeting (close_preview says which).
+    onward = later_meeting(meeting, today=today) if carry_forward else None
     rationale = (
-        "Not reached at the meeting: deferred to the next one."
+        "Not reached at the meeting"
         if by is not None
-        else "Not decided before the meeting was left open past its day: deferred to the next one."
+        else "Not decided before the meeting was left open past its day"
+    ) + (
+        f": deferred to the meeting of {onward.date:%d %B %Y}."
+        if onward
+        else ": deferred to the next one."
     )
     for item in _undecided(meeting):
         chair_user = meeting.chair.user if meeting.chair else by
@@ -263,10 +294,13 @@ def close_meeting(meeting: Meeting, *, by: AbstractBaseUser | None) -> Meeting:
             outcome=Outcome.DEFERRED,
             rationale=rationale,
             chair=chair_user,
+            deferred_to=onward,
         )
         apply_transition(
             item.request, "defer", user=None, message=decision.rationale, command=Decide(item=item)
         )
+        if onward is not None:
+            carry_to(item.request, onward, today=today)
         _notify_decision(decision)
     now = timezone.now()
     meeting.status = MeetingStatus.CLOSED

@@ -6,12 +6,10 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from funding.models import FundingRequest
 from funding.services import apply_transition
-from funding.workflow import Schedule
 from portal.roles import scope_for
 
 from .. import policy
@@ -31,6 +29,7 @@ from ..recusal import Quorum, quorum, recusals_for
 from ..selectors import next_open_meeting, panel_for_request
 from ._common import PanelError, _today
 from .chairing import settle_acting_chairs
+from .scheduling import put_on_agenda
 
 
 @transaction.atomic
@@ -66,23 +65,9 @@ def schedule_request(
             meeting = next_open_meeting(panel, today=today)
         if meeting is None:
             raise PanelError(f"{panel.name} has no meeting open for requests.")
-    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
-    if meeting.panel_id != panel.pk:
-        raise PanelError(f"This request goes to {panel.name}, not to that meeting's panel.")
-    if meeting.status != MeetingStatus.SCHEDULED:
-        raise PanelError("That meeting has already started.")
-    if meeting.closing_date < today:
-        raise PanelError(f"That meeting closed for requests on {meeting.closing_date:%d %B %Y}.")
-    order = (meeting.items.aggregate(m=Max("order"))["m"] or 0) + 1
-    item = AgendaItem.objects.create(meeting=meeting, request=funding_request, order=order)
-    apply_transition(
-        funding_request,
-        "schedule",
-        user=by,
-        message=f"On the agenda of {meeting}",
-        command=Schedule(meeting=meeting),
+    return put_on_agenda(
+        funding_request, meeting, user=by, message=f"On the agenda of {meeting}", today=today
     )
-    return item
 
 
 @transaction.atomic

@@ -221,7 +221,7 @@ def test_a_request_from_allocation_to_review_with_the_money_right_to_the_penny(
     assert "10 hours a week meets it" in senco.get(note.url).content.decode()
 
     # --- The chair closes the meeting; the minutes are published, pupil pseudonymised.
-    chairing.post(reverse("panels:close", args=[county.north_meeting.pk]))
+    chairing.post(reverse("panels:close", args=[county.north_meeting.pk]), {"confirm": "yes"})
     minutes = senco.get(reverse("panels:minutes", args=[county.north_meeting.pk]))
     main = minutes.content.decode().split("<main", 1)[1]
     assert fr.reference in main and "10 hours a week meets it" in main
@@ -353,7 +353,7 @@ def test_an_urgent_request_decided_by_chairs_action_goes_to_the_next_agenda_to_r
     chair.post(reverse("panels:ratify", args=[item.pk]))
     item.refresh_from_db()
     assert item.ratified_at is not None
-    chair.post(reverse("panels:close", args=[county.north_meeting.pk]))
+    chair.post(reverse("panels:close", args=[county.north_meeting.pk]), {"confirm": "yes"})
     minutes = officer.get(reverse("panels:minutes", args=[county.north_meeting.pk]))
     assert "for ratification: ratified" in minutes.content.decode()
     # Ratifying moves no money: the commitment was made once, at the chair's action.

@@ -115,7 +115,7 @@ def test_the_vice_chair_chairs_the_chairs_own_schools_item_through_the_pages(
     assert escape(note.message) in timeline.content.decode()
 
     # Closed, the minutes (page and PDF) say it too.
-    signed_in(client, chair).post(reverse("panels:close", args=[meeting.pk]))
+    signed_in(client, chair).post(reverse("panels:close", args=[meeting.pk]), {"confirm": "yes"})
     minutes = client.get(reverse("panels:minutes", args=[meeting.pk])).content.decode()
     reason = (
         f"Chaired by {vice.name}: The chair, {chair_name}, is from the requesting school; "

@@ -157,7 +157,9 @@ def test_a_closed_meeting_sends_each_school_its_letters_once(
 
     # The chair closes the meeting: one letter per item, each school told once.
     with django_capture_on_commit_callbacks(execute=True):
-        signed_in(client, chair).post(reverse("panels:close", args=[meeting.pk]))
+        signed_in(client, chair).post(
+            reverse("panels:close", args=[meeting.pk]), {"confirm": "yes"}
+        )
     run = LetterRun.objects.get(meeting=meeting)
     assert Letter.objects.filter(run=run).count() == 6
     told = Notification.objects.filter(subject__startswith="Decision letter")
@@ -212,8 +214,10 @@ def test_a_closed_meeting_sends_each_school_its_letters_once(
 
     # Closing again is refused; producing again sends nothing; the database says once.
     with django_capture_on_commit_callbacks(execute=True):
-        again = signed_in(client, chair).post(reverse("panels:close", args=[meeting.pk]))
-        assert again.status_code == 302
+        again = signed_in(client, chair).post(
+            reverse("panels:close", args=[meeting.pk]), {"confirm": "yes"}
+        )
+        assert again.status_code == 404  # a closed meeting has no close page
         assert services.produce_letters(meeting) == run
     assert Notification.objects.filter(subject__startswith="Decision letter").count() == sent
     assert Letter.objects.count() == 6

@@ -114,7 +114,12 @@ def test_the_chair_records_support_with_a_decision_and_the_school_reads_its_lett
     assert len(api(senco_a).get(f"/api/v1/decisions/{decision_id}/").json()["follow_ups"]) == 2
 
     # The meeting closes; the letters are there for the school, the chair and the LA.
-    assert api(chair).post(f"/api/v1/meetings/{meeting.pk}/close/").status_code == 200
+    assert (
+        api(chair)
+        .post(f"/api/v1/meetings/{meeting.pk}/close/", {"confirm": True}, format="json")
+        .status_code
+        == 200
+    )
     letters = api(senco_a).get("/api/v1/letters/", {"meeting": meeting.pk}).json()
     assert letters["count"] == 1
     letter = letters["results"][0]

@@ -138,7 +138,7 @@ def test_the_panels_story_through_the_pages(
 
     # Closing defers what was not reached and publishes the minutes to the cluster.
     signed_in(client, chair)
-    client.post(reverse("panels:close", args=[meeting.pk]))
+    client.post(reverse("panels:close", args=[meeting.pk]), {"confirm": "yes"})
     assert FundingRequest.objects.get(pk=request_d.pk).state == "deferred"
     signed_in(client, senco_a)
     minutes = client.get(reverse("panels:minutes", args=[meeting.pk]))

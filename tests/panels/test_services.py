@@ -204,7 +204,7 @@ class TestQuorumAndDecisions:
         )
         assert state_of(request_d) == "returned"
 
-    def test_deferring_to_a_later_meeting_schedules_it_there_next(
+    def test_deferring_to_a_later_meeting_puts_it_on_that_agenda(
         self, panel, meeting, next_meeting, send_officer, request_d, heads
     ):
         item = services.schedule_request(request_d, by=send_officer, meeting=meeting)
@@ -216,11 +216,8 @@ class TestQuorumAndDecisions:
             rationale="Wait for the EP.",
             deferred_to=next_meeting,
         )
-        assert state_of(request_d) == "deferred"
-        again = services.schedule_request(
-            FundingRequest.objects.get(pk=request_d.pk), by=send_officer
-        )
-        assert again.meeting == next_meeting
+        assert state_of(request_d) == "on_agenda"
+        assert next_meeting.items.filter(request=request_d).exists()
 
 
 @pytest.mark.django_db

@@ -214,8 +214,10 @@ ROUTES: dict[str, Route] = {
     ),
     **{
         f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.next_meeting.pk"), methods=POST)
-        for name in ("open", "attendance", "swap_chair", "close")
+        for name in ("open", "attendance", "swap_chair")
     },
+    # The close page: what closing will do, then the confirmation (for whoever runs it).
+    "panels:close": Route(OBJECT, r("panels:close", "a.next_meeting.pk"), methods=BOTH),
     "panels:minutes": Route(
         OBJECT, r("panels:minutes", "a.past_meeting.pk"), "senco_a", finance="no_pupil"
     ),
@@ -352,6 +354,9 @@ ROUTES: dict[str, Route] = {
         f"meeting-{name}": Route(OBJECT, r(f"meeting-{name}", "a.next_meeting.pk"), methods=POST)
         for name in ("attendance", "close", "open")
     },
+    "meeting-close-preview": Route(OBJECT, r("meeting-close-preview", "a.next_meeting.pk")),
+    # Published minutes: the panel, the cluster's schools, the LA.
+    "minutes-detail": Route(OBJECT, r("minutes-detail", "a.past_meeting.pk"), "senco_a"),
     "agenda-item-schedule": Route(
         LA, r("agenda-item-schedule"), methods=POST, refused=(400, 403, 404)
     ),
