@@ -1,8 +1,14 @@
-"""The LA's term dates, on which awards are paid (termly instalments by default).
+"""The LA's term dates, on which awards are paid (termly instalments by default) and
+around which panel meetings are published (``school_holidays``).
 
 An LA sets its own dates with ``settings.LA_TERM_STARTS`` (a list of ISO dates);
 without it, term starts follow the usual English pattern: the first working day
 from 1 September, from 5 January and from the Monday a week after Easter Monday.
+School holidays are ``settings.LA_SCHOOL_HOLIDAYS`` (``[first day, last day, name]``
+ISO triples) if set; otherwise the breaks before each term start (Christmas: the 16
+days before the spring term, Easter: the 14 days before the summer term, summer: from
+22 July) and the usual half-term weeks (the week of the third Monday in February, of
+the last Monday in May and of the last Monday in October).
 """
 
 from __future__ import annotations
@@ -39,6 +45,47 @@ def term_starts(first_year: int, last_year: int) -> list[tuple[date, str]]:
         )
         starts.append((_first_working_day(date(year, 9, 1), bank), f"Autumn {year}"))
     return sorted(starts)
+
+
+def _week_of(day: date, name: str) -> tuple[date, date, str]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=4), name
+
+
+def _last_monday(year: int, month: int) -> date:
+    day = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return day - timedelta(days=day.weekday())
+
+
+def school_holidays(first_year: int, last_year: int) -> list[tuple[date, date, str]]:
+    """The schools' holidays touching the calendar years given: (first day, last day, name)."""
+    configured = getattr(settings, "LA_SCHOOL_HOLIDAYS", None)
+    if configured:
+        found = [(date.fromisoformat(a), date.fromisoformat(b), n) for a, b, n in configured]
+    else:
+        found = []
+        for start, name in term_starts(first_year - 1, last_year + 1):
+            season = name.split()[0]
+            if season == "Spring":
+                found.append(
+                    (start - timedelta(days=16), start - timedelta(days=1), "Christmas holidays")
+                )
+            elif season == "Summer":
+                found.append(
+                    (start - timedelta(days=14), start - timedelta(days=1), "Easter holidays")
+                )
+            else:
+                found.append(
+                    (date(start.year, 7, 22), start - timedelta(days=1), "Summer holidays")
+                )
+        for year in range(first_year - 1, last_year + 2):
+            third_monday = date(year, 2, 15) + timedelta(days=(0 - date(year, 2, 15).weekday()) % 7)
+            found.append(_week_of(third_monday, "February half term"))
+            found.append(_week_of(_last_monday(year, 5), "May half term"))
+            found.append(_week_of(_last_monday(year, 10), "October half term"))
+    return sorted(
+        (a, b, n) for a, b, n in found if a.year <= last_year and b.year >= first_year and a <= b
+    )
 
 
 def _term_name(day: date) -> str:

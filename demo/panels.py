@@ -175,8 +175,14 @@ def _cluster_story(ctx, cluster, picks, officer, queue, *, want_urgent):
         )
     # A year of four-weekly meetings through today, half past and half to come.
     first = today - timedelta(weeks=4 * PAST_MEETINGS)
+    # Published two weeks before the first meeting, as the LA would have (its closing date
+    # then still to come).
     services.generate_year(
-        panel, by=officer, first_date=first, location=f"{cluster.name} hub", today=first
+        panel,
+        by=officer,
+        first_date=first,
+        location=f"{cluster.name} hub",
+        today=first - timedelta(weeks=2),
     )
     if not panel.meetings.filter(date=today).exists():
         Meeting.objects.create(panel=panel, date=today, closing_date=closing)

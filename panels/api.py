@@ -9,19 +9,22 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from funding.models import SEN2Need
 from funding.selectors import get_request
 from portal.api_errors import REFUSED
 from portal.audit import record_view
 from portal.fields import ApiMoneyField
 
-from . import selectors, services
+from . import policy, selectors, services
+from .calendar import plan_year
 from .letters_api import DecisionFollowUpSerializer, FollowUpInSerializer, with_follow_ups
 from .models import (
     CRITERIA,
@@ -98,6 +101,9 @@ class MeetingSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "minutes_published_at",
+            "cancel_reason",
+            "moved_from",
+            "move_reason",
         ]
 
 
@@ -429,6 +435,48 @@ class ScheduleInSerializer(serializers.Serializer):
     meeting = serializers.IntegerField(required=False, allow_null=True)
 
 
+_ID = dict(min_value=1, max_value=2**63 - 1)
+
+
+class ScheduleManyInSerializer(serializers.Serializer):
+    requests = serializers.ListField(
+        child=serializers.IntegerField(**_ID), min_length=1, max_length=500
+    )
+    meeting = serializers.IntegerField(**_ID)
+
+
+class ScheduledItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    request = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class ScheduledManySerializer(serializers.Serializer):
+    items = ScheduledItemSerializer(many=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Requests whose school the meeting's chair is from (an acting chair takes them).",
+    )
+
+
+class SchedulableQuerySerializer(serializers.Serializer):
+    cluster = serializers.IntegerField(required=False, allow_null=True, default=None, **_ID)
+    stream = serializers.IntegerField(required=False, allow_null=True, default=None, **_ID)
+    need = serializers.ChoiceField(choices=SEN2Need.choices, required=False, default="")
+
+
+class SchedulableSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    state = serializers.CharField()
+    request_type = serializers.CharField()
+    school = serializers.CharField(source="school.name")
+    cluster = serializers.IntegerField(source="cluster_id")
+    stream = serializers.CharField(source="stream.name")
+    primary_need = serializers.CharField()
+    amount_requested = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class ConflictInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
@@ -562,6 +610,99 @@ def _close_preview_data(preview: selectors.ClosePreview) -> dict:
     }
 
 
+class YearInSerializer(serializers.Serializer):
+    first_date = serializers.DateField()
+    every_weeks = serializers.IntegerField(min_value=1, max_value=12, default=4)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PublishYearInSerializer(YearInSerializer):
+    confirm_chair_changes = serializers.BooleanField(
+        default=False,
+        help_text="true: publish even though published meetings change chair (year-preview "
+        "lists them); otherwise such a publication is refused (409) and nothing is made.",
+    )
+
+
+class PlannedMeetingSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    closing_date = serializers.DateField()
+    chair = serializers.CharField(allow_null=True)
+    moved_from = serializers.DateField(allow_null=True, help_text="The day it moved off.")
+    moved_because = serializers.CharField(allow_blank=True)
+
+
+class ChairChangeSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField()
+    date = serializers.DateField()
+    was = serializers.CharField(allow_null=True)
+    becomes = serializers.CharField(allow_null=True)
+
+
+class SkippedDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class YearPlanSerializer(serializers.Serializer):
+    problem = serializers.CharField(
+        allow_null=True, help_text="Why it cannot be published (null: it can)."
+    )
+    meetings = PlannedMeetingSerializer(many=True)
+    skipped = SkippedDaySerializer(many=True)
+    chair_changes = ChairChangeSerializer(many=True)
+
+
+def _name(member) -> str | None:
+    return member.name if member else None
+
+
+def _plan_data(plan) -> dict:
+    return {
+        "problem": plan.problem,
+        "meetings": [
+            {
+                "date": p.date,
+                "closing_date": p.closing_date,
+                "chair": _name(p.chair),
+                "moved_from": p.moved_from,
+                "moved_because": p.moved_because,
+            }
+            for p in plan.meetings
+        ],
+        "skipped": [{"date": d, "reason": why} for d, why in plan.skipped],
+        "chair_changes": [
+            {
+                "meeting": c.meeting.pk,
+                "date": c.meeting.date,
+                "was": _name(c.was),
+                "becomes": _name(c.becomes),
+            }
+            for c in plan.chair_changes
+        ],
+    }
+
+
+class CancelInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class CancelledSerializer(serializers.Serializer):
+    meeting = MeetingSerializer()
+    moved_to = MeetingSerializer(
+        allow_null=True, help_text="Where its agenda went; null: its requests are ready again."
+    )
+    items = serializers.IntegerField()
+
+
+class MoveInSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    closing_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: the panel's usual."
+    )
+    reason = serializers.CharField(max_length=300)
+
+
 class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PanelSerializer
     filterset_fields = ["cluster", "district"]
@@ -592,6 +733,37 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
                 raise services.PanelError("Choose a voting member of this panel as vice-chair.")
         services.set_vice_chair(panel, by=request.user, member=member)
         return Response(PanelSerializer(self.get_queryset().get(pk=panel.pk)).data)
+
+    @extend_schema(
+        request=YearInSerializer, responses={200: YearPlanSerializer, 403: REFUSED, 404: REFUSED}
+    )
+    @action(detail=True, methods=["post"], url_path="year-preview")
+    def year_preview(self, request, pk=None):
+        """What publishing a year from first_date would do, writing nothing: the meetings
+        (school days, closing on working days) with their chairs, the days moved or skipped
+        and why, and any published meeting whose chair would change (LA SEND officers)."""
+        panel = self.get_object()
+        if not policy.can_manage_panels(request.user):
+            raise PermissionDenied("Only an LA SEND officer can do this.")
+        data = YearInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = plan_year(panel, **data.validated_data, today=timezone.localdate())
+        return Response(_plan_data(plan))
+
+    @extend_schema(
+        request=PublishYearInSerializer,
+        responses={201: MeetingSerializer(many=True), 400: REFUSED, 404: REFUSED, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def year(self, request, pk=None):
+        """Publish a year of meetings as year-preview shows them. Refused, creating nothing,
+        for a first date in the past (400), or a change of chair on a published meeting
+        without confirm_chair_changes (409, naming each change)."""
+        panel = self.get_object()
+        data = PublishYearInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = services.generate_year(panel, by=request.user, **data.validated_data)
+        return Response(MeetingSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
 
 
 def _agenda_payload(request, meeting: Meeting) -> dict:
@@ -697,6 +869,46 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
             )
         meeting = services.close_meeting(meeting, by=request.user)
         return Response(MeetingSerializer(meeting).data)
+
+    @extend_schema(
+        request=CancelInSerializer, responses={200: CancelledSerializer, 400: REFUSED, 404: REFUSED}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a meeting not yet started, with a reason (LA SEND officers): its agenda
+        moves to the panel's next meeting, or its requests go back to ready if there is
+        none; members and the schools with items are told."""
+        meeting = self.get_object()
+        data = CancelInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.cancel_meeting(meeting, by=request.user, **data.validated_data)
+        return Response(
+            {
+                "meeting": MeetingSerializer(done.meeting).data,
+                "moved_to": MeetingSerializer(done.moved_to).data if done.moved_to else None,
+                "items": done.items,
+            }
+        )
+
+    @extend_schema(
+        request=MoveInSerializer, responses={200: MeetingSerializer, 400: REFUSED, 404: REFUSED}
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move a meeting not yet started to another school day, with a reason (LA SEND
+        officers); the same day rules as publishing; its agenda goes with it."""
+        meeting = self.get_object()
+        data = MoveInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        moved = services.move_meeting(
+            meeting,
+            by=request.user,
+            day=v["date"],
+            closing_date=v["closing_date"],
+            reason=v["reason"],
+        )
+        return Response(MeetingSerializer(moved).data)
 
 
 class MinutesViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -888,6 +1100,49 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         item = services.schedule_request(fr, by=request.user, meeting=meeting)
         _, row = self._row(item)
         return Response(_item_data(row, True), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[SchedulableQuerySerializer],
+        responses={200: SchedulableSerializer(many=True), 403: REFUSED},
+    )
+    @action(detail=False, pagination_class=None)
+    def schedulable(self, request):
+        """Requests ready for a panel (ready or deferred), filtered by cluster, stream and
+        primary need, as on the bulk scheduling page (LA SEND officers; first 500)."""
+        if not policy.can_manage_panels(request.user):
+            raise PermissionDenied("Only an LA SEND officer can do this.")
+        query = SchedulableQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = selectors.bulk_schedule(request.user, **query.validated_data)
+        return Response(SchedulableSerializer(page.requests, many=True).data)
+
+    @extend_schema(
+        request=ScheduleManyInSerializer,
+        responses={201: ScheduledManySerializer, 400: REFUSED, 404: REFUSED},
+    )
+    @action(detail=False, methods=["post"], url_path="schedule-many")
+    def schedule_many(self, request):
+        """Put many ready requests on one meeting in one action: all or none, the refusal
+        naming each request that cannot go on it; warnings where the meeting's chair is
+        from a requesting school."""
+        data = ScheduleManyInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if not policy.can_manage_panels(request.user):
+            raise services.PanelError("Only an LA SEND officer can do this.")
+        meeting = selectors.get_meeting(request.user, v["meeting"])
+        requests = selectors.schedulable_by_ids(request.user, v["requests"])
+        done = services.schedule_many(requests, by=request.user, meeting=meeting)
+        return Response(
+            {
+                "items": [
+                    {"id": i.pk, "request": i.request_id, "reference": i.request.reference}
+                    for i in done.items
+                ],
+                "warnings": done.warnings,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class DecisionViewSet(viewsets.ReadOnlyModelViewSet):

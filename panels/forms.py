@@ -80,6 +80,30 @@ class GenerateYearForm(GDSForm):
     location = forms.CharField(max_length=200, required=False)
 
 
+class CancelMeetingForm(GDSForm):
+    reason = forms.CharField(
+        label="Why is the meeting cancelled?",
+        max_length=300,
+        help_text="Members and the schools with items are told this.",
+        error_messages={"required": "Give the reason for cancelling."},
+    )
+
+
+class MoveMeetingForm(GDSForm):
+    day = _date("New date of the meeting")
+    closing_date = _date(
+        "New closing date for requests",
+        required=False,
+        help_text="Leave blank for the panel's usual closing date, on a working day.",
+    )
+    reason = forms.CharField(
+        label="Why is the meeting moved?",
+        max_length=300,
+        help_text="Members and the schools with items are told this.",
+        error_messages={"required": "Give the reason for the move."},
+    )
+
+
 class SwapChairForm(GDSForm):
     member = forms.ModelChoiceField(queryset=None, label="Chair for this meeting")
     reason = forms.CharField(label="Reason for the swap", max_length=300)
@@ -139,6 +163,23 @@ class ScheduleForm(GDSForm):
         self.fields["meeting"].label_from_instance = lambda m: (
             f"{m.panel.name} — {m.date:%d %B %Y} (closes {m.closing_date:%d %B})"
         )
+
+
+class BulkFilterForm(GDSForm):
+    cluster = forms.ModelChoiceField(queryset=None, required=False, empty_label="All clusters")
+    stream = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All streams", label="Funding stream"
+    )
+    need = forms.ChoiceField(required=False, label="Primary need")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from clusters.models import Cluster
+        from funding.models import FundingStream, SEN2Need
+
+        self.fields["cluster"].queryset = Cluster.objects.order_by("name")
+        self.fields["stream"].queryset = FundingStream.objects.order_by("name")
+        self.fields["need"].choices = [("", "All needs"), *SEN2Need.choices]
 
 
 class AttendanceForm(GDSForm):

@@ -172,6 +172,10 @@ class Meeting(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     minutes_published_at = models.DateTimeField(null=True, blank=True)
+    # Why the LA SEND officer cancelled it, or moved it (from the day first published).
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    moved_from = models.DateField(null=True, blank=True)
+    move_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["date", "pk"]

@@ -82,6 +82,11 @@ def can_close_meeting(user: User, meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.OPEN and runs_meeting(user, meeting)
 
 
+def can_cancel_or_move_meeting(user: User, meeting: Meeting) -> bool:
+    """The LA SEND officer cancels or moves a meeting not yet started."""
+    return meeting.status == MeetingStatus.SCHEDULED and can_manage_panels(user)
+
+
 def can_swap_chair(user: User, meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.SCHEDULED and can_manage_panels(user)
 

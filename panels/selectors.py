@@ -868,3 +868,88 @@ def close_preview(user: AbstractBaseUser, meeting: Meeting) -> ClosePreview:
         cluster_schools=cluster_schools,
         decided=Decision.objects.filter(item__meeting=meeting).count(),
     )
+
+
+@dataclass
+class CancelPreview:
+    """What cancelling the meeting would do: where its agenda goes, who is told."""
+
+    meeting: Meeting
+    items: list[AgendaItem]
+    onward: Meeting | None
+    members: int
+    schools: list[School]
+
+
+def cancel_preview(meeting: Meeting) -> CancelPreview:
+    from funding.workflow import State
+
+    items = list(
+        meeting.items.filter(request__state=State.ON_AGENDA)
+        .select_related("request", "request__school")
+        .order_by("order", "pk")
+    )
+    members = [
+        m
+        for m in PanelMember.objects.filter(panel_id=meeting.panel_id)
+        if m.serves_on(meeting.date)
+    ]
+    return CancelPreview(
+        meeting=meeting,
+        items=items,
+        onward=later_meeting(meeting),
+        members=len(members),
+        schools=sorted({i.request.school for i in items}, key=lambda s: s.name),
+    )
+
+
+@dataclass
+class BulkSchedule:
+    """The bulk scheduling page: ready requests as filtered, and the meetings to put them on."""
+
+    requests: list[FundingRequest]
+    meetings: list[Meeting]
+
+
+def bulk_schedule(
+    user: AbstractBaseUser,
+    *,
+    cluster: int | None = None,
+    stream: int | None = None,
+    need: str = "",
+    today: date | None = None,
+) -> BulkSchedule:
+    """Requests waiting for a panel, filtered by cluster, stream and primary need, with the
+    meetings still taking requests: two queries whatever the number (LA SEND officers)."""
+
+    waiting = schedulable_requests(user)
+    if cluster:
+        waiting = waiting.filter(cluster_id=cluster)
+    if stream:
+        waiting = waiting.filter(stream_id=stream)
+    if need:
+        waiting = waiting.filter(primary_need=need)
+    meetings = (
+        visible_meetings(user)
+        .filter(status=MeetingStatus.SCHEDULED, closing_date__gte=today or timezone.localdate())
+        .select_related("panel__cluster", "chair__school")
+        .order_by("date", "panel__name")
+    )
+    if cluster:
+        meetings = meetings.filter(
+            Q(panel__cluster_id=cluster) | Q(panel__district__clusters__id=cluster)
+        )
+    return BulkSchedule(
+        requests=list(waiting[:500]),
+        meetings=list(meetings[:200]) if policy.can_manage_panels(user) else [],
+    )
+
+
+def schedulable_by_ids(user: AbstractBaseUser, ids: list[int]) -> list[FundingRequest]:
+    """The chosen requests, in the order chosen, among those the user may schedule; an id
+    outside them is not found."""
+    found = {fr.pk: fr for fr in schedulable_requests(user).filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Http404("No such request to schedule")
+    return [found[i] for i in dict.fromkeys(ids)]

@@ -25,18 +25,22 @@ from portal.filters import as_id
 from portal.money import format_gbp
 
 from . import policy, selectors, services
+from .calendar import plan_year
 from .forms import (
     AbsenceForm,
     ActingChairForm,
     AddMemberForm,
     AppealForm,
     AttendanceForm,
+    BulkFilterForm,
+    CancelMeetingForm,
     ChairsActionForm,
     ConflictForm,
     DecisionForm,
     EndMembershipForm,
     GenerateYearForm,
     ModerationForm,
+    MoveMeetingForm,
     RefuseProposalForm,
     ReviewForm,
     ScheduleForm,
@@ -194,13 +198,29 @@ def _member(request: HttpRequest, pk: int) -> PanelMember:
 @require_POST
 @_acting
 def generate_year(request: HttpRequest, pk: int) -> HttpResponse:
+    """The year's meetings as they would be published (days moved off holidays, closing
+    dates, chairs, and any change to a published meeting's chair); only the confirmation
+    on that preview publishes them."""
     panel = selectors.get_panel(request.user, pk)
+    policy.require_manage_panels(request.user)
     form = GenerateYearForm(request.POST)
     if not form.is_valid():
         raise PanelError("Enter the date of the first meeting and the weeks between meetings.")
-    made = services.generate_year(panel, by=request.user, **form.cleaned_data)
-    messages.success(request, f"{len(made)} meetings published, chairs assigned by rota.")
-    return redirect("panels:panel", pk=panel.pk)
+    plan = plan_year(panel, **form.cleaned_data, today=timezone.localdate())
+    error = ""
+    if request.POST.get("confirm") == "yes" and not plan.problem:
+        confirmed = request.POST.get("confirm_chair_changes") == "yes"
+        if plan.chair_changes and not confirmed:
+            error = "Confirm the changes of chair to publish these meetings."
+        else:
+            made = services.generate_year(
+                panel, by=request.user, confirm_chair_changes=confirmed, **form.cleaned_data
+            )
+            messages.success(request, f"{len(made)} meetings published, chairs assigned by rota.")
+            return redirect("panels:panel", pk=panel.pk)
+    return render(
+        request, "panels/year_preview.html", {"panel": panel, "plan": plan, "error": error}
+    )
 
 
 @login_required
@@ -240,6 +260,64 @@ def _schedule_one(request: HttpRequest, open_meetings) -> HttpResponse:
     if why := selectors.chair_recusal(item):
         messages.warning(request, chair_recused_warning(why))
     return redirect("panels:schedule")
+
+
+def _ids(values: list[str]) -> list[int]:
+    try:
+        ids = [int(v) for v in values]
+    except ValueError:
+        raise Http404("No such request") from None
+    if any(not 0 < i < 2**63 for i in ids):
+        raise Http404("No such request")
+    return ids
+
+
+@login_required
+def schedule_many(request: HttpRequest) -> HttpResponse:
+    """Many ready requests onto one meeting in one action (all or none), filtered by
+    cluster, stream and need."""
+    _found_only_if(policy.can_manage_panels(request.user))
+    filters = BulkFilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    page = selectors.bulk_schedule(
+        request.user,
+        cluster=chosen.get("cluster").pk if chosen.get("cluster") else None,
+        stream=chosen.get("stream").pk if chosen.get("stream") else None,
+        need=chosen.get("need") or "",
+    )
+    error, selected = "", set()
+    if request.method == "POST":
+        ids = _ids(request.POST.getlist("requests"))
+        selected = set(ids)
+        meeting_id = request.POST.get("meeting") or ""
+        if not ids:
+            error = "Choose at least one request to schedule."
+        elif not meeting_id.isdigit():
+            error = "Choose the meeting to put them on."
+        else:
+            meeting = selectors.get_meeting(request.user, int(meeting_id))
+            try:
+                done = services.schedule_many(
+                    selectors.schedulable_by_ids(request.user, ids),
+                    by=request.user,
+                    meeting=meeting,
+                )
+            except (PanelError, TransitionError) as exc:
+                error = exc.message
+            else:
+                messages.success(
+                    request,
+                    f"{len(done.items)} request{'s are' if len(done.items) != 1 else ' is'} on "
+                    f"the agenda of {meeting}.",
+                )
+                for warning in done.warnings:
+                    messages.warning(request, warning)
+                return redirect(request.get_full_path())
+    return render(
+        request,
+        "panels/schedule_many.html",
+        {"page": page, "filters": filters, "error": error, "selected": selected},
+    )
 
 
 # --- The meeting -----------------------------------------------------------------
@@ -360,6 +438,56 @@ def close_meeting(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "panels/close.html",
         {"meeting": meeting, "preview": preview, "minutes": preview.minutes, "error": error},
+    )
+
+
+@login_required
+@_acting
+def cancel_or_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """The LA SEND officer cancels a meeting (its agenda to the next one) or moves it."""
+    meeting = selectors.get_meeting(request.user, pk)
+    _found_only_if(policy.can_cancel_or_move_meeting(request.user, meeting))
+    cancel_form, move_form = CancelMeetingForm(), MoveMeetingForm()
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        cancel_form = CancelMeetingForm(request.POST)
+        if cancel_form.is_valid():
+            try:
+                done = services.cancel_meeting(meeting, by=request.user, **cancel_form.cleaned_data)
+            except PanelError as exc:
+                cancel_form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"The meeting of {meeting.date:%-d %B %Y} is cancelled. "
+                    + (
+                        f"Its {done.items} item{'s' if done.items != 1 else ''} moved to the "
+                        f"meeting of {done.moved_to.date:%-d %B %Y}."
+                        if done.moved_to
+                        else f"No later meeting is published: its {done.items} request"
+                        f"{'s are' if done.items != 1 else ' is'} back to ready."
+                    ),
+                )
+                return redirect("panels:panel", pk=meeting.panel_id)
+    elif request.method == "POST":
+        move_form = MoveMeetingForm(request.POST)
+        if move_form.is_valid():
+            try:
+                moved = services.move_meeting(meeting, by=request.user, **move_form.cleaned_data)
+            except PanelError as exc:
+                move_form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"The meeting is moved to {moved.date:%-d %B %Y}.")
+                return redirect("panels:meeting", pk=pk)
+    preview = selectors.cancel_preview(meeting)
+    return render(
+        request,
+        "panels/cancel_or_move.html",
+        {
+            "meeting": meeting,
+            "preview": preview,
+            "cancel_form": cancel_form,
+            "move_form": move_form,
+        },
     )
 
 

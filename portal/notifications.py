@@ -134,6 +134,27 @@ def letter_readers(*, school, letters, **_: Any) -> list[User]:
     return sorted(users, key=lambda u: u.pk)
 
 
+def meeting_people(*, meeting, requests=(), **_: Any) -> list[User]:
+    """The meeting's members (serving on its day) and, for each request on its agenda, the
+    school's SENCOs and whoever made it."""
+    from panels.models import PanelMember
+
+    users = {
+        m.user
+        for m in PanelMember.objects.filter(panel_id=meeting.panel_id).select_related("user")
+        if m.serves_on(meeting.date)
+    }
+    school_ids = {fr.school_id for fr in requests}
+    users |= {
+        m.user
+        for m in Membership.objects.filter(
+            school_id__in=school_ids, role=Role.SENCO
+        ).select_related("user")
+    }
+    users |= {fr.created_by for fr in requests if fr.created_by_id}
+    return sorted(users, key=lambda u: u.pk)
+
+
 def requester(*, run, **_: Any) -> list[User]:
     """Whoever asked for the report."""
     return [run.requested_by] if run.requested_by_id else []
@@ -240,6 +261,30 @@ def _decision_letters(*, school, letters, meeting, **_: Any) -> Notice:
         f"The panel's decision letter{'s are' if n != 1 else ' is'} ready for {school.name}. "
         "You can share each letter with the pupil's parents or carers.\n\n" + "\n".join(lines),
         reverse("panels:meeting_letters", args=[meeting.pk]),
+    )
+
+
+def _meeting_cancelled(*, meeting, reason: str, onward=None, requests=(), **_: Any) -> Notice:
+    where = (
+        f"Its agenda moves to the meeting of {onward.date:%-d %B %Y}."
+        if onward
+        else "No later meeting is published: its requests go back to the LA to schedule."
+    )
+    refs = ", ".join(fr.reference for fr in requests)
+    return Notice(
+        f"Panel meeting cancelled: {meeting.panel.name}, {meeting.date:%-d %B %Y}",
+        f"Reason: {reason}\n\n{where}" + (f"\n\nRequests on it: {refs}." if refs else ""),
+        reverse("dashboard"),
+    )
+
+
+def _meeting_moved(*, meeting, reason: str, was, requests=(), **_: Any) -> Notice:
+    refs = ", ".join(fr.reference for fr in requests)
+    return Notice(
+        f"Panel meeting moved: {meeting.panel.name}, {was:%-d %B %Y} is now {meeting.date:%-d %B %Y}",
+        f"Reason: {reason}\n\nRequests close for it on {meeting.closing_date:%-d %B %Y}."
+        + (f"\n\nRequests on it: {refs}." if refs else ""),
+        reverse("dashboard"),
     )
 
 
@@ -355,6 +400,8 @@ EVENTS: dict[str, Event] = {
     "chairs_action_proposed": Event(named_officer, _chairs_action_proposed),
     "chairs_action_answered": Event(proposing_chair, _chairs_action_answered),
     "decision_letters": Event(letter_readers, _decision_letters),
+    "meeting_cancelled": Event(meeting_people, _meeting_cancelled),
+    "meeting_moved": Event(meeting_people, _meeting_moved),
     # Money finance officers act on.
     "overpayment": Event(finance_officers, _overpayment),
     "payments_skipped": Event(finance_officers, _payments_skipped),

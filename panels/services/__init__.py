@@ -5,10 +5,12 @@ these modules add the panel's own rows (agenda items, attendance, views,
 decisions) in the same transaction and register the guards and actor
 resolver that make the panel rules part of the lifecycle (see ``apps.py``).
 
-By concern: ``membership`` (panels, members, the rota), ``meetings`` (scheduling,
-the meeting, attendance, conflicts, moderation), ``chairing`` (the acting chair of an item), ``moderation`` (the chair's
-reveal of the views, a conflict withdrawn), ``decisions``, ``chairs_action`` (the
-chair proposes, the named LA SEND officer confirms or refuses), ``appeals``,
+By concern: ``membership`` (panels, members, the rota), ``calendar`` (publishing a
+year, cancelling or moving a meeting), ``scheduling`` (requests onto agendas, one or
+many), ``meetings`` (scheduling, the meeting, attendance, conflicts, moderation),
+``chairing`` (the acting chair of an item), ``moderation`` (the chair's reveal of the
+views, a conflict withdrawn), ``decisions``, ``chairs_action`` (the chair proposes, the
+named LA SEND officer confirms or refuses), ``appeals``,
 ``follow_ups`` (support beyond money), ``letters`` (decision letters),
 ``reviews`` (the outcome review), ``sweeps`` (the daily jobs) and ``guards``.
 Callers import from ``panels.services``.
@@ -16,6 +18,13 @@ Callers import from ``panels.services``.
 
 from ._common import PENNY, PanelError
 from .appeals import guard_appeal_open, record_appeal
+from .calendar import (
+    Cancelled,
+    ChairChangesUnconfirmed,
+    cancel_meeting,
+    generate_year,
+    move_meeting,
+)
 from .chairing import chair_recused_warning, name_acting_chair, settle_acting_chairs
 from .chairs_action import confirm_chairs_action, propose_chairs_action, refuse_chairs_action
 from .decisions import close_meeting, ratify_item, record_decision
@@ -37,20 +46,28 @@ from .membership import (
     add_member,
     create_panel,
     end_membership,
-    generate_year,
     rebalance_rota,
     record_absence,
+    rota_plan,
     set_vice_chair,
     swap_chair,
 )
 from .moderation import reveal_spread, withdraw_conflict
 from .reviews import ReportedOutcomes, outcome_results_problem, report_outcomes, spent_problem
+from .scheduling import Scheduled, schedule_many
 from .sweeps import activate_due, reviews_due, sweep_past_meetings
 
 __all__ = [
     "PENNY",
     "FollowUp",
     "LetterTemplateError",
+    "Cancelled",
+    "ChairChangesUnconfirmed",
+    "Scheduled",
+    "cancel_meeting",
+    "move_meeting",
+    "rota_plan",
+    "schedule_many",
     "PanelError",
     "ReportedOutcomes",
     "activate_due",

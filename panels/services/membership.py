@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-import holidays
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -118,6 +117,40 @@ def _candidates(panel: Panel) -> list[rota.Candidate]:
     ]
 
 
+def _fixed(meetings: list[Meeting], today: date) -> dict[int, int | None]:
+    # Past and started meetings and LA swaps keep their chair (and count towards the rota).
+    return {
+        i: m.chair_id
+        for i, m in enumerate(meetings)
+        if m.pk is not None
+        and (m.date < today or m.status != MeetingStatus.SCHEDULED or m.is_swapped)
+    }
+
+
+def rota_plan(panel: Panel, new: list[Meeting], *, today: date) -> tuple[dict, list]:
+    """The rota with the unsaved meetings ``new`` added, written nowhere: the chair each new
+    one would get (by ``id()``), and the published meetings whose chair would change
+    (``calendar.ChairChange``), for the preview that asks to confirm them."""
+    from ..calendar import ChairChange
+
+    meetings = sorted(
+        [*panel.meetings.exclude(status=MeetingStatus.CANCELLED), *new],
+        key=lambda m: (m.date, m.pk or 0),
+    )
+    fixed = _fixed(meetings, today)
+    plan = rota.assign_chairs([m.date for m in meetings], _candidates(panel), fixed)
+    members = {m.pk: m for m in PanelMember.objects.filter(panel=panel).select_related("user")}
+    chairs, changes = {}, []
+    for i, (meeting, chair_id) in enumerate(zip(meetings, plan, strict=True)):
+        if meeting.pk is None:
+            chairs[id(meeting)] = members.get(chair_id)
+        elif i not in fixed and meeting.chair_id != chair_id:
+            changes.append(
+                ChairChange(meeting, members.get(meeting.chair_id), members.get(chair_id))
+            )
+    return chairs, changes
+
+
 def rebalance_rota(panel: Panel, *, today: date | None = None) -> int:
     """Re-plan the chairs of future, un-swapped meetings; returns how many changed.
 
@@ -126,11 +159,7 @@ def rebalance_rota(panel: Panel, *, today: date | None = None) -> int:
     """
     today = _today(today)
     meetings = list(panel.meetings.exclude(status=MeetingStatus.CANCELLED).order_by("date", "pk"))
-    fixed = {
-        i: m.chair_id
-        for i, m in enumerate(meetings)
-        if m.date < today or m.status != MeetingStatus.SCHEDULED or m.is_swapped
-    }
+    fixed = _fixed(meetings, today)
     plan = rota.assign_chairs([m.date for m in meetings], _candidates(panel), fixed)
     changed = []
     for i, (meeting, chair_id) in enumerate(zip(meetings, plan, strict=True)):
@@ -141,40 +170,6 @@ def rebalance_rota(panel: Panel, *, today: date | None = None) -> int:
             changed.append(meeting)
     Meeting.objects.bulk_update(changed, ["chair", "rota_chair"])
     return len(changed)
-
-
-@transaction.atomic
-def generate_year(
-    panel: Panel,
-    *,
-    by: AbstractBaseUser,
-    first_date: date,
-    every_weeks: int = 4,
-    location: str = "",
-    today: date | None = None,
-) -> list[Meeting]:
-    """Publish a year of meetings (bank holidays moved off) and assign their chairs."""
-    policy.require_manage_panels(by)
-    if every_weeks < 1:
-        raise PanelError("Meetings must be at least a week apart.")
-    years = range(first_date.year, first_date.year + 2)
-    bank_holidays = frozenset(holidays.country_holidays("GB", subdiv="ENG", years=years))
-    existing = set(panel.meetings.values_list("date", flat=True))
-    meetings = [
-        Meeting(
-            panel=panel,
-            date=day,
-            closing_date=day - timedelta(days=panel.closing_days),
-            location=location,
-        )
-        for day in rota.meeting_dates(
-            first_date, every_weeks=every_weeks, closed_days=bank_holidays
-        )
-        if day not in existing
-    ]
-    Meeting.objects.bulk_create(meetings)
-    rebalance_rota(panel, today=today)
-    return list(panel.meetings.filter(date__in=[m.date for m in meetings]))
 
 
 @transaction.atomic

@@ -72,3 +72,74 @@ def test_the_chair_sees_what_closing_will_do_and_confirms(
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.CLOSED
     assert onward.items.filter(request=waiting.request).exists()
+
+
+def _school_day(after):
+    from panels.calendar import why_closed
+
+    day = after + timedelta(days=1)
+    while why_closed(day):
+        day += timedelta(days=1)
+    return day
+
+
+def test_the_officer_previews_a_year_before_publishing_it(
+    new_page, sign_in, live_server, county, send_officer, password
+):
+    panel, *_ = county
+    first = _school_day(timezone.localdate() + timedelta(days=40))
+    page = sign_in(new_page(), send_officer.username, password)
+    page.goto(f"{live_server.url}/panels/{panel.pk}/")
+    page.get_by_label("Day").first.fill(str(first.day))
+    page.get_by_label("Month").first.fill(str(first.month))
+    page.get_by_label("Year").first.fill(str(first.year))
+    page.get_by_role("button", name="Preview the meetings").click()
+    expect(page.get_by_test_id("year-plan")).to_be_visible()
+    assert accessibility_violations(page) == []
+    shoot(page, "publish-preview")
+    page.get_by_test_id("publish-year").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(panel.name)
+
+
+def test_the_officer_cancels_or_moves_a_meeting(
+    new_page, sign_in, live_server, county, school_a, send_officer, password
+):
+    panel, heads, meeting, onward = county
+    services.schedule_request(ready_request(school_a), by=send_officer, meeting=onward)
+    later = meeting_on(panel, onward.date + timedelta(days=28))
+    page = sign_in(new_page(), send_officer.username, password)
+    page.goto(f"{live_server.url}/panels/meetings/{onward.pk}/")
+    page.get_by_test_id("cancel-or-move-link").click()
+    expect(page.get_by_test_id("cancel-effect")).to_contain_text(f"{later.date:%-d %B %Y}")
+    page.get_by_test_id("move-meeting").click()  # nothing filled in: the errors are summarised
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert accessibility_violations(page) == []
+    shoot(page, "cancel-or-move")
+    page.get_by_label("Why is the meeting cancelled?").fill("The hall is flooded.")
+    page.get_by_test_id("cancel-meeting").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is cancelled")
+    onward.refresh_from_db()
+    assert onward.status == MeetingStatus.CANCELLED
+    assert later.items.count() == 1
+
+
+def test_the_officer_schedules_many_requests_at_once(
+    new_page, sign_in, live_server, county, school_a, send_officer, password
+):
+    panel, heads, meeting, onward = county
+    waiting = [ready_request(h.memberships.get().school) for h in heads]
+    page = sign_in(new_page(), send_officer.username, password)
+    page.goto(f"{live_server.url}/panels/schedule/")
+    page.get_by_test_id("schedule-many-link").click()
+    page.get_by_label("Cluster").select_option(label=panel.cluster.name)
+    page.get_by_role("button", name="Apply filters").click()
+    for fr in waiting[:3]:
+        page.get_by_label(f"Select {fr.reference}").check()
+    page.get_by_label("Meeting").select_option(value=str(onward.pk))
+    assert accessibility_violations(page) == []
+    shoot(page, "bulk-scheduling")
+    page.get_by_test_id("schedule-selected").click()
+    expect(page.locator(".govuk-notification-banner").first).to_contain_text(
+        "3 requests are on the agenda"
+    )
+    assert onward.items.count() == 3

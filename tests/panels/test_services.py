@@ -1,7 +1,7 @@
 """The panel's rules, at the service layer."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,36 +27,38 @@ def start(meeting, chair_user, present):
     return services.record_attendance(meeting, by=chair_user, present=present)
 
 
+# A Monday in term, and a first meeting far enough on for its closing date.
+TODAY = date(2027, 1, 4)
+FIRST = date(2027, 1, 21)
+
+
 def state_of(fr):
     return FundingRequest.objects.get(pk=fr.pk).state
 
 
 @pytest.mark.django_db
 class TestRotaOnThePanel:
-    def test_a_year_of_meetings_is_shared_fairly_among_the_heads(self, panel, send_officer, today):
-        meetings = services.generate_year(
-            panel, by=send_officer, first_date=today + timedelta(days=7)
-        )
-        assert len(meetings) == 13
-        assert all(m.closing_date == m.date - timedelta(days=10) for m in meetings)
+    def test_a_year_of_meetings_is_shared_fairly_among_the_heads(self, panel, send_officer):
+        meetings = services.generate_year(panel, by=send_officer, first_date=FIRST, today=TODAY)
+        # Four-weekly, the one in the summer holidays dropped (tests/panels/test_calendar.py).
+        assert len(meetings) == 12
+        assert all(m.closing_date <= m.date - timedelta(days=10) for m in meetings)
         counts = Counter(m.chair.user.username for m in meetings)
         assert len(counts) == 4 and max(counts.values()) - min(counts.values()) <= 1
 
-    def test_a_departing_head_is_taken_off_future_meetings(self, panel, send_officer, today, heads):
-        services.generate_year(panel, by=send_officer, first_date=today + timedelta(days=7))
+    def test_a_departing_head_is_taken_off_future_meetings(self, panel, send_officer, heads):
+        services.generate_year(panel, by=send_officer, first_date=FIRST, today=TODAY)
         leaver = member(panel, heads[1])
-        services.end_membership(leaver, by=send_officer, end_date=today + timedelta(days=100))
-        late = panel.meetings.filter(date__gt=today + timedelta(days=100))
+        services.end_membership(leaver, by=send_officer, end_date=TODAY + timedelta(days=100))
+        late = panel.meetings.filter(date__gt=TODAY + timedelta(days=100))
         assert late.exists() and not late.filter(chair=leaver).exists()
         counts = Counter(m.chair_id for m in late)
         assert max(counts.values()) - min(counts.values()) <= 1
 
     def test_an_officer_swaps_a_chair_for_one_meeting_with_a_reason(
-        self, panel, send_officer, today, heads
+        self, panel, send_officer, heads
     ):
-        meetings = services.generate_year(
-            panel, by=send_officer, first_date=today + timedelta(days=7)
-        )
+        meetings = services.generate_year(panel, by=send_officer, first_date=FIRST, today=TODAY)
         first = meetings[0]
         other = member(panel, heads[3])
         with pytest.raises(PanelError, match="reason"):

@@ -205,6 +205,7 @@ ROUTES: dict[str, Route] = {
     "panels:end_membership": Route(OBJECT, r("panels:end_membership", "a.member.pk"), methods=POST),
     "panels:absence": Route(OBJECT, r("panels:absence", "a.member.pk"), methods=POST),
     "panels:schedule": Route(LA, r("panels:schedule"), "send_officer", methods=BOTH),
+    "panels:schedule_many": Route(LA, r("panels:schedule_many"), "send_officer", methods=BOTH),
     "panels:meeting": Route(
         OBJECT, r("panels:meeting", "a.next_meeting.pk"), "panel_a", finance="no_pupil"
     ),
@@ -218,6 +219,10 @@ ROUTES: dict[str, Route] = {
     },
     # The close page: what closing will do, then the confirmation (for whoever runs it).
     "panels:close": Route(OBJECT, r("panels:close", "a.next_meeting.pk"), methods=BOTH),
+    # Cancelling or moving a meeting: the LA SEND officer's (tests/panels/test_calendar.py).
+    "panels:cancel_or_move": Route(
+        OBJECT, r("panels:cancel_or_move", "a.next_meeting.pk"), "send_officer", methods=BOTH
+    ),
     "panels:minutes": Route(
         OBJECT, r("panels:minutes", "a.past_meeting.pk"), "senco_a", finance="no_pupil"
     ),
@@ -339,6 +344,9 @@ ROUTES: dict[str, Route] = {
     "panel-list": Route(LIST, r("panel-list"), "panel_a", marker=lambda w: w.a.panel.name),
     "panel-detail": Route(OBJECT, r("panel-detail", "a.panel.pk"), "panel_a"),
     "panel-vice-chair": Route(OBJECT, r("panel-vice-chair", "a.panel.pk"), methods=POST),
+    # Publishing a year (tests/panels/test_calendar.py): the preview writes nothing.
+    "panel-year-preview": Route(OBJECT, r("panel-year-preview", "a.panel.pk"), methods=POST),
+    "panel-year": Route(OBJECT, r("panel-year", "a.panel.pk"), methods=POST),
     "meeting-list": Route(
         LIST,
         r("meeting-list"),
@@ -355,11 +363,20 @@ ROUTES: dict[str, Route] = {
         for name in ("attendance", "close", "open")
     },
     "meeting-close-preview": Route(OBJECT, r("meeting-close-preview", "a.next_meeting.pk")),
+    **{
+        f"meeting-{name}": Route(OBJECT, r(f"meeting-{name}", "a.next_meeting.pk"), methods=POST)
+        for name in ("cancel", "move")
+    },
     # Published minutes: the panel, the cluster's schools, the LA.
     "minutes-detail": Route(OBJECT, r("minutes-detail", "a.past_meeting.pk"), "senco_a"),
     "agenda-item-schedule": Route(
         LA, r("agenda-item-schedule"), methods=POST, refused=(400, 403, 404)
     ),
+    # Bulk scheduling (tests/panels/test_bulk_scheduling.py).
+    "agenda-item-schedule-many": Route(
+        LA, r("agenda-item-schedule-many"), methods=POST, refused=(400, 403, 404)
+    ),
+    "agenda-item-schedulable": Route(LA, r("agenda-item-schedulable"), "send_officer"),
     "agenda-item-detail": Route(
         OBJECT, r("agenda-item-detail", "a.open_item.pk"), "panel_a", finance="no_pupil"
     ),
