@@ -42,6 +42,7 @@ from .models import (
     ReviewResult,
 )
 from .pack import pack_download
+from .room import meeting_room
 from .services.chairs_action import CHAIRS_ACTION_OUTCOMES
 
 PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
@@ -155,6 +156,82 @@ class DecisionWithFollowUpsSerializer(DecisionSerializer):
         fields = [*DecisionSerializer.Meta.fields, "follow_ups"]
 
 
+class RoomBudgetSerializer(serializers.Serializer):
+    """One cluster budget on the agenda (the budget in the room), from the ledger."""
+
+    cluster = serializers.CharField()
+    stream = serializers.CharField()
+    financial_year = serializers.CharField()
+    has_budget = serializers.BooleanField()
+    available = serializers.DecimalField(max_digits=14, decimal_places=2)
+    asked = serializers.DecimalField(max_digits=14, decimal_places=2)
+    awarded = serializers.DecimalField(max_digits=14, decimal_places=2)
+    to_decide = serializers.DecimalField(max_digits=14, decimal_places=2)
+    remains = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="If every undecided item were granted."
+    )
+    over = serializers.BooleanField(help_text="The agenda asks for more than remains.")
+    shortfall = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ReportFigureSerializer(serializers.Serializer):
+    report = serializers.CharField(allow_null=True, help_text="The run read, or null: none.")
+    found = serializers.BooleanField(help_text="False: the latest run has no row for the school.")
+
+
+class SchoolContextSerializer(serializers.Serializer):
+    """The school's record for peer challenge (no pupil data)."""
+
+    school = serializers.CharField()
+    this_year = serializers.CharField()
+    awarded_this_year = serializers.DecimalField(max_digits=14, decimal_places=2)
+    last_year = serializers.CharField()
+    awarded_last_year = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fair_share_ratio = serializers.FloatField(allow_null=True)
+    fair_share_report = ReportFigureSerializer()
+    flags = serializers.ListField(child=serializers.CharField())
+    inclusiveness_report = ReportFigureSerializer()
+
+
+def _room_data(room) -> list[dict]:
+    return [
+        {
+            "cluster": b.cluster.name,
+            "stream": b.stream.name,
+            "financial_year": room.financial_year,
+            "has_budget": b.has_budget,
+            "available": str(b.available),
+            "asked": str(b.asked),
+            "awarded": str(b.awarded),
+            "to_decide": str(b.to_decide),
+            "remains": str(b.remains),
+            "over": b.over,
+            "shortfall": str(b.shortfall),
+        }
+        for b in room.budgets
+    ]
+
+
+def _context_data(c) -> dict | None:
+    if c is None:
+        return None
+
+    def source(s):
+        return {"report": s.label if s else None, "found": bool(s and s.row)}
+
+    return {
+        "school": c.school.name,
+        "this_year": c.this_year_label,
+        "awarded_this_year": str(c.this_year),
+        "last_year": c.last_year_label,
+        "awarded_last_year": str(c.last_year),
+        "fair_share_ratio": c.reports.fair_share_ratio,
+        "fair_share_report": source(c.reports.fair_share),
+        "flags": c.reports.flags,
+        "inclusiveness_report": source(c.reports.inclusiveness),
+    }
+
+
 def _item_data(row: selectors.ItemRow, pupil_detail: bool) -> dict:
     item, fr = row.item, row.item.request
     request_data = {
@@ -189,6 +266,7 @@ def _item_data(row: selectors.ItemRow, pupil_detail: bool) -> dict:
         "views_revealed_at": row.reveal.revealed_at if row.reveal else None,
         "you_see_views": row.views is not None,
         "decision": DecisionSerializer(row.decision).data if row.decision else None,
+        "school_context": _context_data(row.school_context),
     }
 
 
@@ -235,6 +313,9 @@ class AgendaItemSerializer(serializers.Serializer):
         help_text="False until you have recorded your own view (or the chair reveals them)."
     )
     decision = DecisionSerializer(allow_null=True)
+    school_context = SchoolContextSerializer(
+        allow_null=True, help_text="Null for an item you are recused from."
+    )
 
 
 class SpreadRowSerializer(serializers.Serializer):
@@ -403,6 +484,7 @@ class AgendaSerializer(serializers.Serializer):
     quorum = QuorumSerializer()
     present = serializers.ListField(child=serializers.IntegerField())
     items = AgendaItemSerializer(many=True)
+    budget_in_the_room = RoomBudgetSerializer(many=True)
 
 
 class ModerationViewSerializer(serializers.ModelSerializer):
@@ -768,6 +850,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
 
 def _agenda_payload(request, meeting: Meeting) -> dict:
     page = selectors.meeting_page(request.user, meeting)
+    room = meeting_room(page)
     read = [r.item.request_id for r in page.rows if r.reads_papers]
     if read:
         record_view(
@@ -789,6 +872,7 @@ def _agenda_payload(request, meeting: Meeting) -> dict:
         },
         "present": sorted(page.present_ids),
         "items": [_item_data(r, r.reads_papers) for r in page.rows],
+        "budget_in_the_room": _room_data(room),
     }
 
 
@@ -945,6 +1029,7 @@ class AgendaItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         item = self._item()
         page, row = self._row(item)
+        meeting_room(page)  # the item's school context
         if row.reads_papers:
             record_view(request, item.request, action="view_papers", detail=f"API item {item.pk}")
         return Response(_item_data(row, row.reads_papers))

@@ -227,3 +227,24 @@ def test_the_chair_records_a_decision_in_place_and_the_budget_follows(
     assert answer.status_code == 200
     assert 'data-testid="decided"' in answer.text
     assert "£92,500.00" in answer.text
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_budget_in_the_room_and_each_items_school_context(
+    client, panel, meeting, heads, send_officer, request_d, request_a
+):
+    item_d = services.schedule_request(request_d, by=send_officer, meeting=meeting)
+    item_a = services.schedule_request(request_a, by=send_officer, meeting=meeting)
+    client.force_login(heads[0])
+    agenda = client.get(f"/api/v1/meetings/{meeting.pk}/agenda/").json()
+    (budget,) = agenda["budget_in_the_room"]
+    assert budget["available"] == "100000.00" and budget["asked"] == "15000.00"
+    assert budget["remains"] == "85000.00" and budget["over"] is False
+    by_id = {i["id"]: i for i in agenda["items"]}
+    context = by_id[item_d.pk]["school_context"]
+    assert context["awarded_this_year"] == "0.00"
+    assert context["fair_share_report"] == {"report": None, "found": False}
+    # head_a is recused from school A's item: no context for them there.
+    client.force_login(heads[3])
+    assert client.get(f"/api/v1/agenda-items/{item_a.pk}/").json()["school_context"] is None
+    assert client.get(f"/api/v1/agenda-items/{item_d.pk}/").json()["school_context"]["school"]
