@@ -9,12 +9,13 @@ from django import forms
 from clusters.models import Cluster, School
 from funding.models import FundingRequest, FundingStream
 from portal.fields import MoneyField
+from portal.forms import PlainMessagesMixin
 
 from .allocation import Weights
 from .models import ClusterBudget, FinancialYear
 
 
-class GovukMixin:
+class GovukMixin(PlainMessagesMixin):
     """Give each widget its GOV.UK Frontend class, and tie its hint to it for screen readers."""
 
     def __init__(self, *args, **kwargs):

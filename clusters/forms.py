@@ -2,8 +2,10 @@
 
 from django import forms
 
+from portal.forms import PlainMessagesMixin
 
-class YearForm(forms.Form):
+
+class YearForm(PlainMessagesMixin, forms.Form):
     """Which academic year's figures a list shows (GET, so the view can be bookmarked)."""
 
     year = forms.TypedChoiceField(label="Academic year", coerce=int, required=False)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 
 from portal.fields import MoneyField
+from portal.forms import DateField, PlainMessagesMixin
 from portal.money import format_gbp
 
 from . import rules
@@ -31,8 +31,9 @@ from .uploads import too_big_message
 from .workflow import State
 
 
-class GDSFormMixin:
-    """GOV.UK markup through crispy-forms-gds; the page supplies <form> and buttons."""
+class GDSFormMixin(PlainMessagesMixin):
+    """GOV.UK markup through crispy-forms-gds, in the portal's words; the page supplies
+    <form> and buttons."""
 
     def _gds(self):
         self.helper = FormHelper()
@@ -63,8 +64,8 @@ def _number(width: int = 4, decimal: bool = False) -> forms.TextInput:
     )
 
 
-def _date(label: str, help_text: str = "") -> DateInputField:
-    field = DateInputField(label=label, required=False, require_all_fields=False)
+def _date(label: str, help_text: str = "") -> DateField:
+    field = DateField(label=label, required=False)
     field.help_text = help_text or "For example, 27 3 2026"
     return field
 
@@ -76,6 +77,7 @@ def _not_future(value, message):
 
 
 class StartForm(GDSForm):
+    error_names = {"request_type": "the kind of request", "stream": "the fund"}
     school = forms.ModelChoiceField(queryset=None, label="School", empty_label=None)
     stream = forms.ModelChoiceField(
         queryset=FundingStream.objects.none(),
@@ -182,6 +184,7 @@ class PupilForm(GDSModelForm):
 
 
 class NeedsForm(GDSModelForm):
+    error_names = {"sen_support_since": "the date the pupil went on SEN support"}
     sen_support_since = _date("On SEN support since")
 
     class Meta:
@@ -230,6 +233,9 @@ class NeedsForm(GDSModelForm):
 
 
 class CycleForm(GDSModelForm):
+    error_names = {"assess": "what you found", "plan": "what was tried",
+                   "duration_weeks": "the number of weeks", "impact": "the impact"}  # fmt: skip
+
     class Meta:
         model = ReviewCycle
         fields = ["assess", "plan", "duration_weeks", "impact"]
@@ -466,6 +472,7 @@ class ConsentForm(GDSModelForm):
 
 
 class DocumentForm(GDSForm):
+    error_names = {"kind": "what the document is", "file": "a file"}
     kind = forms.ChoiceField(
         choices=DocumentKind.choices, label="What is it?", initial=DocumentKind.OTHER
     )
@@ -483,6 +490,7 @@ class DocumentForm(GDSForm):
 
 
 class ReconsiderForm(GDSForm):
+    error_names = {"kind": "what the document is", "file": "a file", "message": "the new evidence"}
     """The school's one request for reconsideration: the new evidence, and a document if any."""
 
     message = forms.CharField(
@@ -522,7 +530,7 @@ class MessageForm(GDSForm):
         self.fields["message"].required = required
 
 
-class FilterForm(forms.Form):
+class FilterForm(PlainMessagesMixin, forms.Form):
     """The list filters; invalid values are ignored rather than shown as errors."""
 
     cluster = forms.IntegerField(required=False)

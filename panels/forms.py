@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Fieldset, Layout, Size
 from django import forms
@@ -10,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from clusters.models import Role
 from portal.fields import MoneyField
+from portal.forms import DateField, PlainMessagesMixin
 
 from .models import (
     CRITERIA,
@@ -25,7 +25,7 @@ from .models import (
 User = get_user_model()
 
 
-class GDSForm(forms.Form):
+class GDSForm(PlainMessagesMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
@@ -36,7 +36,7 @@ class GDSForm(forms.Form):
 
 
 def _date(label: str, required: bool = True, help_text: str = "For example, 27 3 2026"):
-    field = DateInputField(label=label, required=required, require_all_fields=False)
+    field = DateField(label=label, required=required)
     field.help_text = help_text
     return field
 
@@ -53,6 +53,8 @@ class UserByUsernameField(forms.CharField):
 
 
 class AddMemberForm(GDSForm):
+    error_names = {"start_date": "the date the membership starts",
+                   "end_date": "the date the membership ends"}  # fmt: skip
     user = UserByUsernameField(label="Username")
     role = forms.ChoiceField(choices=MemberRole.choices, widget=forms.RadioSelect)
     voting = forms.BooleanField(
@@ -368,6 +370,7 @@ class ReviewForm(GDSForm):
     """The review: for each outcome the request sought, whether it was met and the
     evidence; then the outcomes overall and what was spent."""
 
+    error_names = {"result": "whether the outcomes were met"}
     result = forms.ChoiceField(
         choices=ReviewResult.choices, widget=forms.RadioSelect, label="Were the outcomes met?"
     )

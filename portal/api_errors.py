@@ -12,13 +12,18 @@ a drf-spectacular postprocessing hook) with the one :class:`ErrorSerializer`.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
+from rest_framework import fields as drf_fields
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .errors import DomainError
+from .forms import field_name
 
 BASIC_CHALLENGE = 'Basic realm="api"'
 
@@ -33,10 +38,83 @@ class ErrorSerializer(serializers.Serializer):
 REFUSED = OpenApiResponse(ErrorSerializer, description="Refused: the message says why.")
 
 
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+@cache
+def _drf_defaults() -> tuple[tuple[re.Pattern, str], ...]:
+    """DRF's own message templates ("Ensure this field has no more than {max_length}
+    characters."), each as a pattern that captures its figure, with its code."""
+    found: dict[str, str] = {}
+    classes = [drf_fields.Field, *_subclasses(drf_fields.Field), serializers.Serializer]
+    for cls in classes:
+        for code, message in getattr(cls, "default_error_messages", {}).items():
+            found.setdefault(str(message), code)
+    patterns = []
+    for template, code in found.items():
+        parts = re.split(r"\{\w*\}", template)
+        body = r"(?P<limit>\S+?)".join(re.escape(p) for p in parts[:2])
+        rest = "".join(r"\S+?" + re.escape(p) for p in parts[2:])
+        patterns.append((re.compile(body + rest), code))
+    return tuple(patterns)
+
+
+def _plain(message: str, key: str | None) -> str:
+    matches = ((p.fullmatch(str(message)), code) for p, code in _drf_defaults())
+    found, code = next(((m, c) for m, c in matches if m), (None, None))
+    if found is None:
+        return str(message)
+    name = field_name(key.replace("_", " ")) if key and key != "non_field_errors" else "this"
+    limit = found.groupdict().get("limit")
+    big = name[:1].upper() + name[1:]
+    words = {
+        "required": f"Enter {name}",
+        "null": f"Enter {name}",
+        "blank": f"Enter {name}",
+        "max_length": f"{big} must be {limit} characters or fewer",
+        "min_length": f"{big} must be {limit} characters or more",
+        "max_value": f"{big} must be {limit} or less",
+        "min_value": f"{big} must be {limit} or more",
+        "max_digits": f"{big} is too big",
+        "max_whole_digits": f"{big} is too big",
+        "max_decimal_places": f"Enter {name} with at most {limit} decimal places",
+        "invalid_choice": f"Choose {name} from the options given",
+        "does_not_exist": f"There is no {name} with that id",
+        "incorrect_type": f"Give {name} as an id, like 12",
+        "not_a_list": f"Give {name} as a list",
+        "empty": f"Give at least one of {name}",
+        "not_a_dict": f"Give {name} as an object",
+        "no_name": "Give the file a name",
+        "max_string_length": f"{big} is too big",
+        "overflow": f"{big} must be a real date",
+    }
+    return words.get(code, f"Check {name}: it is not in a form the portal can read")
+
+
+def plain_api_errors(detail, key: str | None = None):
+    """DRF's own messages in ``detail`` (a dict or list of messages, nested) replaced by
+    the portal's, naming the field from its key; the portal's own messages kept."""
+    if isinstance(detail, dict):
+        return {k: plain_api_errors(v, k if isinstance(k, str) else key) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [plain_api_errors(v, key) for v in detail]
+    return _plain(detail, key)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
         return Response({"detail": exc.message}, status=exc.status)
+    if isinstance(exc, exceptions.ValidationError):
+        response = drf_exception_handler(exc, context)
+        response.data = plain_api_errors(response.data)
+        return response
+    if isinstance(exc, exceptions.ParseError):
+        # Not the parser's own words ("JSON parse error - Expecting value: line 1 ...").
+        exc.detail = "The request is not valid JSON: check its brackets, quotes and commas"
     if isinstance(exc, exceptions.AuthenticationFailed):
         # Only Basic raises it (a session is either there or not): challenge for it.
         exc.status_code = 401

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from . import api_docs, views
+from .forms import SignInForm
 
 api_v1 = [
     path("", include("clusters.api_urls")),
@@ -17,7 +18,9 @@ urlpatterns = [
     path(
         "sign-in/",
         auth_views.LoginView.as_view(
-            template_name="portal/login.html", redirect_authenticated_user=True
+            template_name="portal/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=SignInForm,
         ),
         name="login",
     ),

@@ -3,12 +3,13 @@ from decimal import Decimal
 from django import forms
 
 from clusters.models import SchoolYearStats
+from portal.forms import PlainMessagesMixin
 
 from .models import ReportKind, ScopeKind
 from .selectors import requestable_clusters, requestable_districts
 
 
-class ReportRequestForm(forms.Form):
+class ReportRequestForm(PlainMessagesMixin, forms.Form):
     kind = forms.ChoiceField(
         label="Which report",
         choices=ReportKind.choices,
@@ -28,10 +29,11 @@ class ReportRequestForm(forms.Form):
         max_value=Decimal("100"),
         decimal_places=2,
         error_messages={
-            "invalid": "Enter the national % as a number, like 2.5",
-            "min_value": "Enter a national % between 0 and 100",
-            "max_value": "Enter a national % between 0 and 100",
-            "max_decimal_places": "Enter the national % with at most 2 decimal places",
+            "invalid": "Enter the national percentage as a number, like 2.5",
+            # No "%" here: Django fills these messages in with "%" formatting.
+            "min_value": "Enter a national percentage between 0 and 100",
+            "max_value": "Enter a national percentage between 0 and 100",
+            "max_decimal_places": "Enter the national percentage with at most 2 decimal places",
         },
     )
 

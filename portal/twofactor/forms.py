@@ -1,9 +1,11 @@
 from django import forms
 
+from portal.forms import PlainMessagesMixin
+
 from .services import WRONG_CODE
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainMessagesMixin, forms.Form):
     code = forms.CharField(
         required=True, max_length=20, strip=True, error_messages={"required": WRONG_CODE}
     )

@@ -50,7 +50,7 @@ def test_an_officer_asks_for_a_report_watches_it_progress_and_downloads_it(
     page.get_by_role("button", name="Produce the report").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Which report: Choose which report to produce")
-    expect(summary).to_contain_text("Enter the national % as a number, like 2.5")
+    expect(summary).to_contain_text("Enter the national percentage as a number, like 2.5")
     assert page.title().startswith("Error: ")
     assert accessibility_violations(page) == []
     summary.get_by_role("link").first.click()

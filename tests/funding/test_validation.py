@@ -38,7 +38,7 @@ def post_section(client, fr, name, data):
          "A group request is for at least 2 pupils"),
         ({"request_type": "individual", "number_of_pupils": "0"}, "number_of_pupils",
          "between 1 and 500"),
-        ({"request_type": ""}, "request_type", "required"),
+        ({"request_type": ""}, "request_type", "Select the kind of request"),
     ],
 )  # fmt: skip
 def test_the_pupil_section_refuses(senco_a, stream, login, data, field, message):
