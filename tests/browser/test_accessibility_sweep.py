@@ -43,6 +43,7 @@ NOT_PAGES = {
     "funding:download",
     "panels:minutes_pdf",
     "panels:pack",
+    "panels:letter_pdf",
     "budgets:export",
     "budgets:exports",
     "budgets:county_live",

@@ -118,9 +118,9 @@ def test_the_chair_runs_tomorrows_meeting_and_a_recused_member_sees_no_views(
     page.get_by_label("Approved", exact=True).check()
     page.get_by_label("Rationale").fill("Two cycles with measured impact; head_a recused.")
     review = timezone.localdate() + timedelta(days=90)
-    page.get_by_label("Day").fill(str(review.day))
-    page.get_by_label("Month").fill(str(review.month))
-    page.get_by_label("Year").fill(str(review.year))
+    page.get_by_label("Day").first.fill(str(review.day))
+    page.get_by_label("Month").first.fill(str(review.month))
+    page.get_by_label("Year").first.fill(str(review.year))
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Recorded: Approved.")).to_be_visible()
     expect(page.get_by_test_id("agenda")).to_contain_text("Approved")
@@ -131,8 +131,9 @@ def test_the_chair_runs_tomorrows_meeting_and_a_recused_member_sees_no_views(
     assert recused.get_by_test_id("views").count() == 0
     assert recused.get_by_role("button", name="Record decision").count() == 0
 
-    # Closing publishes the minutes.
+    # Closing shows what will happen first; the confirmation publishes the minutes.
     page.get_by_role("button", name="Close the meeting").click()
+    page.get_by_test_id("confirm-close").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Minutes")
     expect(page.locator("main")).to_contain_text("Two cycles with measured impact")
     assert accessibility_violations(page) == []

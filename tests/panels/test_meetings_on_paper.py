@@ -106,7 +106,8 @@ def test_a_deferral_to_a_past_meeting_or_another_panels_is_refused_and_changes_n
         reverse("panels:decide", args=[item_d.pk]),
         {"outcome": "deferred", "rationale": "Later.", "deferred_to": past.pk},
     )
-    assert refused.status_code == 200 and "Select a valid choice" in refused.text
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.text
+    assert "Select a valid choice" not in refused.text  # in the portal's own words
 
     # Through the API: each refusal says why, in words the chair can act on.
     for target, why in (
