@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from portal import pupil_key
 from portal.fields import MoneyField
 from portal.forms import DateField, PlainMessagesMixin
 from portal.money import format_gbp
@@ -122,6 +123,13 @@ class StartForm(GDSForm):
         return data
 
 
+class NeverShownInput(forms.TextInput):
+    """A text box that is always empty when the page is shown again (the UPN)."""
+
+    def format_value(self, value):
+        return None
+
+
 class PupilForm(GDSModelForm):
     # No max_length here: "John Smith" deserves "initials only", not "at most 4 characters".
     pupil_initials = forms.CharField(
@@ -130,6 +138,19 @@ class PupilForm(GDSModelForm):
         help_text="Initials only: never the pupil's name or UPN.",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "autocomplete": "off"}),
     )
+    # Entered once and never shown again, even after an error: the portal keeps only a
+    # keyed hash of it (portal/pupil_key.py) to follow the pupil across requests.
+    upn = forms.CharField(
+        label="Pupil's UPN (unique pupil number)",
+        required=False,
+        max_length=20,
+        help_text="13 characters, like A123456789012. For one pupil only. The portal keeps "
+        "a code made from it, never the UPN, and will not show it again.",
+        widget=NeverShownInput(
+            attrs={"class": "govuk-input--width-20", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    field_order = ["request_type", "pupil_initials", "upn"]
 
     class Meta:
         model = FundingRequest
@@ -158,6 +179,18 @@ class PupilForm(GDSModelForm):
         self.fields["request_type"].required = True
         self.fields["number_of_pupils"].required = False
         self.fields["sex"].choices = [c for c in self.fields["sex"].choices if c[0]]
+        if self.instance.pupil_key:
+            self.fields[
+                "upn"
+            ].help_text = "A UPN is recorded for this pupil. Enter it again only to correct it."
+
+    def clean_upn(self):
+        value = pupil_key.normalise(self.cleaned_data.get("upn") or "")
+        if value:
+            problem = pupil_key.upn_problem(value)
+            if problem:
+                raise forms.ValidationError(problem)
+        return value
 
     def clean_pupil_initials(self):
         value = (self.cleaned_data.get("pupil_initials") or "").strip().upper().replace(".", "")
@@ -180,6 +213,8 @@ class PupilForm(GDSModelForm):
             and (data.get("number_of_pupils") or 0) < 2
         ):
             self.add_error("number_of_pupils", "A group request is for at least 2 pupils")
+        if data.get("upn") and data.get("request_type") not in ("individual", "urgent"):
+            self.add_error("upn", "Give a UPN only for a request for one pupil")
         return data
 
 

@@ -144,6 +144,10 @@ class FundingRequest(models.Model):
 
     # Pupil, pseudonymised.
     pupil_initials = models.CharField(max_length=4, blank=True)
+    # HMAC-SHA256 of the pupil's UPN under the LA's secret (portal/pupil_key.py), never
+    # the UPN: links the pupil's requests across years and schools, and to the LA's
+    # escalation records. Empty when no UPN was given (a group, or not yet entered).
+    pupil_key = models.CharField(max_length=64, blank=True, db_index=True)
     year_group = models.CharField(max_length=2, choices=YearGroup.choices, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
     number_of_pupils = models.PositiveSmallIntegerField(

@@ -44,6 +44,7 @@ from .workflow import AWAITING_PANEL, EDITABLE, State
 # serializers, templates and exports through ``shows_pupil_detail``).
 PUPIL_FIELDS = (
     "pupil_initials",
+    "pupil_key",
     "year_group",
     "sex",
     "primary_need",
@@ -474,6 +475,15 @@ class Continuation:
     changes: list[rules.Change]
     review: OutcomeReview | None
     results: list[OutcomeResult]
+
+
+def same_pupil_requests(user: AbstractBaseUser, fr: FundingRequest) -> list[FundingRequest]:
+    """The pupil's other requests (same pupil key: any school, any year) that ``user``
+    may see, newest first; none for a user who does not see pupil detail."""
+    if not fr.pupil_key or not shows_pupil_detail(user):
+        return []
+    others = visible_requests(user).filter(pupil_key=fr.pupil_key).exclude(pk=fr.pk)
+    return list(others.order_by("-created_at")[:50])
 
 
 def continuation_of(

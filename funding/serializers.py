@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clusters.models import School
+from portal import pupil_key
 from portal.fields import ApiMoneyField
 
 from . import rules, selectors
@@ -209,13 +210,23 @@ class RequestSerializer(serializers.ModelSerializer):
     )
     cycles = CycleSerializer(many=True, required=False)
     provision_lines = ProvisionLineSerializer(many=True, required=False)
+    # Written once, never answered: the portal keeps only the pupil key made from it.
+    upn = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="The pupil's UPN (13 characters). Never returned; the portal keeps only "
+        "a keyed hash of it to link the pupil's requests.",
+    )
+    has_upn = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
         model = FundingRequest
         fields = [
-            *TOTAL_FIELDS, "pupil_initials", "year_group", "sex", "number_of_pupils",
+            *TOTAL_FIELDS, "pupil_initials", "upn", "has_upn", "year_group", "sex", "number_of_pupils",
             "primary_need", "secondary_need", "sen_support_since", "band",
             "ordinarily_available_provision", "outcomes_sought", "agencies_involved",
             "parent_voice", "pupil_voice", "project_summary", "parental_consent", "consent_date",
@@ -241,6 +252,16 @@ class RequestSerializer(serializers.ModelSerializer):
         return [
             t.name for t in available_transitions(request.user, obj) if t.name in APP_TRANSITIONS
         ]
+
+    def get_has_upn(self, obj) -> bool:
+        return bool(obj.pupil_key)
+
+    def validate_upn(self, value: str) -> str:
+        value = pupil_key.normalise(value)
+        problem = pupil_key.upn_problem(value) if value else None
+        if problem:
+            raise serializers.ValidationError(problem + ".")
+        return value
 
     def validate_pupil_initials(self, value: str) -> str:
         value = (value or "").strip().upper().replace(".", "")

@@ -38,6 +38,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from clusters.models import School
+from portal import pupil_key
 from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp
 from portal.notifications import announce_transition
@@ -402,21 +403,40 @@ def create_draft(
 def update_request(
     funding_request: FundingRequest, *, user: AbstractBaseUser, **fields: Any
 ) -> FundingRequest:
-    """Save what the school typed into one or more sections, complete or not (a draft)."""
+    """Save what the school typed into one or more sections, complete or not (a draft).
+    ``upn`` (optional) is turned into the pupil key here and never kept."""
+    upn = fields.pop("upn", None)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
     locked = _lock_for_edit(funding_request, user)
     for name, value in fields.items():
         setattr(locked, name, value)
-    if locked.request_type in (rules.RequestType.INDIVIDUAL, rules.RequestType.URGENT):
+    if locked.request_type in ONE_PUPIL:
         locked.number_of_pupils = 1
+    elif locked.pupil_key:
+        locked.pupil_key = ""  # a group has no one pupil to follow
+    if upn:
+        locked.pupil_key = _pupil_key_of(upn, locked)
     if locked.band_id and locked.band.need != locked.primary_need:
         # A band describes one area of need; a changed need clears a stale band.
         locked.band = None
     locked.save()
     _recalculate(locked)
     return locked
+
+
+ONE_PUPIL = (rules.RequestType.INDIVIDUAL, rules.RequestType.URGENT)
+
+
+def _pupil_key_of(upn: str, locked: FundingRequest) -> str:
+    upn = pupil_key.normalise(upn)
+    problem = pupil_key.upn_problem(upn)
+    if problem:
+        raise EditError(problem + ".")
+    if locked.request_type not in ONE_PUPIL:
+        raise EditError("A UPN is for a request for one pupil, not a group or a project.")
+    return pupil_key.pupil_key(upn)
 
 
 @transaction.atomic
@@ -938,7 +958,7 @@ def save_stream(
 
 # What a continuation copies from the request it continues: the pupil, the needs and what
 # is sought. Dates, consent and the pupil's and parent's views are asked afresh.
-CONTINUED_FIELDS = ("request_type", "pupil_initials", "year_group", "sex", "number_of_pupils",
+CONTINUED_FIELDS = ("request_type", "pupil_initials", "pupil_key", "year_group", "sex", "number_of_pupils",
                     "project_summary", "primary_need", "secondary_need", "sen_support_since",
                     "band_id", "ordinarily_available_provision", "agencies_involved",
                     "outcomes_sought")  # fmt: skip
@@ -1041,3 +1061,36 @@ def save_rate(
     entry.updated_by = user
     entry.save()
     return entry
+
+
+# --- Rotating the pupil key secret ----------------------------------------------------
+
+
+def stored_pupil_keys() -> set[str]:
+    return set(
+        FundingRequest.objects.exclude(pupil_key="")
+        .values_list("pupil_key", flat=True)
+        .distinct()
+        .iterator()
+    )
+
+
+def rekey_pupils(mapping: Mapping[str, str], forget: set[str] = frozenset()) -> int:
+    """Replace each request's pupil key by its key under the new secret (``mapping``,
+    from ``portal.pupil_key.rekey_map``); the keys in ``forget`` are cleared (those
+    pupils' requests are no longer linked). Call inside the rotation's transaction.
+    Returns the number of requests changed."""
+    rows = list(
+        FundingRequest.objects.exclude(pupil_key="").select_for_update().only("pk", "pupil_key")
+    )
+    changed = []
+    for row in rows:
+        if row.pupil_key in mapping:
+            row.pupil_key = mapping[row.pupil_key]
+        elif row.pupil_key in forget:
+            row.pupil_key = ""
+        else:
+            raise EditError("A stored pupil key has no UPN in the extract.")
+        changed.append(row)
+    FundingRequest.objects.bulk_update(changed, ["pupil_key"], batch_size=2000)
+    return len(changed)

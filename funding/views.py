@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from clusters.models import School
@@ -229,6 +230,8 @@ def _section(request: HttpRequest, fr: FundingRequest, name: str) -> HttpRespons
     form = form_class(_posted(request), instance=fr)
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in form_class.Meta.fields}
+        if form.cleaned_data.get("upn"):
+            fields["upn"] = form.cleaned_data["upn"]  # hashed by the service, never kept
         try:
             services.update_request(fr, user=request.user, **fields)
         except EditError as exc:
@@ -241,7 +244,8 @@ def _section(request: HttpRequest, fr: FundingRequest, name: str) -> HttpRespons
     return render(request, "funding/section_form.html", context, status=400 if form.errors else 200)
 
 
-section = editing(_section)
+# The UPN is left out of Django's error reports.
+section = sensitive_post_parameters("upn")(editing(_section))
 
 
 def _money_context(fr: FundingRequest) -> dict:
@@ -496,6 +500,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": list(fr.documents.all()) if show_pupil else [],
             "missing": rules.missing_by_section(fr) if show_pupil else {},
             "continuation": selectors.continuation_of(fr) if show_pupil else None,
+            "same_pupil": selectors.same_pupil_requests(request.user, fr),
             **_money_context(fr),
         },
     )

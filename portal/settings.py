@@ -26,6 +26,13 @@ SECRET_KEY = env.str(
 )
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+# The key of the pupil keys (portal/pupil_key.py): HMAC-SHA256 of the UPN under this
+# per-LA secret. Never in the database; the demo (DEBUG on) has a fixed one. Without
+# it (DEBUG off) entering a UPN fails loudly (ImproperlyConfigured), the rest works.
+PUPIL_KEY_SECRET = env.str(
+    "PUPIL_KEY_SECRET",
+    default="embedded-demo-pupil-key-secret-not-for-real-pupils" if DEBUG else "",
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -56,6 +56,7 @@ def _test_settings(settings, tmp_path):
     # Two-factor sign-in is tested on its own (tests/portal/test_two_factor.py).
     settings.OTP_ENFORCED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PUPIL_KEY_SECRET = "test-pupil-key-secret"
 
 
 @pytest.fixture
