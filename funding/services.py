@@ -20,6 +20,7 @@ effects return what they did, and :func:`apply_transition` hands it back in a
 
 from __future__ import annotations
 
+import logging
 import uuid
 import zipfile
 from collections import defaultdict
@@ -42,6 +43,7 @@ from portal import pupil_key
 from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp
 from portal.notifications import announce_transition
+from portal.storage import STORAGE_ERRORS, UNAVAILABLE_MESSAGE
 
 from . import policy, rules
 from .models import (
@@ -58,6 +60,8 @@ from .models import (
 )
 from .uploads import too_big_message
 from .workflow import EDITABLE, TRANSITIONS, Actor, Award, Command, State, Submit, Transition
+
+log = logging.getLogger(__name__)
 
 
 class TransitionError(DomainError):
@@ -658,7 +662,13 @@ def _store_document(
     )
     # A random stored name: the original name is only ever shown, never used as a path.
     upload.seek(0)
-    document.file.save(f"{uuid.uuid4().hex}.{detected}", ContentFile(upload.read()), save=False)
+    try:
+        document.file.save(f"{uuid.uuid4().hex}.{detected}", ContentFile(upload.read()), save=False)
+    except STORAGE_ERRORS as exc:
+        # The store is down (or full): refuse before any row is written, so the
+        # caller's transaction leaves the request exactly as it was.
+        log.warning("document not stored for request %s: %r", locked.pk, exc)
+        raise EditError(UNAVAILABLE_MESSAGE, status=503, field="file") from exc
     try:
         document.save()
     except Exception:

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from clusters.models import School
+from portal import storage
 from portal.audit import record_view
 from portal.errors import DomainError
 from portal.roles import scope_for
@@ -425,15 +426,15 @@ def remove_document(request: HttpRequest, fr: FundingRequest, doc_id: int) -> Ht
 @login_required
 def download(request: HttpRequest, pk: int, doc_id: int) -> FileResponse:
     document = selectors.get_document(request.user, pk, doc_id)
+    try:
+        response = storage.download_response(
+            document.file.name,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+    except storage.StorageUnavailable:
+        return storage.unavailable_page(request)
     record_view(request, document, action="download", detail=document.request.reference or "")
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -199,6 +199,34 @@ STORAGES = {
         "OPTIONS": {"location": env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")},
     },
 }
+# Production: the private files in an S3-compatible object store (django-storages), so
+# every web node and worker reads the same files. The bucket stays private: objects are
+# written with a private ACL and only ever streamed through the checked views.
+STORAGE_S3_BUCKET = env.str("STORAGE_S3_BUCKET", default="")
+if STORAGE_S3_BUCKET:
+    import botocore.config
+
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": env.str("STORAGE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("STORAGE_S3_REGION", default="") or None,
+            "access_key": env.str("STORAGE_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("STORAGE_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("STORAGE_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            # Fail fast and say so (portal.storage.StorageUnavailable) rather than hang.
+            "client_config": botocore.config.Config(
+                connect_timeout=env.float("STORAGE_S3_CONNECT_TIMEOUT", default=5.0),
+                read_timeout=env.float("STORAGE_S3_READ_TIMEOUT", default=30.0),
+                retries={"mode": "standard", "max_attempts": 3},
+                signature_version="s3v4",
+            ),
+        },
+    }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media-not-served/"
 

@@ -1,7 +1,7 @@
 """REST API: ask for a report run, poll it, list runs, download its files. Scoped
 like the pages: a run outside the user's scope is 404."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from portal import storage
 from portal.audit import record_view
 
 from . import selectors, services
@@ -125,11 +126,9 @@ class ReportRunViewSet(
         run = self.get_object()
         if run.status != RunStatus.SUCCEEDED:
             raise Http404
-        record_view(request, run, action="download", detail=f"api {fmt}")
         field = run.file_for(fmt)
-        return FileResponse(
-            run.open_file(fmt),
-            as_attachment=True,
-            filename=field.name.rsplit("/", 1)[-1],
-            content_type=CONTENT_TYPES[fmt],
+        response = storage.download_response(  # the store down: 503, "try again"
+            field.name, filename=field.name.rsplit("/", 1)[-1], content_type=CONTENT_TYPES[fmt]
         )
+        record_view(request, run, action="download", detail=f"api {fmt}")
+        return response

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import storage
 from portal.audit import record_view
 
 from . import policy, rendering, selectors, services
@@ -97,9 +98,12 @@ def download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     run = selectors.get_run(request.user, pk)
     if fmt not in FILE_FORMATS or run.status != RunStatus.SUCCEEDED:
         raise Http404
-    record_view(request, run, action="download", detail=fmt)
     field = run.file_for(fmt)
-    name = field.name.rsplit("/", 1)[-1]
-    return FileResponse(
-        run.open_file(fmt), as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt]
-    )
+    try:
+        response = storage.download_response(
+            field.name, filename=field.name.rsplit("/", 1)[-1], content_type=CONTENT_TYPES[fmt]
+        )
+    except storage.StorageUnavailable:
+        return storage.unavailable_page(request)
+    record_view(request, run, action="download", detail=fmt)
+    return response

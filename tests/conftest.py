@@ -1,3 +1,4 @@
+import itertools
 import os
 import random
 import zlib
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from clusters.models import Role
+from tests import objectstore
 from tests.factories import PASSWORD, SchoolFactory, make_user
 
 # Property tests draw the same examples on every run: a failure is a bug to fix, never
@@ -57,6 +59,29 @@ def _test_settings(settings, tmp_path):
     settings.OTP_ENFORCED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PUPIL_KEY_SECRET = "test-pupil-key-secret"
+
+
+_buckets = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def object_store_server():
+    """moto's S3 server, one process per test session (per xdist worker)."""
+    server = objectstore.ObjectStoreServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def object_store(object_store_server, settings):
+    """The private storage in a fresh bucket of the real object-store server."""
+    name = f"portal-test-{next(_buckets)}"
+    bucket = objectstore.Bucket(name, object_store_server.url).create()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": objectstore.s3_storage_setting(bucket.name, object_store_server.url),
+    }
+    return bucket
 
 
 @pytest.fixture
