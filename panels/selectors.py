@@ -289,6 +289,8 @@ class ItemRow:
     my_conflict: str | None = None
     # The school's awards and report figures (``panels.room.meeting_room`` sets it).
     school_context: object | None = None
+    # The user chairs this item at the open meeting and may record its decision now.
+    decides: bool = False
 
     @property
     def blind(self) -> bool:
@@ -426,6 +428,9 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
                 reveal=reveal,
                 sees_totals=visible is not None and policy.sees_spread_totals(user, item),
                 my_conflict=declared if declared and not recusals.from_school(item, me) else None,
+                decides=decision is None
+                and not user_recused
+                and policy.can_decide_item(user, item),
             )
         )
     schools = {m.school.pk: m.school for m in present if m.school_id}

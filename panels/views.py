@@ -326,6 +326,26 @@ def schedule_many(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting(request.user, pk)
+    if request.htmx and request.GET.get("part") == "quorum":
+        # The live quorum shows no pupil data: no audit row for each poll.
+        page = selectors.meeting_page(request.user, meeting)
+        return HttpResponse(
+            render_to_string("panels/_quorum.html", {"page": page, "meeting": meeting}, request)
+        )
+    return _render_meeting(request, meeting, decide=as_id(request.GET.get("decide")))
+
+
+def _render_meeting(
+    request: HttpRequest,
+    meeting,
+    *,
+    decide: int | None = None,
+    decision_form: DecisionForm | None = None,
+    decided: int | None = None,
+) -> HttpResponse:
+    """The meeting page; ``decide`` opens the decision form of that item on it (the chair
+    runs the meeting from the agenda; htmx swaps only the form's slot in), ``decided``
+    says which item's decision was just recorded."""
     page = selectors.meeting_page(request.user, meeting)
     context = {"page": page, "meeting": meeting, "criteria": CRITERIA}
     if policy.runs_meeting(request.user, meeting):
@@ -334,9 +354,17 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if policy.can_swap_chair(request.user, meeting):
         context["swap_form"] = SwapChairForm(members=[m for m in page.current_members if m.voting])
-    if request.htmx and request.GET.get("part") == "quorum":
-        # The live quorum shows no pupil data: no audit row for each poll.
-        return HttpResponse(render_to_string("panels/_quorum.html", context, request))
+    by_id = {r.item.pk: r for r in page.rows}
+    if decide is not None and (row := by_id.get(decide)) is not None and row.decides:
+        context["decide_row"] = row
+        context["decision_form"] = decision_form or DecisionForm(
+            later_meetings=_later_meetings(row.item)
+        )
+    elif decision_form is not None:
+        # Not (or no longer) the user's to decide: say why, where the form was.
+        errors = [e for errs in decision_form.errors.values() for e in errs]
+        context["decide_problem"] = " ".join(errors) or "This item cannot be decided now."
+    context["decided_row"] = by_id.get(decided) if decided else None
     context["room"] = meeting_room(page)
     read = [r.item.request_id for r in page.rows if r.reads_papers]
     if read:
@@ -621,7 +649,12 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @_acting
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the item's decision, from its page or from the meeting page (``from`` is
+    "meeting"). With htmx the page stays: the answer is the same page read after the
+    write, of which htmx takes the decision's part, the budget in the room, the quorum
+    and the agenda's rows; without JavaScript a decision redirects to the meeting."""
     item = selectors.get_item(request.user, pk)
+    on_meeting = request.POST.get("from") == "meeting"
     form = DecisionForm(request.POST, later_meetings=_later_meetings(item))
     if form.is_valid():
         try:
@@ -632,12 +665,17 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             # A rule the form cannot know (amount, quorum, budget): shown like a field error.
             form.add_error(None, exc.message)
         else:
+            if request.htmx and on_meeting:
+                meeting = selectors.get_meeting(request.user, item.meeting_id)
+                return _render_meeting(request, meeting, decided=item.pk)
             if request.htmx:
-                # The chair stays on the item: htmx swaps in the decision and the budget.
                 return _render_item(request, selectors.get_item(request.user, pk), decided=True)
             messages.success(request, f"Recorded: {decision.get_outcome_display()}.")
             return redirect("panels:meeting", pk=item.meeting_id)
-    # The chair keeps what they typed, with the errors summarised at the top of the page.
+    # The chair keeps what they typed, with the errors summarised at the top of the form.
+    if on_meeting:
+        meeting = selectors.get_meeting(request.user, item.meeting_id)
+        return _render_meeting(request, meeting, decide=item.pk, decision_form=form)
     return _render_item(request, item, decision_form=form)
 
 

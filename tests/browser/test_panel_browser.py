@@ -121,8 +121,13 @@ def test_the_chair_runs_tomorrows_meeting_and_a_recused_member_sees_no_views(
     page.get_by_label("Day").first.fill(str(review.day))
     page.get_by_label("Month").first.fill(str(review.month))
     page.get_by_label("Year").first.fill(str(review.year))
+    page.evaluate("window.stillThisPage = true")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_text("Recorded: Approved.")).to_be_visible()
+    # The chair stays on the item (htmx swaps the decision and the budget in).
+    expect(page.get_by_test_id("decided")).to_contain_text("Recorded: Approved")
+    expect(page.get_by_test_id("room-awarded")).to_contain_text("1 decided")
+    assert page.evaluate("window.stillThisPage") is True
+    page.get_by_role("link", name="Back to the meeting").click()
     expect(page.get_by_test_id("agenda")).to_contain_text("Approved")
 
     # The recused member still sees no views, and cannot be shown the decision form.

@@ -120,8 +120,14 @@ def test_the_officers_dashboard_shows_the_chairs_decision_within_five_seconds(
     chair.get_by_label("Day").first.fill(str(review.day))
     chair.get_by_label("Month").first.fill(str(review.month))
     chair.get_by_label("Year").first.fill(str(review.year))
+    chair.evaluate("window.stillThisPage = true")
     chair.get_by_role("button", name="Record decision").click()
-    expect(chair.get_by_text("Recorded: Partially approved.")).to_be_visible()
+    # The item page stays (htmx): the decision and the budget in the room are swapped in.
+    expect(chair.get_by_test_id("decided")).to_contain_text(
+        "Recorded: Partially approved (£3,333.33)."
+    )
+    expect(chair.get_by_test_id("room-awarded")).to_contain_text("£3,333.33")
+    assert chair.evaluate("window.stillThisPage") is True
     assert accessibility_violations(chair) == []
 
     # The officer did nothing: the open dashboard catches up by itself.

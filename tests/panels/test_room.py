@@ -248,3 +248,109 @@ def test_the_api_gives_the_budget_in_the_room_and_each_items_school_context(
     client.force_login(heads[3])
     assert client.get(f"/api/v1/agenda-items/{item_a.pk}/").json()["school_context"] is None
     assert client.get(f"/api/v1/agenda-items/{item_d.pk}/").json()["school_context"]["school"]
+
+
+def decision_post(review, **extra):
+    return {
+        "outcome": "approved",
+        "amount": "7500.00",
+        "rationale": "Clear evidence.",
+        "review_date_0": review.day,
+        "review_date_1": review.month,
+        "review_date_2": review.year,
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_the_chair_decides_from_the_agenda_and_the_room_quorum_and_rows_follow_in_place(
+    client, panel, meeting, heads, send_officer, request_d
+):
+    item = services.schedule_request(request_d, by=send_officer, meeting=meeting)
+    open_with_everyone(meeting, panel, heads)
+    client.force_login(heads[0])
+    meeting_url = reverse("panels:meeting", args=[meeting.pk])
+    agenda = client.get(meeting_url).text
+    # Each item the chair may decide now has its own link to the form, on this page.
+    assert f'data-testid="decide-{item.pk}"' in agenda and "decide-heading" not in agenda
+    form = client.get(f"{meeting_url}?decide={item.pk}", headers={"HX-Request": "true"}).text
+    assert 'data-testid="decide-heading"' in form and 'name="from" value="meeting"' in form
+
+    review = timezone.localdate() + timedelta(days=90)
+    url = reverse("panels:decide", args=[item.pk])
+    # A first try with nothing filled in: the errors come back in the slot, nothing decided.
+    wrong = client.post(url, {"from": "meeting"}, headers={"HX-Request": "true"})
+    assert wrong.status_code == 200
+    assert "There is a problem" in wrong.text and "<title>Error:" in wrong.text
+    assert 'data-testid="decide-heading"' in wrong.text
+    item.refresh_from_db()
+    assert not hasattr(item, "decision")
+
+    answer = client.post(url, decision_post(review, **{"from": "meeting"}),
+                         headers={"HX-Request": "true"})  # fmt: skip
+    # The meeting page read after the write: htmx takes the slot, the room, the quorum
+    # and the agenda's rows from it (hx-select / hx-select-oob), so nothing reloads.
+    assert answer.status_code == 200
+    text = answer.text
+    assert 'data-testid="decided"' in text and "Recorded for item 1" in text
+    assert "£92,500.00" in text  # available now, the award committed
+    assert 'id="quorum"' in text and 'id="agenda-rows"' in text
+    assert f'data-testid="decide-{item.pk}"' not in text  # decided: no link any more
+    assert "decide-heading" not in text
+
+
+@pytest.mark.django_db
+def test_without_javascript_deciding_from_the_agenda_is_a_post_and_a_redirect(
+    client, panel, meeting, heads, send_officer, request_d
+):
+    item = services.schedule_request(request_d, by=send_officer, meeting=meeting)
+    open_with_everyone(meeting, panel, heads)
+    client.force_login(heads[0])
+    meeting_url = reverse("panels:meeting", args=[meeting.pk])
+    assert "decide-heading" in client.get(f"{meeting_url}?decide={item.pk}").text
+    url = reverse("panels:decide", args=[item.pk])
+    wrong = client.post(url, {"from": "meeting", "outcome": "approved"})
+    assert wrong.status_code == 200 and "There is a problem" in wrong.text
+    review = timezone.localdate() + timedelta(days=90)
+    done = client.post(url, decision_post(review, **{"from": "meeting"}))
+    assert done.status_code == 302 and done.url == meeting_url
+    assert "£92,500.00" in client.get(meeting_url).text
+
+
+@pytest.mark.django_db
+def test_only_the_member_chairing_the_item_gets_its_decision_form(
+    client, panel, meeting, heads, send_officer, request_d
+):
+    item = services.schedule_request(request_d, by=send_officer, meeting=meeting)
+    open_with_everyone(meeting, panel, heads)
+    client.force_login(heads[1])  # a member, not the chair
+    meeting_url = reverse("panels:meeting", args=[meeting.pk])
+    page = client.get(f"{meeting_url}?decide={item.pk}").text
+    assert "decide-heading" not in page and f'data-testid="decide-{item.pk}"' not in page
+    review = timezone.localdate() + timedelta(days=90)
+    answer = client.post(
+        reverse("panels:decide", args=[item.pk]),
+        decision_post(review, **{"from": "meeting"}),
+        headers={"HX-Request": "true"},
+    )
+    assert "Only the member chairing this item records its decision." in answer.text
+    item.refresh_from_db()
+    assert not hasattr(item, "decision")
+
+
+@pytest.mark.django_db
+def test_on_the_item_page_an_htmx_error_comes_back_with_the_error_summary(
+    client, panel, meeting, heads, send_officer, request_d
+):
+    item = services.schedule_request(request_d, by=send_officer, meeting=meeting)
+    open_with_everyone(meeting, panel, heads)
+    client.force_login(heads[0])
+    page = client.get(reverse("panels:item", args=[item.pk])).text
+    assert 'hx-select="#decision-panel"' in page
+    answer = client.post(
+        reverse("panels:decide", args=[item.pk]), {"outcome": "approved"},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    assert answer.status_code == 200
+    assert 'id="decision-errors"' in answer.text and "There is a problem" in answer.text
+    assert 'id="decision-panel"' in answer.text and 'id="room"' in answer.text
