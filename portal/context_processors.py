@@ -2,7 +2,13 @@ from django.conf import settings
 
 from clusters.models import Role
 
+from .models import Notification
 from .roles import scope_for
+
+
+def _unread(user):
+    """The header's unread count: one query, only when a page shows the header."""
+    return lambda: Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
 
 
 def portal(request):
@@ -15,4 +21,5 @@ def portal(request):
         if role in Role.values
         else ("Administrator" if role else ""),
         "la_name": settings.LA_NAME,
+        "portal_unread": _unread(user) if user is not None and user.is_authenticated else 0,
     }

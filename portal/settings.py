@@ -17,6 +17,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+# The portal's own error pages even with DEBUG on (portal/error_pages.py); false shows
+# Django's debug pages to a developer.
+FRIENDLY_ERROR_PAGES = env.bool("FRIENDLY_ERROR_PAGES", default=True)
 # The embedded default gets a fixed development key; production must set one.
 SECRET_KEY = env.str(
     "SECRET_KEY",
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "portal.twofactor.middleware.TwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, so a view's exception reaches it first (portal/error_pages.py).
+    "portal.error_pages.FriendlyErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

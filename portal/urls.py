@@ -24,7 +24,8 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", views.SignOut.as_view(), name="logout"),
+    path("search/", views.search, name="search"),
     path("account/two-factor/", include("portal.twofactor.urls")),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
@@ -44,5 +45,6 @@ urlpatterns = [
     re_path(r"^api/(?:.*/)?$", views.not_found, name="api-not-found"),
 ]
 
+handler403 = "portal.views.forbidden"
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"

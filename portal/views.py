@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -6,6 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from . import search as finder
+from .audit import record_view
 from .dashboards import sections_for
 from .models import Notification
 from .roles import scope_for
@@ -47,6 +51,42 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The header's search: requests by reference, pupil initials, school name or URN."""
+    results = finder.search(request.user, request.GET.get("q"))
+    if results.requests and scope_for(request.user).sees_pupil_detail:
+        # The results show pupils' initials: a read of pupil data.
+        record_view(
+            request,
+            action="search",
+            object_type="funding.FundingRequest",
+            object_ids=[fr.pk for fr in results.requests],
+            detail=f"Search {results.query}",
+        )
+    return render(
+        request,
+        "portal/search.html",
+        {
+            "results": results,
+            "limit": finder.LIMIT,
+            "pupil_detail": scope_for(request.user).sees_pupil_detail,
+        },
+    )
+
+
+class SignOut(auth_views.LogoutView):
+    """Signing out says so on the sign-in page it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.success(request, "You have signed out.")
+        return response
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
@@ -59,13 +99,27 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     answers in JSON, the pages in the service's own look."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return render(request, "404.html", status=404)
+    return _page(render(request, "404.html", status=404))
+
+
+def _page(response: HttpResponse) -> HttpResponse:
+    # Marks the portal's own error pages (portal/error_pages.py leaves them alone).
+    response.portal_page = True
+    return response
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403: signed in, but this is not the user's to do (an LA officer's page, say)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    reason = str(exception) if exception and str(exception) else ""
+    return _page(render(request, "403.html", {"reason": reason}, status=403))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Sorry, there is a problem with the service."}, status=500)
-    return render(request, "500.html", status=500)
+    return _page(render(request, "500.html", status=500))
 
 
 def locked_out(

@@ -55,7 +55,7 @@ NOT_PAGES = {
 # The pages each role must have been through (by link or by the seeds below).
 MUST_SEE = {
     "senco": {
-        "dashboard", "notifications", "clusters:directory", "clusters:cluster", "clusters:school",
+        "dashboard", "notifications", "search", "clusters:directory", "clusters:cluster", "clusters:school",
         "funding:list", "funding:start", "funding:detail", "funding:timeline", "funding:tasks",
         "funding:pupil", "funding:needs", "funding:evidence", "funding:provision",
         "funding:consent", "funding:documents", "funding:check", "funding:submitted",
@@ -72,7 +72,7 @@ MUST_SEE = {
         "panels:item", "panels:decision", "panels:minutes",
     },
     "send": {
-        "dashboard", "notifications", "clusters:directory", "clusters:cluster", "clusters:school",
+        "dashboard", "notifications", "search", "403", "clusters:directory", "clusters:cluster", "clusters:school",
         "funding:list", "funding:triage", "funding:detail", "funding:timeline", "funding:action",
         "funding:streams", "funding:stream_new", "funding:stream_edit", "panels:index",
         "panels:panel", "panels:meeting", "panels:item", "panels:decision", "panels:minutes",
@@ -80,7 +80,7 @@ MUST_SEE = {
         "budgets:cluster", "budgets:budget", "budgets:request", "reports:list", "reports:detail",
     },
     "finance": {
-        "dashboard", "notifications", "funding:list", "funding:detail", "budgets:county",
+        "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",
         "budgets:cluster", "budgets:budget", "budgets:request", "budgets:allocate",
         "budgets:adjust", "budgets:override", "budgets:payments", "budgets:move_pupil",
         "budgets:reduce_award", "panels:decision", "panels:minutes", "reports:list",
@@ -225,6 +225,14 @@ def seeds(role, user):
     return pages
 
 
+# Pages only a form or a refusal leads to: (role, path, the status it answers with).
+FORMS_AND_REFUSALS = {
+    "senco": [("/search/?q=Primary", 200)],
+    "send": [("/search/?q=ENG", 200), ("/budgets/allocate/", 403)],
+    "finance": [("/search/?q=Primary", 200)],
+}
+
+
 def sweep(page, base, role, user, console, audited):
     """Visit the role's pages; return {url name: problems} and the path of each page.
 
@@ -233,6 +241,8 @@ def sweep(page, base, role, user, console, audited):
     found, paths = {}, {}
     queue = [(reverse(name, args=args), True) for name, *args in seeds(role, user) if args[0]]
     queue.append(("/", True))
+    expected = dict(FORMS_AND_REFUSALS.get(role, []))
+    queue += [(path, True) for path in expected]
     seen_names = set()
     while queue:
         path, seeded = queue.pop(0)
@@ -245,11 +255,13 @@ def sweep(page, base, role, user, console, audited):
         console.clear()
         response = page.goto(base + path)
         key = f"{name} {path}"
-        if response.status != 200:
+        if response.status != expected.get(path, 200):
             found[key] = [f"HTTP {response.status}"]
             continue
-        paths.setdefault(name, path)
-        problems = page_problems(page, console)
+        paths.setdefault(name if response.status == 200 else f"{response.status}", path)
+        # A refusal's own status shows in the console; it is the page under test here.
+        wanted = [e for e in console if not (path in expected and "status of" in e)]
+        problems = page_problems(page, wanted)
         page.evaluate(TRIM_REPEATS)
         shape = (name, hashlib.sha256(page.evaluate(SHAPE).encode()).hexdigest())
         if name == "dashboard" or shape not in audited:

@@ -90,6 +90,15 @@ ROUTES: dict[str, Route] = {
     "login": Route(OPEN, r("login")),
     "logout": Route(OPEN, r("logout"), methods=POST),
     "notifications": Route(OPEN, r("notifications")),
+    # The header's search (tests/portal/test_search.py): school A's name finds its requests
+    # for its own staff only; the finance officer sees the references, never the pupil.
+    "search": Route(
+        LIST,
+        lambda w: reverse("search") + f"?q={w.a.school.name}",
+        "senco_a",
+        finance="no_pupil",
+        marker=REF,
+    ),
     # The user's own two-factor device (tests/portal/test_two_factor.py).
     "two_factor:verify": Route(OPEN, r("two_factor:verify"), methods=BOTH),
     "two_factor:set_up": Route(OPEN, r("two_factor:set_up"), methods=BOTH),
