@@ -47,7 +47,13 @@ def _transition_schema(name: str, description: str):
     list=extend_schema(summary="Requests the user may see (finance officers: totals only)"),
     retrieve=extend_schema(summary="One request (404 outside the user's scope)"),
     create=extend_schema(summary="Start a draft request for one of the user's schools"),
-    partial_update=extend_schema(summary="Save a draft or a returned request"),
+    partial_update=extend_schema(
+        summary="Save a draft or a returned request",
+        description="Send the `version` you read: if the request was saved since, the "
+        "change is refused with 409 (the answer gives the `saved_version` and what "
+        "differs in `changes`) and nothing, not one provision line, is saved.",
+        responses={200: RequestSerializer, 400: REFUSED, 404: None, 409: REFUSED},
+    ),
 )
 class RequestViewSet(
     mixins.ListModelMixin,
@@ -124,6 +130,7 @@ class RequestViewSet(
         stream = data.pop("stream")
         cycles = data.pop("cycles", None)
         lines = data.pop("provision_lines", None)
+        data.pop("version", None)  # a new draft starts at version 1
         fr = services.create_request(
             user=request.user,
             school=school,
@@ -148,8 +155,14 @@ class RequestViewSet(
         data.pop("school", None)
         cycles = data.pop("cycles", None)
         lines = data.pop("provision_lines", None)
+        version = data.pop("version", None)
         services.save_request(
-            fr, user=request.user, fields=data, cycles=cycles, provision_lines=lines
+            fr,
+            user=request.user,
+            fields=data,
+            cycles=cycles,
+            provision_lines=lines,
+            version=version,
         )
         return self._answer(fr.pk)
 
@@ -254,6 +267,7 @@ class RequestViewSet(
             user=request.user,
             upload=upload.validated_data["file"],
             kind=upload.validated_data["kind"],
+            version=upload.validated_data.get("version"),
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 

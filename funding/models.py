@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from clusters.models import Cluster, Phase, School
 from portal.storage import private_storage
+from portal.versions import VersionField
 
 from .workflow import State
 
@@ -33,6 +34,8 @@ class FundingStream(models.Model):
         default=list, help_text=f"Phases that may apply: {', '.join(Phase.values)}"
     )
     is_open = models.BooleanField("open for requests", default=True)
+    # Two LA officers may edit a stream at once: an edit based on an older one is refused.
+    version = VersionField()
 
     class Meta:
         ordering = ["name"]
@@ -141,6 +144,9 @@ class FundingRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    # Every save by funding.services adds one; an edit based on an older one is refused
+    # (portal/versions.py), so two tabs or two staff never overwrite each other.
+    version = VersionField()
 
     # Pupil, pseudonymised.
     pupil_initials = models.CharField(max_length=4, blank=True)

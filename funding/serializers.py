@@ -141,6 +141,12 @@ class DocumentSerializer(serializers.ModelSerializer):
 class DocumentUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RequestDocument._meta.get_field("kind").choices)
     file = serializers.FileField()
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The request's version the upload is based on (409 if it was saved "
+        "meanwhile; nothing is stored).",
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -222,6 +228,14 @@ class RequestSerializer(serializers.ModelSerializer):
     has_upn = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The request's version: it goes up by one on every save. Send back the "
+        "version you read with a change: if the request was saved meanwhile, the change is "
+        "refused with 409 (the answer names what differs) and nothing is saved. Leave it "
+        "out to save whatever the version.",
+    )
 
     class Meta:
         model = FundingRequest
@@ -230,7 +244,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "primary_need", "secondary_need", "sen_support_since", "band",
             "ordinarily_available_provision", "outcomes_sought", "agencies_involved",
             "parent_voice", "pupil_voice", "project_summary", "parental_consent", "consent_date",
-            "cycles", "provision_lines", "missing", "actions",
+            "cycles", "provision_lines", "missing", "actions", "version",
         ]  # fmt: skip
         read_only_fields = [
             "id", "reference", "state", "cluster", "created_at", "submitted_at",

@@ -44,6 +44,8 @@ from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp
 from portal.notifications import announce_transition
 from portal.storage import STORAGE_ERRORS, UNAVAILABLE_MESSAGE
+from portal.versions import advance as _advance
+from portal.versions import check as _check_version
 
 from . import policy, rules
 from .models import (
@@ -243,7 +245,10 @@ def apply_transition(
         extra_fields: list[str] = []
         for prepare in _PREPARES[transition_def.name]:
             extra_fields += prepare(locked, transition_def, context) or []
-        locked.save(update_fields=["state", "state_changed_at", "updated_at", *extra_fields])
+        _advance(locked)
+        locked.save(
+            update_fields=["state", "state_changed_at", "updated_at", "version", *extra_fields]
+        )
         RequestEvent.objects.create(
             request=locked,
             actor=user,
@@ -304,7 +309,7 @@ def reduce_award(
     """
     locked = _locked(funding_request)
     locked.amount_awarded = new_amount
-    locked.save(update_fields=["amount_awarded", "updated_at"])
+    locked.save(update_fields=["amount_awarded", "updated_at", _advance(locked)])
     _event(locked, user=user, kind="award_reduced", message=message)
     return locked
 
@@ -319,7 +324,7 @@ def move_to_school(
     """
     locked = _locked(funding_request)
     locked.school, locked.cluster_id = school, school.cluster_id
-    locked.save(update_fields=["school", "cluster", "updated_at"])
+    locked.save(update_fields=["school", "cluster", "updated_at", _advance(locked)])
     _event(locked, user=user, kind="pupil_moved", message=message)
     return locked
 
@@ -346,8 +351,20 @@ class EditError(DomainError):
     """An edit that may not happen; the message is for the person who tried."""
 
 
-def _lock_for_edit(funding_request: FundingRequest, user: AbstractBaseUser) -> FundingRequest:
-    """The request row, locked, if ``user`` may edit it now (call inside a transaction)."""
+def _lock_for_edit(
+    funding_request: FundingRequest,
+    user: AbstractBaseUser,
+    version: int | None = None,
+    *,
+    yours: Mapping[str, Any] | None = None,
+    compare: Any = None,
+) -> FundingRequest:
+    """The request row, locked, if ``user`` may edit it now (call inside a transaction).
+
+    ``version`` is the one the edit was based on: a stale one is refused
+    (:class:`portal.versions.StaleVersion`, naming what differs between ``yours`` and the
+    saved request, or ``compare``). The version moves on here, for the caller's save.
+    """
     locked = FundingRequest.objects.select_related("stream", "school").select_for_update(
         of=("self",)
     )
@@ -358,7 +375,14 @@ def _lock_for_edit(funding_request: FundingRequest, user: AbstractBaseUser) -> F
         raise EditError(
             f"This request is {locked.get_state_display().lower()}, so it cannot be changed."
         )
+    _check_version(locked, version, yours=yours, compare=compare, what="this request")
+    _advance(locked)
     return locked
+
+
+def _touch(locked: FundingRequest) -> None:
+    """Save the locked request's new version (an edit of its lines, cycles or documents)."""
+    locked.save(update_fields=["updated_at", "version"])
 
 
 def _recalculate(locked: FundingRequest) -> None:
@@ -371,7 +395,7 @@ def _recalculate(locked: FundingRequest) -> None:
         requested,
     )
     locked.save(update_fields=["total_cost", "school_contribution", "amount_requested",
-                               "updated_at"])  # fmt: skip
+                               "updated_at", "version"])  # fmt: skip
 
 
 @transaction.atomic
@@ -405,15 +429,21 @@ def create_draft(
 
 @transaction.atomic
 def update_request(
-    funding_request: FundingRequest, *, user: AbstractBaseUser, **fields: Any
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    version: int | None = None,
+    **fields: Any,
 ) -> FundingRequest:
     """Save what the school typed into one or more sections, complete or not (a draft).
-    ``upn`` (optional) is turned into the pupil key here and never kept."""
+    ``upn`` (optional) is turned into the pupil key here and never kept. ``version``: the
+    request's version the edit was based on (a stale one is refused).
+    """
     upn = fields.pop("upn", None)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
-    locked = _lock_for_edit(funding_request, user)
+    locked = _lock_for_edit(funding_request, user, version, yours=fields)
     for name, value in fields.items():
         setattr(locked, name, value)
     if locked.request_type in ONE_PUPIL:
@@ -453,9 +483,14 @@ def save_cycle(
     plan: str,
     duration_weeks: int,
     impact: str,
+    version: int | None = None,
 ) -> ReviewCycle:
     """Add an assess-plan-do-review cycle, or change one."""
-    locked = _lock_for_edit(funding_request, user)
+    yours = {"assess": assess, "plan": plan, "duration_weeks": duration_weeks, "impact": impact}
+    if cycle is not None:
+        cycle = ReviewCycle.objects.filter(pk=cycle.pk).first() or cycle
+    locked = _lock_for_edit(funding_request, user, version, yours=yours if cycle else None,
+                            compare=cycle)  # fmt: skip
     if cycle is None:
         order = ReviewCycle.objects.filter(request=locked).count() + 1
         cycle = ReviewCycle(request=locked, order=order)
@@ -468,15 +503,21 @@ def save_cycle(
         impact,
     )
     cycle.save()
-    locked.save(update_fields=["updated_at"])
+    _touch(locked)
     return cycle
 
 
 @transaction.atomic
-def remove_cycle(funding_request: FundingRequest, *, user: AbstractBaseUser, cycle_id: int) -> None:
-    locked = _lock_for_edit(funding_request, user)
+def remove_cycle(
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    cycle_id: int,
+    version: int | None = None,
+) -> None:
+    locked = _lock_for_edit(funding_request, user, version)
     ReviewCycle.objects.filter(request=locked, pk=cycle_id).delete()
-    locked.save(update_fields=["updated_at"])
+    _touch(locked)
 
 
 LINE_FIELDS = ("kind", "description", "hours_per_week", "weeks", "hourly_rate", "amount",
@@ -544,14 +585,19 @@ def save_provision_line(
     *,
     user: AbstractBaseUser,
     line: ProvisionLine | None = None,
+    version: int | None = None,
     **fields: Any,
 ) -> ProvisionLine:
     """Add or change a provision line (staffing, or another cost); the totals follow.
 
     ``fields`` are :data:`LINE_FIELDS`; a staffing line's rate comes from the rate card
-    when none is given, and a rate off the card needs ``rate_reason``.
+    when none is given, and a rate off the card needs ``rate_reason``. ``version``: the
+    request's version the edit was based on (a stale one is refused, naming what differs
+    from the line as saved).
     """
-    locked = _lock_for_edit(funding_request, user)
+    saved_line = ProvisionLine.objects.filter(pk=line.pk).first() if line is not None else None
+    locked = _lock_for_edit(funding_request, user, version,
+                            yours=fields if saved_line else None, compare=saved_line)  # fmt: skip
     if line is None:
         order = ProvisionLine.objects.filter(request=locked).count() + 1
         line = ProvisionLine(request=locked, order=order)
@@ -565,9 +611,13 @@ def save_provision_line(
 
 @transaction.atomic
 def remove_provision_line(
-    funding_request: FundingRequest, *, user: AbstractBaseUser, line_id: int
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    line_id: int,
+    version: int | None = None,
 ) -> None:
-    locked = _lock_for_edit(funding_request, user)
+    locked = _lock_for_edit(funding_request, user, version)
     ProvisionLine.objects.filter(request=locked, pk=line_id).delete()
     _recalculate(locked)
 
@@ -637,13 +687,18 @@ def check_upload(upload) -> tuple[str, str]:
 
 @transaction.atomic
 def upload_document(
-    funding_request: FundingRequest, *, user: AbstractBaseUser, upload, kind: str
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    upload,
+    kind: str,
+    version: int | None = None,
 ) -> RequestDocument:
     """Keep a supporting document in private storage, after checking size and content."""
-    locked = _lock_for_edit(funding_request, user)
+    locked = _lock_for_edit(funding_request, user, version)
     checked = check_upload(upload)
     document = _store_document(locked, user=user, upload=upload, kind=kind, checked=checked)
-    locked.save(update_fields=["updated_at"])
+    _touch(locked)
     return document
 
 
@@ -682,12 +737,17 @@ def _store_document(
 
 @transaction.atomic
 def remove_document(
-    funding_request: FundingRequest, *, user: AbstractBaseUser, document_id: int
+    funding_request: FundingRequest,
+    *,
+    user: AbstractBaseUser,
+    document_id: int,
+    version: int | None = None,
 ) -> None:
-    locked = _lock_for_edit(funding_request, user)
+    locked = _lock_for_edit(funding_request, user, version)
     document = RequestDocument.objects.filter(request=locked, pk=document_id).first()
     if document is None:
         return
+    _touch(locked)
     name, storage = document.file.name, document.file.storage
     RequestEvent.objects.create(
         request=locked, actor=user, kind="document_removed", message=document.original_name
@@ -918,9 +978,14 @@ def save_request(
     fields: dict[str, Any],
     cycles: list[dict[str, Any]] | None = None,
     provision_lines: list[dict[str, Any]] | None = None,
+    version: int | None = None,
 ) -> FundingRequest:
-    """The API's edit: fields, and (when given) the whole list of cycles and of lines."""
-    locked = update_request(funding_request, user=user, **fields)
+    """The API's edit: fields, and (when given) the whole list of cycles and of lines.
+
+    ``version``: the request's version the edit was based on (a stale one is refused
+    and nothing, not even one line, is saved).
+    """
+    locked = update_request(funding_request, user=user, version=version, **fields)
     if cycles is not None:
         ReviewCycle.objects.filter(request=locked).delete()
         ReviewCycle.objects.bulk_create(
@@ -949,13 +1014,24 @@ STREAM_FIELDS = ("code", "name", "description", "max_award", "max_duration_weeks
 
 @transaction.atomic
 def save_stream(
-    *, user: AbstractBaseUser, stream: FundingStream | None = None, **fields: Any
+    *,
+    user: AbstractBaseUser,
+    stream: FundingStream | None = None,
+    version: int | None = None,
+    **fields: Any,
 ) -> FundingStream:
-    """An LA SEND officer adds a stream or changes one (requests already made keep theirs)."""
+    """An LA SEND officer adds a stream or changes one (requests already made keep theirs).
+
+    ``version``: the stream's version the change was based on (a stale one is refused).
+    """
     policy.require_manage_streams(user)
     unknown = set(fields) - set(STREAM_FIELDS)
     if unknown:
         raise EditError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    if stream is not None:
+        stream = FundingStream.objects.select_for_update().get(pk=stream.pk)
+        _check_version(stream, version, yours=fields, what="this funding stream")
+        _advance(stream)
     stream = stream or FundingStream()
     for name, value in fields.items():
         setattr(stream, name, value)

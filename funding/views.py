@@ -22,6 +22,8 @@ from portal import storage
 from portal.audit import record_view
 from portal.errors import DomainError
 from portal.roles import scope_for
+from portal.versions import StaleVersion, conflict_context, posted
+from portal.versions import posted as versions_posted
 
 from . import forms, policy, rules, selectors, services, uploads
 from .models import FundingRequest, ReviewCycle, SEN2Need
@@ -143,6 +145,22 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/start.html", {"form": form})
 
 
+def _conflict(
+    request: HttpRequest, exc: StaleVersion, *, retry_url: str = "", keep_label: str = "Keep mine",
+    saved_url: str = "", files: bool = False,
+) -> dict:  # fmt: skip
+    """The page's context for a save refused as stale: the user's input kept, both values
+    shown, "keep mine" posting it again on the saved version (``portal/versions.py``)."""
+    return conflict_context(
+        exc,
+        data=request.POST,
+        retry_url=retry_url or request.path,
+        saved_url=saved_url or request.path,
+        keep_label=keep_label,
+        files=files,
+    )
+
+
 def _editable(request: HttpRequest, pk) -> FundingRequest:
     fr = selectors.get_request(request.user, pk)
     if not policy.can_edit(request.user, fr):
@@ -166,7 +184,10 @@ def editing(view):
         except _NotEditable as exc:
             messages.info(request, "This request can no longer be changed.")
             return redirect("funding:detail", pk=exc.fr.pk)
-        return view(request, fr, *args, **kwargs)
+        response = view(request, fr, *args, **kwargs)
+        # Back must fetch the step again (its saved text and version), never a stale copy.
+        response["Cache-Control"] = "no-store"
+        return response
 
     return wrapper
 
@@ -229,20 +250,36 @@ def _after_save(request: HttpRequest, fr: FundingRequest, section: str):
 def _section(request: HttpRequest, fr: FundingRequest, name: str) -> HttpResponse:
     form_class = SECTION_FORMS[name]
     form = form_class(_posted(request), instance=fr)
+    conflict: dict = {}
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in form_class.Meta.fields}
         if form.cleaned_data.get("upn"):
             fields["upn"] = form.cleaned_data["upn"]  # hashed by the service, never kept
         try:
-            services.update_request(fr, user=request.user, **fields)
+            services.update_request(fr, user=request.user, version=posted(request.POST), **fields)
+        except StaleVersion as exc:
+            conflict = _conflict(request, exc)
         except EditError as exc:
             form.add_error(None, exc.message)
         else:
             return _after_save(request, fr, name)
     if name == "provision":
-        return _provision_page(request, fr, dates_form=form)
-    context = {"fr": fr, "form": form, "section": name, "title": SECTION_TITLES[name]}
-    return render(request, "funding/section_form.html", context, status=400 if form.errors else 200)
+        return _provision_page(request, fr, dates_form=form, conflict=conflict)
+    context = {
+        "fr": fr,
+        "form": form,
+        "section": name,
+        "title": SECTION_TITLES[name],
+        "version": fr.version,
+        "autosave": name in AUTOSAVED,
+        **conflict,
+    }
+    status = 409 if conflict else 400 if form.errors else 200
+    return render(request, "funding/section_form.html", context, status=status)
+
+
+# The steps with long text, saved as the SENCO types (``autosave``).
+AUTOSAVED = frozenset({"pupil", "needs", "provision", "consent"})
 
 
 # The UPN is left out of Django's error reports.
@@ -269,26 +306,36 @@ def _money_context(fr: FundingRequest) -> dict:
     }
 
 
-def _provision_page(request, fr, *, dates_form=None, line_form=None, cost_form=None):
+def _provision_page(request, fr, *, dates_form=None, line_form=None, cost_form=None, conflict=None):
     card = selectors.rate_card_for(fr)
+    conflict = conflict or {}
     context = {
         "fr": fr,
         "form": dates_form or forms.ProvisionForm(instance=fr),
         "line_form": line_form or forms.ProvisionLineForm(prefix="line", card=card),
         "cost_form": cost_form or forms.CostLineForm(prefix="cost"),
         "card": card,
+        "version": fr.version,
+        "autosave": True,
         **_money_context(fr),
+        **conflict,
     }
     bad = any(context[f].errors for f in ("form", "line_form", "cost_form"))
-    return render(request, "funding/section_provision.html", context, status=400 if bad else 200)
+    status = 409 if conflict else 400 if bad else 200
+    return render(request, "funding/section_provision.html", context, status=status)
 
 
-def _save_line(request, fr, form, line=None) -> bool:
-    """Save the line the form holds; a refusal goes beside its field. True when saved."""
+def _save_line(request, fr, form, line=None) -> dict | bool:
+    """Save the line the form holds; a refusal goes beside its field. True when saved,
+    the conflict's context when refused as stale."""
     if not form.is_valid():
         return False
     try:
-        services.save_provision_line(fr, user=request.user, line=line, **form.line_fields())
+        services.save_provision_line(
+            fr, user=request.user, line=line, version=posted(request.POST), **form.line_fields()
+        )
+    except StaleVersion as exc:
+        return _conflict(request, exc)
     except EditError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return False
@@ -301,16 +348,18 @@ def provision(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
         if "add_line" in request.POST:
             card = selectors.rate_card_for(fr)
             line_form = forms.ProvisionLineForm(request.POST, prefix="line", card=card)
-            if _save_line(request, fr, line_form):
+            saved = _save_line(request, fr, line_form)
+            if saved is True:
                 messages.success(request, "Provision line added.")
                 return redirect("funding:provision", pk=fr.pk)
-            return _provision_page(request, fr, line_form=line_form)
+            return _provision_page(request, fr, line_form=line_form, conflict=saved or None)
         if "add_cost" in request.POST:
             cost_form = forms.CostLineForm(request.POST, prefix="cost")
-            if _save_line(request, fr, cost_form):
+            saved = _save_line(request, fr, cost_form)
+            if saved is True:
                 messages.success(request, "Cost added.")
                 return redirect("funding:provision", pk=fr.pk)
-            return _provision_page(request, fr, cost_form=cost_form)
+            return _provision_page(request, fr, cost_form=cost_form, conflict=saved or None)
         return _section(request, fr, "provision")
     return _provision_page(request, fr)
 
@@ -321,21 +370,31 @@ def edit_line(request: HttpRequest, fr: FundingRequest, line_id: int) -> HttpRes
     card = selectors.rate_card_for(fr)
     form_class = forms.ProvisionLineForm if line.is_staffing else forms.CostLineForm
     form = form_class(_posted(request), instance=line, card=card)
-    if request.method == "POST" and _save_line(request, fr, form, line=line):
+    saved = request.method == "POST" and _save_line(request, fr, form, line=line)
+    if saved is True:
         messages.success(request, "Provision line changed.")
         return redirect("funding:provision", pk=fr.pk)
+    conflict = saved or {}
     return render(
         request,
         "funding/line_form.html",
-        {"fr": fr, "form": form, "line": line, "card": card},
-        status=400 if form.errors else 200,
+        {"fr": fr, "form": form, "line": line, "card": card, "version": fr.version, **conflict},
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 
 @require_POST
 @editing
 def remove_line(request: HttpRequest, fr: FundingRequest, line_id: int) -> HttpResponse:
-    services.remove_provision_line(fr, user=request.user, line_id=line_id)
+    try:
+        services.remove_provision_line(
+            fr, user=request.user, line_id=line_id, version=posted(request.POST)
+        )
+    except StaleVersion as exc:
+        conflict = _conflict(
+            request, exc, keep_label="Remove it anyway", saved_url=section_url(fr, "provision")
+        )
+        return _provision_page(request, fr, conflict=conflict)
     messages.success(request, "Provision line removed.")
     return redirect("funding:provision", pk=fr.pk)
 
@@ -348,28 +407,56 @@ def evidence(request: HttpRequest, fr: FundingRequest, cycle_id: int | None = No
         if cycle is None:
             raise Http404
     form = forms.CycleForm(_posted(request), instance=cycle)
+    conflict: dict = {}
     if request.method == "POST":
         if "continue" in request.POST and not any(request.POST.get(f) for f in form.fields):
             # Nothing typed: the SENCO is moving on, not adding a cycle.
             return _after_save(request, fr, "evidence")
         if form.is_valid():
-            services.save_cycle(fr, user=request.user, cycle=cycle, **form.cleaned_data)
-            messages.success(request, "Cycle saved.")
-            if "continue" in request.POST:
-                return _after_save(request, fr, "evidence")
-            return redirect("funding:evidence", pk=fr.pk)
+            try:
+                services.save_cycle(
+                    fr, user=request.user, cycle=cycle, version=posted(request.POST),
+                    **form.cleaned_data,
+                )  # fmt: skip
+            except StaleVersion as exc:
+                conflict = _conflict(request, exc)
+            else:
+                messages.success(request, "Cycle saved.")
+                if "continue" in request.POST:
+                    return _after_save(request, fr, "evidence")
+                return redirect("funding:evidence", pk=fr.pk)
+    return _evidence_page(request, fr, form, cycle, conflict)
+
+
+def _evidence_page(request, fr, form, cycle=None, conflict=None) -> HttpResponse:
+    conflict = conflict or {}
     return render(
         request,
         "funding/section_evidence.html",
-        {"fr": fr, "form": form, "cycles": list(fr.cycles.all()), "editing_cycle": cycle},
-        status=400 if form.errors else 200,
+        {
+            "fr": fr,
+            "form": form,
+            "cycles": list(fr.cycles.all()),
+            "editing_cycle": cycle,
+            "version": fr.version,
+            **conflict,
+        },
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 
 @require_POST
 @editing
 def remove_cycle(request: HttpRequest, fr: FundingRequest, cycle_id: int) -> HttpResponse:
-    services.remove_cycle(fr, user=request.user, cycle_id=cycle_id)
+    try:
+        services.remove_cycle(
+            fr, user=request.user, cycle_id=cycle_id, version=posted(request.POST)
+        )
+    except StaleVersion as exc:
+        conflict = _conflict(
+            request, exc, keep_label="Remove it anyway", saved_url=section_url(fr, "evidence")
+        )
+        return _evidence_page(request, fr, forms.CycleForm(), conflict=conflict)
     messages.success(request, "Cycle removed.")
     return redirect("funding:evidence", pk=fr.pk)
 
@@ -391,6 +478,7 @@ def _documents(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
     form = forms.DocumentForm(
         _posted(request), request.FILES if posted else None, refused_too_big=too_big
     )
+    conflict: dict = {}
     if posted:
         if "continue" in request.POST and not request.FILES and not too_big:
             return _after_save(request, fr, "documents")
@@ -401,24 +489,46 @@ def _documents(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
                     user=request.user,
                     upload=form.cleaned_data["file"],
                     kind=form.cleaned_data["kind"],
+                    version=versions_posted(request.POST),
                 )
+            except StaleVersion as exc:
+                conflict = _conflict(request, exc, files=True)
             except EditError as exc:
                 form.add_error("file", exc.message)
             else:
                 messages.success(request, "Document uploaded.")
                 return redirect("funding:documents", pk=fr.pk)
+    return _documents_page(request, fr, form, conflict)
+
+
+def _documents_page(request, fr, form, conflict=None) -> HttpResponse:
+    conflict = conflict or {}
     return render(
         request,
         "funding/section_documents.html",
-        {"fr": fr, "form": form, "documents": list(fr.documents.all())},
-        status=400 if form.errors else 200,
+        {
+            "fr": fr,
+            "form": form,
+            "documents": list(fr.documents.all()),
+            "version": fr.version,
+            **conflict,
+        },
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 
 @require_POST
 @editing
 def remove_document(request: HttpRequest, fr: FundingRequest, doc_id: int) -> HttpResponse:
-    services.remove_document(fr, user=request.user, document_id=doc_id)
+    try:
+        services.remove_document(
+            fr, user=request.user, document_id=doc_id, version=posted(request.POST)
+        )
+    except StaleVersion as exc:
+        conflict = _conflict(
+            request, exc, keep_label="Remove it anyway", saved_url=section_url(fr, "documents")
+        )
+        return _documents_page(request, fr, forms.DocumentForm(), conflict)
     messages.success(request, "Document removed.")
     return redirect("funding:documents", pk=fr.pk)
 
@@ -667,9 +777,14 @@ def stream_edit(request: HttpRequest, stream_id: int | None = None) -> HttpRespo
         if stream is None:
             raise Http404
     form = forms.StreamForm(_posted(request), instance=stream)
+    conflict: dict = {}
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_stream(user=request.user, stream=stream, **form.cleaned_data)
+            services.save_stream(
+                user=request.user, stream=stream, version=posted(request.POST), **form.cleaned_data
+            )
+        except StaleVersion as exc:
+            conflict = _conflict(request, exc)
         except EditError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
@@ -678,11 +793,13 @@ def stream_edit(request: HttpRequest, stream_id: int | None = None) -> HttpRespo
         else:
             messages.success(request, "Funding stream saved.")
             return redirect("funding:streams")
+    if stream is not None:
+        stream.refresh_from_db()  # the hidden version is the one saved now
     return render(
         request,
         "funding/stream_form.html",
-        {"form": form, "stream": stream},
-        status=400 if form.errors else 200,
+        {"form": form, "stream": stream, "version": stream.version if stream else "", **conflict},
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 

@@ -30,7 +30,10 @@ BASIC_CHALLENGE = 'Basic realm="api"'
 
 class ErrorSerializer(serializers.Serializer):
     """A refusal: ``detail`` says why. Invalid input answers a list of messages per field
-    instead (``{"field": ["message"]}``; nested for lists of objects)."""
+    instead (``{"field": ["message"]}``; nested for lists of objects). A save based on an
+    out-of-date ``version`` answers 409 with ``saved_version`` and ``changes``
+    (``[{"field", "label", "yours", "saved"}]``: what differs from what you sent); nothing
+    is saved."""
 
     detail = serializers.CharField(required=False)
 
@@ -107,7 +110,9 @@ def plain_api_errors(detail, key: str | None = None):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response({"detail": exc.message}, status=exc.status)
+        # A stale version also says which version is saved and what differs (portal.versions).
+        extra = getattr(exc, "api_data", None) or {}
+        return Response({"detail": exc.message, **extra}, status=exc.status)
     if isinstance(exc, exceptions.ValidationError):
         response = drf_exception_handler(exc, context)
         response.data = plain_api_errors(response.data)
@@ -131,7 +136,10 @@ ERROR_ANSWERS = {
     "403": "Not signed in, or not allowed to do this.",
     "404": "Not found, or outside what you may see.",
 }
-CONFLICT_ANSWER = "Refused: the budget or the data changed since you read it."
+CONFLICT_ANSWER = (
+    "Refused: the budget or the data changed since you read it (a stale `version`: "
+    "the answer gives the `saved_version` and the `changes`). Nothing was saved."
+)
 
 
 def document_errors(result, generator, request, public):
@@ -140,7 +148,23 @@ def document_errors(result, generator, request, public):
     schemas[ERROR_COMPONENT] = {
         "type": "object",
         "description": ErrorSerializer.__doc__,
-        "properties": {"detail": {"type": "string"}},
+        "properties": {
+            "detail": {"type": "string"},
+            "saved_version": {
+                "type": "integer",
+                "description": "On a stale version: the version saved now.",
+            },
+            "changes": {
+                "type": "array",
+                "description": "On a stale version: each field that differs from what was sent.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string"} for k in ("field", "label", "yours", "saved")
+                    },
+                },
+            },
+        },
         "additionalProperties": {},
     }
     content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
