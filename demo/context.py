@@ -25,6 +25,7 @@ DEMO_STEPS = (
     "demo.panels.load",
     "demo.budgets.load_payments",
     "demo.reports.load",
+    "demo.accounts.load",
 )
 
 

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from .roles import scope_for
 
-POLICY_APPS = ("portal", "funding", "panels", "budgets", "clusters", "reports")
+POLICY_APPS = ("portal", "funding", "panels", "budgets", "clusters", "reports", "accounts")
 
 Rule = Callable[..., bool]
 User = AbstractBaseUser | AnonymousUser

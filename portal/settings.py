@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -61,12 +62,19 @@ INSTALLED_APPS = [
     "auditlog",
     "crispy_forms",
     "crispy_forms_gds",
+    # Account flows (password reset, single sign-on) from django-allauth; the portal's
+    # own sign-in page stays Django's (accounts/ has the glue; docs/architecture.md §2).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "portal",
     "clusters",
     "funding",
     "panels",
     "budgets",
     "reports",
+    "accounts",
     "demo",  # the demo county and its commands; not part of the product
 ]
 
@@ -82,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "portal.twofactor.middleware.TwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -159,6 +168,16 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "panels.panel",
     "panels.panelmember",
     "panels.meeting",
+    "accounts.invitation",
+    # Recovery codes made, and an administrator's reset (delete); the codes never.
+    {
+        "model": "otp_static.staticdevice",
+        "exclude_fields": [
+            "last_used_at",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+        ],
+    },
     # Enrolment, confirmation and an administrator's reset (delete); not each use.
     {
         "model": "otp_totp.totpdevice",
@@ -262,8 +281,61 @@ OTP_REQUIRED_ROLES = env.list(
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Inclusion Funding Portal")
 # Wrong codes: wait 1, 2, 4, 8... seconds before the next try (django-otp's throttling).
 OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 # Administrators reset a device by deleting it; they never see anyone's secret.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Invitations (accounts/): the emailed link works once, for this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# A bulk invitation file above this many rows is refused unread.
+INVITATION_CSV_MAX_ROWS = env.int("INVITATION_CSV_MAX_ROWS", default=5000)
+
+# django-allauth: password reset by email and single sign-on, never self sign-up (an
+# account exists only once the LA has invited its person: accounts.adapters).
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"  # the invitation link proved the address
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # nothing is sent to an address without an account
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Inclusion Funding Portal: "
+ACCOUNT_FORMS = {
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matched by the portal's own rules instead
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in buttons post (CSRF-protected)
+# Single sign-on (OpenID Connect: Microsoft Entra ID, DfE Sign-in...): OIDC_PROVIDERS is a
+# JSON list, one object per provider: {"id", "name", "issuer", "client_id", "secret",
+# "domains": allowed email domains, "mfa_amr": amr values that count as two-factor}.
+OIDC_PROVIDERS = env.json("OIDC_PROVIDERS", default=[])
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": p["id"],
+                "name": p.get("name", p["id"]),
+                "client_id": p["client_id"],
+                "secret": p.get("secret", ""),
+                "settings": {
+                    "server_url": p["issuer"],
+                    "domains": [d.lower().lstrip("@") for d in p.get("domains", [])],
+                    "mfa_amr": p.get("mfa_amr", ["mfa"]),
+                    **(
+                        {"token_auth_method": p["token_auth_method"]}
+                        if "token_auth_method" in p
+                        else {}
+                    ),
+                },
+            }
+            for p in OIDC_PROVIDERS
+        ],
+    }
+}
 
 # Email: console backend in the demo.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -370,6 +442,7 @@ SPECTACULAR_SETTINGS = {
         "AppealOutcomeEnum": "panels.models.AppealOutcome",
         "ReviewResultEnum": "panels.models.ReviewResult",
         "FollowUpKindEnum": "panels.models.FollowUpKind",
+        "MembershipRoleEnum": "clusters.models.Role",
     },
 }
 

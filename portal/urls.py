@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from accounts.sso import allow_forms_to_providers
+from accounts.urls import account_urlpatterns
+
 from . import api_docs, views
 from .forms import SignInForm
 
@@ -11,22 +14,27 @@ api_v1 = [
     path("", include("panels.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="portal/login.html",
-            redirect_authenticated_user=True,
-            authentication_form=SignInForm,
+        allow_forms_to_providers(
+            auth_views.LoginView.as_view(
+                template_name="portal/login.html",
+                redirect_authenticated_user=True,
+                authentication_form=SignInForm,
+            )
         ),
         name="login",
     ),
     path("sign-out/", views.SignOut.as_view(), name="logout"),
     path("search/", views.search, name="search"),
     path("account/two-factor/", include("portal.twofactor.urls")),
+    path("account/", include(account_urlpatterns)),
+    path("invitations/", include("accounts.urls")),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
     path("clusters/", include("clusters.urls")),

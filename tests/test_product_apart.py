@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("portal", "clusters", "funding", "panels", "budgets", "reports")
+PRODUCT = ("portal", "clusters", "funding", "panels", "budgets", "reports", "accounts")
 
 
 def _modules() -> Iterator[tuple[Path, ast.Module]]:

@@ -13,6 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from portal.roles import scope_for
 
 STAFF = "staff"
+# Set by single sign-on (accounts/sso.py) when the identity provider asserted a second
+# factor (its ``amr`` claim): that sign-in owes no code here.
+SSO_MFA_SESSION_KEY = "portal_sso_mfa"
 
 
 def requires_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -31,11 +34,13 @@ def is_verified(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(check and check())
 
 
-def two_factor_pending(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Signed in with a password, but still owing the code their role requires."""
+def two_factor_pending(user: AbstractBaseUser | AnonymousUser, request=None) -> bool:
+    """Signed in, but still owing the code their role requires."""
+    session = getattr(request, "session", None)
     return (
         bool(settings.OTP_ENFORCED)
         and getattr(user, "is_authenticated", False)
         and requires_two_factor(user)
         and not is_verified(user)
+        and not (session is not None and session.get(SSO_MFA_SESSION_KEY))
     )

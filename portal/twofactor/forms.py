@@ -2,7 +2,7 @@ from django import forms
 
 from portal.forms import PlainMessagesMixin
 
-from .services import WRONG_CODE
+from .services import WRONG_CODE, WRONG_RECOVERY_CODE
 
 
 class CodeForm(PlainMessagesMixin, forms.Form):
@@ -16,3 +16,9 @@ class CodeForm(PlainMessagesMixin, forms.Form):
         if len(code) != 6 or not code.isdigit():
             raise forms.ValidationError(WRONG_CODE)
         return code
+
+
+class RecoveryCodeForm(PlainMessagesMixin, forms.Form):
+    code = forms.CharField(
+        required=True, max_length=40, strip=True, error_messages={"required": WRONG_RECOVERY_CODE}
+    )

@@ -39,7 +39,11 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # The cheap test first: nothing else is looked up when enforcement is off.
-        if settings.OTP_ENFORCED and not is_open(request) and two_factor_pending(request.user):
+        if (
+            settings.OTP_ENFORCED
+            and not is_open(request)
+            and two_factor_pending(request.user, request)
+        ):
             return self.refuse(request)
         return self.get_response(request)
 

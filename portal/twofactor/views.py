@@ -13,7 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from . import is_verified, selectors, services, two_factor_pending
-from .forms import CodeForm
+from .forms import CodeForm, RecoveryCodeForm
+
+CODES_TO_SHOW = "two_factor_recovery_codes"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -47,7 +49,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/two_factor_verify.html",
-        {"form": form, "next": next_url, "two_factor_pending": two_factor_pending(request.user)},
+        {
+            "form": form,
+            "next": next_url,
+            "two_factor_pending": two_factor_pending(request.user, request),
+        },
     )
 
 
@@ -68,7 +74,9 @@ def set_up(request: HttpRequest) -> HttpResponse:
                 request,
                 "Two-factor sign-in is set up. Each time you sign in, enter the code from your app.",
             )
-            return redirect(next_url)
+            # Shown once, on the next page; only a new set replaces them.
+            request.session[CODES_TO_SHOW] = services.new_recovery_codes(request.user)
+            return redirect(_with_next("two_factor:recovery_codes", next_url))
         form.add_error("code", result.error)
     return render(
         request,
@@ -76,7 +84,65 @@ def set_up(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "next": next_url,
-            "two_factor_pending": two_factor_pending(request.user),
+            "two_factor_pending": two_factor_pending(request.user, request),
             **selectors.enrolment_details(device),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New codes are shown once, right after they are made; after that the page says
+    how many are left and makes a new set (the old set stops working)."""
+    next_url = _next_url(request)
+    if selectors.confirmed_device(request.user) is None:
+        return redirect(_with_next("two_factor:set_up", next_url))
+    if not is_verified(request.user):
+        # Only a session that entered a code may see or replace codes.
+        return redirect(_with_next("two_factor:verify", request.get_full_path()))
+    if request.method == "POST":
+        request.session[CODES_TO_SHOW] = services.new_recovery_codes(request.user)
+        return redirect(_with_next("two_factor:recovery_codes", next_url))
+    codes = request.session.pop(CODES_TO_SHOW, None)
+    return render(
+        request,
+        "portal/two_factor_recovery_codes.html",
+        {
+            "codes": codes,
+            "left": services.recovery_codes_left(request.user),
+            "next": next_url,
+            "two_factor_pending": two_factor_pending(request.user, request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recover(request: HttpRequest) -> HttpResponse:
+    """Sign in with a recovery code instead of the app's code (each works once)."""
+    next_url = _next_url(request)
+    if is_verified(request.user):
+        return redirect(next_url)
+    form = RecoveryCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.use_recovery_code(request, form.cleaned_data["code"])
+        if result.verified:
+            left = services.recovery_codes_left(request.user)
+            messages.success(
+                request,
+                f"You have signed in with a recovery code. You have {left} left: "
+                "make a new set if you are running out.",
+            )
+            return redirect(next_url)
+        form.add_error("code", result.error)
+    return render(
+        request,
+        "portal/two_factor_recover.html",
+        {
+            "form": form,
+            "next": next_url,
+            "two_factor_pending": two_factor_pending(request.user, request),
+        },
+        status=400 if form.errors else 200,
     )

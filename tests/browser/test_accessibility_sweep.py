@@ -50,6 +50,11 @@ NOT_PAGES = {
     "budgets:cluster_live",
     "reports:status",
     "reports:download",
+    # Redirects to the sign-in page or an identity provider, not pages of their own.
+    "account_login",
+    "account_signup",
+    "openid_connect_login",
+    "openid_connect_callback",
 }
 
 # The pages each role must have been through (by link or by the seeds below).
@@ -78,6 +83,7 @@ MUST_SEE = {
         "panels:panel", "panels:meeting", "panels:item", "panels:decision", "panels:minutes",
         "panels:participation", "panels:schedule", "panels:appeal", "budgets:county",
         "budgets:cluster", "budgets:budget", "budgets:request", "reports:list", "reports:detail",
+        "accounts:invitations", "accounts:invite", "accounts:bulk",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",

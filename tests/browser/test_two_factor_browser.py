@@ -40,8 +40,15 @@ def test_an_la_officer_sets_up_an_app_then_enters_a_code_at_the_next_sign_in(
     page.get_by_label("Code from your app").fill(code_for(send_officer))
     page.get_by_role("button", name="Confirm and continue").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
     assert page.get_by_text("Two-factor sign-in is set up").is_visible()
+    # The recovery codes, shown this once.
+    assert page.get_by_role("heading", name="Your recovery codes").is_visible()
+    codes = page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+    assert len(codes) == 10
+    assert accessibility_violations(page) == []
+    page.get_by_role("link", name="I have kept my codes: continue").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
 
     page.get_by_test_id("sign-out").click()
     page.wait_for_load_state()
@@ -54,3 +61,23 @@ def test_an_la_officer_sets_up_an_app_then_enters_a_code_at_the_next_sign_in(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Dashboard").is_visible()
+
+    # A lost phone: a recovery code instead, once.
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_load_state()
+    sign_in(page, "send_officer", password)
+    page.get_by_role("link", name="Use a recovery code").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Sign in with a recovery code").is_visible()
+    assert accessibility_violations(page) == []
+    page.get_by_label("Recovery code").fill("zzzz-zzzz")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Error: Sign in with a recovery code")
+    assert accessibility_violations(page) == []
+    page.wait_for_timeout(1100)  # the throttle's wait after a wrong code
+    page.get_by_label("Recovery code").fill(codes[0].strip().upper())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    assert page.get_by_text("You have 9 left").is_visible()

@@ -25,11 +25,12 @@ from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from accounts.models import Invitation
 from clusters.models import School
 from panels.models import Meeting
 from portal.api_errors import plain_api_errors
 
-APPS = ("funding", "panels", "budgets", "clusters", "reports", "portal")
+APPS = ("funding", "panels", "budgets", "clusters", "reports", "portal", "accounts")
 PYTHON_MESSAGES = [
     "day is out of range for month",
     "month must be in 1..12",
@@ -178,6 +179,7 @@ def form_kwargs(senco_a, school_a, send_officer):
         "later_meetings": Meeting.objects.none(),
         "funding_request": None,
         "refused_too_big": False,
+        "invitation": Invitation(email="new@school.sch.uk", first_name="New", last_name="One"),
     }
 
 

@@ -82,9 +82,12 @@ def test_an_la_officer_sets_up_an_app_and_reaches_the_dashboard(
     assert TOTPDevice.objects.filter(user=send_officer).count() == 1
 
     response = client.post(SET_UP, {"code": code_for(send_officer), "next": "/"}, follow=True)
-    assert response.redirect_chain == [("/", 302)]
-    assert b"Triage new requests" in response.content
+    # Then the recovery codes, shown once (tests/portal/test_two_factor_recovery.py).
+    assert response.redirect_chain == [(f"{reverse('two_factor:recovery_codes')}?next=%2F", 302)]
     assert b"Two-factor sign-in is set up" in response.content
+    assert b"Your recovery codes" in response.content
+    response = client.get("/")
+    assert b"Triage new requests" in response.content
     assert TOTPDevice.objects.get(user=send_officer).confirmed
     assert client.get(reverse("funding:triage")).status_code == 200
     # Once set up, the set-up page can't replace the app (only an administrator can).

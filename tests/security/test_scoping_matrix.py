@@ -34,7 +34,13 @@ OBJECT, LIST, LA, OPEN = "object", "list", "la", "open"
 OUTSIDERS = ("senco_b", "head_b", "panel_b")
 SCHOOL_SIDE = ("senco_a", "head_a", "panel_a")
 PUPIL_KEYS = ("pupil_initials", "primary_need", "outcomes_sought", "parent_voice")
-ANONYMOUS_ALLOWED = {"login", "logout", "healthz", "schema", "api-docs", "api-not-found"}
+ANONYMOUS_ALLOWED = {"login", "logout", "healthz", "schema", "api-docs", "api-not-found",
+                     # Invitations and account flows: the link or the email is the key.
+                     "accounts:accept", "account_reset_password", "account_reset_password_done",
+                     "account_reset_password_from_key", "account_reset_password_from_key_done",
+                     "openid_connect_login", "openid_connect_callback", "not_invited",
+                     "socialaccount_login_cancelled", "socialaccount_login_error",
+                     "account_login", "account_signup"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,29 @@ def a_rate():
     )[0]
 
 
+def an_invitation(w: World):
+    """A pending invitation the LA SEND officer sent to school A."""
+    from accounts.models import Invitation
+    from accounts.services import invite
+
+    found = Invitation.objects.filter(email="invited@a.sch.uk").first()
+    return found or invite(
+        by=w.send_officer, email="invited@a.sch.uk", first_name="In", last_name="Vited",
+        role="senco", school=w.a.school,
+    )  # fmt: skip
+
+
+def INVITED(name: str) -> Callable[[World], str]:  # noqa: N802 - reads like r(...)
+    return lambda w: reverse(name, args=[an_invitation(w).pk])
+
+
+def INVITATION_LINK(w: World) -> str:  # noqa: N802
+    from accounts.tokens import make
+
+    invitation = an_invitation(w)
+    return reverse("accounts:accept", args=[make(invitation.pk, invitation.nonce)])
+
+
 POST = ("POST",)
 BOTH = ("GET", "POST")
 REF = lambda w: w.a.submitted.reference  # noqa: E731
@@ -102,11 +131,38 @@ ROUTES: dict[str, Route] = {
     # The user's own two-factor device (tests/portal/test_two_factor.py).
     "two_factor:verify": Route(OPEN, r("two_factor:verify"), methods=BOTH),
     "two_factor:set_up": Route(OPEN, r("two_factor:set_up"), methods=BOTH),
+    # The user's own recovery codes (tests/portal/test_two_factor_recovery.py).
+    "two_factor:recovery_codes": Route(OPEN, r("two_factor:recovery_codes"), methods=BOTH),
+    "two_factor:recover": Route(OPEN, r("two_factor:recover"), methods=BOTH),
     "healthz": Route(OPEN, r("healthz")),
     "schema": Route(OPEN, r("schema")),
     "api-docs": Route(OPEN, r("api-docs")),
     # Any other /api/ address: a JSON 404 for everyone.
     "api-not-found": Route(OPEN, lambda w: "/api/v1/no-such-thing/"),
+    # --- accounts: invitations, password reset, single sign-on ------------------------
+    "accounts:invitations": Route(LA, r("accounts:invitations"), "send_officer"),
+    "accounts:invite": Route(LA, r("accounts:invite"), "send_officer", methods=BOTH),
+    "accounts:bulk": Route(LA, r("accounts:bulk"), "send_officer", methods=BOTH),
+    "accounts:revoke": Route(LA, INVITED("accounts:revoke"), methods=POST),
+    "accounts:resend": Route(LA, INVITED("accounts:resend"), methods=POST),
+    # Open to whoever holds the link (tests/accounts/test_invitations.py).
+    "accounts:accept": Route(OPEN, INVITATION_LINK, methods=BOTH),
+    "account_reset_password": Route(OPEN, r("account_reset_password"), methods=BOTH),
+    "account_reset_password_done": Route(OPEN, r("account_reset_password_done")),
+    "account_reset_password_from_key": Route(
+        OPEN, r("account_reset_password_from_key", uidb36="1", key="not-a-key"), methods=BOTH
+    ),
+    "account_reset_password_from_key_done": Route(OPEN, r("account_reset_password_from_key_done")),
+    # No provider is configured here: 404 (tests/accounts/test_oidc.py runs a real one).
+    "openid_connect_login": Route(
+        OPEN, r("openid_connect_login", provider_id="none"), methods=BOTH
+    ),
+    "openid_connect_callback": Route(OPEN, r("openid_connect_callback", provider_id="none")),
+    "not_invited": Route(OPEN, r("not_invited")),
+    "socialaccount_login_cancelled": Route(OPEN, r("socialaccount_login_cancelled")),
+    "socialaccount_login_error": Route(OPEN, r("socialaccount_login_error")),
+    "account_login": Route(OPEN, r("account_login")),
+    "account_signup": Route(OPEN, r("account_signup")),
     # --- clusters -------------------------------------------------------------------
     "clusters:directory": Route(
         LIST, r("clusters:directory"), "head_a", marker=lambda w: w.a.school.name
@@ -443,6 +499,11 @@ ROUTES: dict[str, Route] = {
     "request-outcome-review": Route(
         OBJECT, r("request-outcome-review", "a.decided.pk"), methods=POST
     ),
+    # --- API: invitations (tests/accounts/test_password_reset_and_api.py) -------------
+    "invitation-list": Route(LA, r("invitation-list"), "send_officer", methods=BOTH),
+    "invitation-detail": Route(LA, INVITED("invitation-detail"), "send_officer"),
+    "invitation-bulk": Route(LA, r("invitation-bulk"), methods=POST),
+    "invitation-revoke": Route(LA, INVITED("invitation-revoke"), methods=POST),
     # --- API: budgets ---------------------------------------------------------------
     "budget-list": Route(
         LIST, r("budget-list"), "head_a", marker=lambda w: f'"cluster_name":"{w.a.cluster.name}"'

@@ -68,3 +68,27 @@ class Command(BaseCommand):
             self.stdout.write(f"      try first: {login.description}")
         if not found:
             self.stdout.write("  No demo users yet: run manage.py load_demo_county first.")
+        self._invitations()
+
+    def _invitations(self) -> None:
+        """How to invite someone, and a waiting invitation's link to try."""
+        from accounts.models import Invitation
+        from accounts.services import link_for
+
+        self.stdout.write("")
+        self.stdout.write(
+            "To invite someone: sign in as la.send, then Dashboard > People and invitations > "
+            f"Invite someone ({settings.PORTAL_BASE_URL}/invitations/new/), or invite a "
+            f"whole county's staff from a CSV file ({settings.PORTAL_BASE_URL}/invitations/bulk/)."
+            " Invitation emails are printed in this console."
+        )
+        waiting = (
+            Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if waiting is not None and waiting.state == "pending":
+            self.stdout.write(
+                f"A waiting invitation ({waiting.email}, {waiting.get_role_display()}) to try: "
+                f"{link_for(waiting)}"
+            )

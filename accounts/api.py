@@ -1,0 +1,121 @@
+"""Invitations under /api/v1/invitations/: list, invite, bulk (preview or apply), revoke.
+The same services and scoping as the pages; refusals through portal/api_errors.py."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from portal.api_errors import REFUSED
+
+from . import policy, selectors, services
+from .serializers import (
+    BulkAnswerSerializer,
+    BulkSerializer,
+    InvitationSerializer,
+    InviteSerializer,
+)
+
+
+def _officer_only(request) -> None:
+    if not policy.can_invite(request.user):
+        raise PermissionDenied(services.NOT_ALLOWED)
+
+
+def _answer(plan, *, applied: bool) -> dict:
+    problems = len(plan.problems)
+    return {
+        **(
+            {
+                "detail": f"The file has {problems} problem{'s' if problems != 1 else ''}: no one was invited"
+            }
+            if problems
+            else {}
+        ),
+        "applied": applied,
+        "new": len(plan.new),
+        "unchanged": len(plan.unchanged),
+        "rows": [
+            {
+                "line": r.line,
+                "email": r.email,
+                "first_name": r.first_name,
+                "last_name": r.last_name,
+                "role": r.role,
+                "place": r.place,
+                "outcome": r.outcome,
+                "reason": r.reason,
+            }
+            for r in plan.rows
+        ],
+        "problems": [asdict(p) for p in plan.problems],
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="LA SEND officer: the county's invitations"),
+    retrieve=extend_schema(summary="LA SEND officer: one invitation"),
+)
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = InvitationSerializer
+    filterset_fields = ["role"]
+    ordering_fields = ["created", "email"]
+
+    def get_queryset(self):
+        return selectors.visible_invitations(self.request.user).order_by("-created", "-pk")
+
+    def list(self, request, *args, **kwargs):
+        _officer_only(request)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Invite one person to a role (emailed a link that works once)",
+        request=InviteSerializer,
+        responses={201: InvitationSerializer, 400: REFUSED, 403: REFUSED, 409: REFUSED},
+    )
+    def create(self, request):
+        _officer_only(request)
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invite(by=request.user, **serializer.validated_data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Invite many from a CSV: a preview (apply false) or all of them (apply true)",
+        description="All or nothing: any problem (named by line and column) invites no one. "
+        "People with an account or an invitation to the same role waiting are unchanged, "
+        "so the same file may be sent again.",
+        request=BulkSerializer,
+        responses={200: BulkAnswerSerializer, 400: BulkAnswerSerializer, 403: REFUSED},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        _officer_only(request)
+        serializer = BulkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        text, apply = serializer.validated_data["csv"], serializer.validated_data["apply"]
+        if not apply:
+            plan = services.plan_csv(text, by=request.user)
+            code = 400 if plan.problems else 200
+            return Response(_answer(plan, applied=False), status=code)
+        try:
+            plan = services.apply_csv(text, by=request.user)
+        except services.CsvRefused as exc:
+            return Response(_answer(exc.plan, applied=False), status=400)
+        return Response(_answer(plan, applied=True))
+
+    @extend_schema(
+        summary="Withdraw a pending invitation (its link stops working)",
+        request=None,
+        responses={200: InvitationSerializer, 403: REFUSED, 404: None, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        _officer_only(request)
+        invitation = services.revoke(by=request.user, invitation=self.get_object())
+        return Response(InvitationSerializer(invitation).data)

@@ -1,0 +1,208 @@
+"""Invitation pages: the LA's list, inviting one person or many from a CSV, and the
+page an invited person opens from their email. Thin: each calls a service or selector."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.errors import DomainError
+
+from . import forms, policy, selectors, services, sso
+from .models import InvitationState
+
+BULK_SALT = "accounts.bulk-preview"
+PAGE_SIZE = 100
+
+
+def _officer_only(request: HttpRequest) -> None:
+    if not policy.can_invite(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    _officer_only(request)
+    state = request.GET.get("state", "")
+    if state not in InvitationState.values:
+        state = ""
+    query = request.GET.get("q", "").strip()[:100]
+    found = selectors.invitations(request.user, state=state, query=query)
+    total = found.count()
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "invitations": list(found[:PAGE_SIZE]),
+            "total": total,
+            "shown": min(total, PAGE_SIZE),
+            "state": state,
+            "query": query,
+            "states": InvitationState.choices,
+            "days": settings.INVITATION_DAYS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest) -> HttpResponse:
+    _officer_only(request)
+    form = forms.InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation = services.invite(
+                by=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                school=data.get("school"),
+                cluster=data.get("cluster"),
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email} ({invitation.get_role_display()}, "
+                f"{invitation.place}).",
+            )
+            return redirect("accounts:invitations")
+    return render(
+        request, "accounts/invite.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (nothing written) → apply. The preview carries the file's text
+    signed, so what is applied is exactly what was previewed, read again."""
+    _officer_only(request)
+    if request.method == "POST" and "payload" in request.POST:
+        try:
+            text = signing.loads(request.POST["payload"], salt=BULK_SALT, max_age=3600)
+        except signing.BadSignature:
+            messages.error(request, "The preview has expired: upload the file again.")
+            return redirect("accounts:bulk")
+        try:
+            plan = services.apply_csv(text, by=request.user)
+        except services.CsvRefused as exc:
+            return _preview(request, exc.plan, text, status=400)
+        count = len(plan.new)
+        messages.success(
+            request,
+            f"{count} invitation{'s' if count != 1 else ''} sent; {len(plan.unchanged)} unchanged.",
+        )
+        return redirect("accounts:invitations")
+    form = forms.BulkInviteForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["file"]
+        plan = services.plan_csv(text, by=request.user)
+        return _preview(request, plan, text, status=400 if plan.problems else 200)
+    return render(
+        request,
+        "accounts/bulk.html",
+        {"form": form, "columns": services.CSV_COLUMNS},
+        status=400 if form.errors else 200,
+    )
+
+
+def _preview(request, plan, text: str, *, status: int) -> HttpResponse:
+    return render(
+        request,
+        "accounts/bulk_preview.html",
+        {
+            "plan": plan,
+            "payload": signing.dumps(text, salt=BULK_SALT, compress=True),
+            "form": forms.BulkInviteForm(),
+            "columns": services.CSV_COLUMNS,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    _officer_only(request)
+    invitation = selectors.invitation(request.user, pk)
+    try:
+        services.revoke(by=request.user, invitation=invitation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("accounts:invitations")
+
+
+@login_required
+@require_POST
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    _officer_only(request)
+    invitation = selectors.invitation(request.user, pk)
+    try:
+        services.resend(by=request.user, invitation=invitation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"A new invitation link was sent to {invitation.email}.")
+    return redirect("accounts:invitations")
+
+
+@require_http_methods(["GET", "POST"])
+@sso.allow_forms_to_providers
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Open to anyone holding the link: the token is the only key."""
+    try:
+        invitation = services.open_invitation(token)
+    except services.InvitationRefused as exc:
+        return render(
+            request, "accounts/invitation_refused.html", {"message": exc.message}, status=exc.status
+        )
+    if request.user.is_authenticated:
+        return render(request, "accounts/accept_signed_in.html", {"invitation": invitation})
+    form = forms.SetPasswordForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_with_password(token, form.cleaned_data["password1"])
+        except services.InvitationRefused as exc:
+            return render(
+                request,
+                "accounts/invitation_refused.html",
+                {"message": exc.message},
+                status=exc.status,
+            )
+        except ValidationError as exc:
+            form.add_error("password1", [forms.plain_password_message(e) for e in exc.error_list])
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                f"Your account is ready. Your username is {user.username}.",
+            )
+            return redirect("dashboard")
+    return render(
+        request,
+        "accounts/accept.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "token": token,
+            "providers": sso.providers_for(invitation.email),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def not_invited(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/not_invited.html", {"reason": ""}, status=403)
