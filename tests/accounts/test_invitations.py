@@ -278,3 +278,25 @@ def test_school_staff_cannot_invite_anyone(client, senco_a, county):
     with pytest.raises(services.DomainError):
         services.invite(by=senco_a, email="x@y.uk", first_name="X", last_name="Y",
                         role=Role.SENCO, school=county[123401])  # fmt: skip
+
+
+def test_the_invitations_page_and_a_files_check_cost_the_same_queries_for_5_or_50(
+    client, send_officer, county, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rows(n: int) -> str:
+        return HEADER + "".join(f"123401,SENCO,P{i},Q,p{i}@ashfield.sch.uk\n" for i in range(n))
+
+    client.force_login(send_officer)
+    counts = []
+    for n in (5, 50):
+        services.apply_csv(rows(n), by=send_officer)
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("accounts:invitations")).status_code == 200
+        with CaptureQueriesContext(connection) as plan:
+            services.plan_csv(rows(n), by=send_officer)
+        counts.append((len(page), len(plan)))
+    assert counts[0] == counts[1], counts
+    assert counts[1][1] <= 5
