@@ -70,7 +70,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if not user.is_active or not Membership.objects.filter(user=user).exists():
                 _refuse(request, "Your account has no role in the portal.")
             return
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        user = User.objects.filter(email__iexact=email).order_by("-is_active", "pk").first()
+        if user is not None and not user.is_active:
+            _refuse(request, "Your account is closed: ask your LA's administrator to open it.")
         if user is None:
             invitation = self._invitation(request, email)
             if invitation is None:

@@ -46,4 +46,5 @@ account_urlpatterns = [
     # allauth's own sign-in and sign-up are the portal's sign-in and "not invited" pages.
     path("login/", RedirectView.as_view(pattern_name="login"), name="account_login"),
     path("signup/", RedirectView.as_view(pattern_name="not_invited"), name="account_signup"),
+    path("inactive/", views.account_closed, name="account_inactive"),
 ]

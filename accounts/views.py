@@ -206,3 +206,13 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
 
 def not_invited(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/not_invited.html", {"reason": ""}, status=403)
+
+
+def account_closed(request: HttpRequest) -> HttpResponse:
+    """allauth sends a closed (inactive) account here."""
+    return render(
+        request,
+        "accounts/not_invited.html",
+        {"reason": "Your account is closed: ask your LA's administrator to open it."},
+        status=403,
+    )

@@ -40,6 +40,7 @@ ACCOUNTS = {
     "forged@brookside.sch.uk": person("forged@brookside.sch.uk", misbehave="signature"),
     "officer@county.gov.uk": person("officer@county.gov.uk", amr=("pwd", "mfa")),
     "officer2@county.gov.uk": person("officer2@county.gov.uk"),
+    "closed@brookside.sch.uk": person("closed@brookside.sch.uk"),
 }
 
 
@@ -198,3 +199,14 @@ def test_two_factor_is_owed_unless_the_provider_asserts_mfa(client, settings, ss
     officer.save()
     client.post(reverse("login"), {"username": "officer", "password": "larch-meadow-quiet-74"})
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_a_closed_account_is_refused_even_with_an_invitation(client, sso, send_officer, brookside):
+    closed = make_user(Role.SENCO, school=brookside, username="closed",
+                       email="closed@brookside.sch.uk", is_active=False)  # fmt: skip
+    answer = sign_in_through_provider(client, "closed@brookside.sch.uk")
+    assert answer.status_code == 403
+    assert "Your account is closed" in answer.content.decode()
+    assert not SocialAccount.objects.filter(user=closed).exists()
+    assert not client.get(reverse("dashboard")).wsgi_request.user.is_authenticated
+    assert client.get(reverse("account_inactive")).status_code == 403

@@ -40,7 +40,7 @@ ANONYMOUS_ALLOWED = {"login", "logout", "healthz", "schema", "api-docs", "api-no
                      "account_reset_password_from_key", "account_reset_password_from_key_done",
                      "openid_connect_login", "openid_connect_callback", "not_invited",
                      "socialaccount_login_cancelled", "socialaccount_login_error",
-                     "account_login", "account_signup"}  # fmt: skip
+                     "account_login", "account_signup", "account_inactive"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,7 @@ ROUTES: dict[str, Route] = {
     "socialaccount_login_error": Route(OPEN, r("socialaccount_login_error")),
     "account_login": Route(OPEN, r("account_login")),
     "account_signup": Route(OPEN, r("account_signup")),
+    "account_inactive": Route(OPEN, r("account_inactive")),
     # --- clusters -------------------------------------------------------------------
     "clusters:directory": Route(
         LIST, r("clusters:directory"), "head_a", marker=lambda w: w.a.school.name
