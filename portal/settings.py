@@ -265,6 +265,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The LA's service standards.
 TARGET_WORKING_DAYS_TO_DECISION = env.int("TARGET_WORKING_DAYS_TO_DECISION", default=15)
 SCHOOL_CONTRIBUTION_PER_PUPIL = env.str("SCHOOL_CONTRIBUTION_PER_PUPIL", default="6000.00")
+# The LA's yearly cost of a placement, for the impact report's cost-avoidance estimate
+# (each run can set its own).
+IMPACT_UNIT_COSTS = {
+    "specialist_placement": env.str("UNIT_COST_SPECIALIST_PLACEMENT", default="25000.00"),
+    "ap_placement": env.str("UNIT_COST_AP_PLACEMENT", default="18000.00"),
+}
 LA_NAME = env.str("LA_NAME", default="Oxfordshire County Council (demo)")
 LA_CODE = env.str("LA_CODE", default="931")
 

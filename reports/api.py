@@ -1,6 +1,7 @@
 """REST API: ask for a report run, poll it, list runs, download its files. Scoped
 like the pages: a run outside the user's scope is 404."""
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -8,13 +9,15 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from portal import storage
 from portal.audit import record_view
+from portal.fields import ApiMoneyField
 
-from . import selectors, services
-from .models import FILE_FORMATS, ReportKind, ReportRun, RunStatus, ScopeKind
+from . import escalation, policy, selectors, services
+from .models import FILE_FORMATS, EscalationImport, ReportKind, ReportRun, RunStatus, ScopeKind
 from .views import CONTENT_TYPES
 
 
@@ -76,6 +79,22 @@ class ReportRunCreateSerializer(serializers.Serializer):
     national_ehcp_pct = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
     )
+    weights = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0),
+        required=False,
+        allow_null=True,
+        help_text="Fair share: the weights of roll, fsm and sen_support for this run (in "
+        "proportion; they may not add up to zero). Left out: the LA's allocation formula.",
+    )
+    stream_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Impact report: one fund only."
+    )
+    unit_costs = serializers.DictField(
+        child=ApiMoneyField(name="the cost of a placement", min_value=0),
+        required=False,
+        help_text="Impact report: the yearly cost of a specialist_placement and an "
+        "ap_placement (pounds), for the cost-avoidance estimate.",
+    )
 
     def validate(self, data):
         if data["scope_kind"] != ScopeKind.COUNTY and not data.get("scope_id"):
@@ -114,6 +133,9 @@ class ReportRunViewSet(
             scope_id=v.get("scope_id"),
             academic_year=v["academic_year"],
             national_ehcp_pct=v.get("national_ehcp_pct"),
+            stream_id=v.get("stream_id"),
+            weights=v.get("weights"),
+            unit_costs=v.get("unit_costs"),
         )
         out = ReportRunSerializer(run, context=self.get_serializer_context())
         return Response(out.data, status=status.HTTP_202_ACCEPTED)
@@ -132,3 +154,70 @@ class ReportRunViewSet(
         )
         record_view(request, run, action="download", detail=f"api {fmt}")
         return response
+
+
+# ---------------------------------------------------------------- escalation data
+
+
+class EscalationImportSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EscalationImport
+        fields = [
+            "id",
+            "filename",
+            "status",
+            "rows_read",
+            "records",
+            "errors",
+            "uploaded_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_uploaded_by(self, run) -> str | None:
+        return run.uploaded_by.get_username() if run.uploaded_by else None
+
+
+class EscalationUploadSerializer(serializers.Serializer):
+    extract = serializers.FileField(
+        help_text="The LA's CSV: UPN, Event, Date and, for placements, End date."
+    )
+
+
+class EscalationImportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """LA officers only (404 for anyone else). Uploading parses and hashes the file at
+    once (a file that cannot be read answers 202 with status "failed" and its
+    problems); the worker then checks the pupils and writes all or nothing."""
+
+    serializer_class = EscalationImportSerializer
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return EscalationImport.objects.none()
+        if not policy.can_import_escalation(self.request.user):
+            raise Http404
+        return selectors.escalation_imports()
+
+    @extend_schema(
+        request={"multipart/form-data": EscalationUploadSerializer},
+        responses={202: EscalationImportSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        self.get_queryset()  # the same 404 for anyone but an LA officer
+        data = EscalationUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["extract"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError({"extract": "The file is larger than imports allow."})
+        run = escalation.start_import(user=request.user, data=upload.file, filename=upload.name)
+        out = EscalationImportSerializer(run, context=self.get_serializer_context())
+        return Response(out.data, status=status.HTTP_202_ACCEPTED)

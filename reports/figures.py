@@ -60,6 +60,8 @@ class Params:
     weights: dict[str, float] = field(
         default_factory=lambda: {"roll": 1.0, "fsm": 1.0, "sen_support": 1.0}
     )
+    # The weights the finance officer allocated with (None: the run's own weights).
+    allocation_weights: dict[str, float] | None = None
 
 
 def col(key: str, label: str, fmt: str = "text") -> list[str]:
@@ -446,6 +448,12 @@ FAIR_SHARE_TOTAL_COLS = [
 ]
 
 
+def _weights_text(w: dict) -> str:
+    return ", ".join(
+        f"{NEED_NAMES.get(name, name)} {w[name] / sum(w.values()):.0%}" for name in need_order(w)
+    )
+
+
 def fair_share(
     rows: list[dict],
     scope: ReportScope,
@@ -497,10 +505,19 @@ def fair_share(
         shares(u)
         if has_budgets:
             u["allocation"] = allocations.get(key[2], ZERO)
-            if u["need_share"] is not None:
-                u["expected_allocation"] = (
-                    scope_allocation * Decimal(repr(u["need_share"]))
-                ).quantize(PENNY)
+            by_formula = (
+                need_share(
+                    {"roll": u["roll_share"], "fsm": u["fsm_share"],
+                     "sen_support": u["sen_support_share"]},
+                    params.allocation_weights,
+                )
+                if params.allocation_weights
+                else u["need_share"]
+            )  # fmt: skip
+            if by_formula is not None:
+                u["expected_allocation"] = (scope_allocation * Decimal(repr(by_formula))).quantize(
+                    PENNY
+                )
                 u["allocation_difference"] = u["allocation"] - u["expected_allocation"]
         clusters.append(u)
 
@@ -519,9 +536,7 @@ def fair_share(
         "top_decile_share": st.top_share(awards, 0.1),
     }
     w = params.weights
-    weights_text = ", ".join(
-        f"{NEED_NAMES.get(name, name)} {w[name] / sum(w.values()):.0%}" for name in need_order(w)
-    )
+    weights_text = _weights_text(w)
     method = [
         "Each unit's share of need is the weighted mean of its shares of pupils on roll, "
         f"FSM pupils and pupils on SEN support within {scope.label} (weights: {weights_text}).",
@@ -532,7 +547,8 @@ def fair_share(
         (
             "Allocation against the formula: each cluster's allocations and adjustments on "
             "its budgets for the financial year starting in April of the academic year, "
-            "against the scope's total allocation shared by the same need weights."
+            "against the scope's total allocation shared by the weights the LA allocated "
+            f"with ({_weights_text(params.allocation_weights or w)})."
             if has_budgets
             else "Allocation against the formula: cluster budgets are not recorded in the "
             "portal yet, so awards are compared with the need formula instead."
@@ -649,4 +665,275 @@ def _chart(key: str, title: str, units: list[dict], series, fmt: str) -> dict:
         "datasets": [
             {"label": label, "data": [_json(u.get(k)) for u in units]} for k, label in series
         ],
+    }
+
+
+# ---------------------------------------------------------------- impact
+
+IMPACT_EVENTS = [
+    ("ehcna_requested", "EHC needs assessment requested"),
+    ("ehcp_issued", "EHCP issued"),
+    ("specialist_placement", "Specialist placement"),
+    ("ap_placement", "Alternative provision placement"),
+    ("permanent_exclusion", "Permanent exclusion"),
+    ("left_mainstream", "Left mainstream (specialist or AP placement, or permanent exclusion)"),
+    ("any", "Any of these"),
+]
+COHORTS = {"1": "Funded", "0": "Declined (comparison group)"}
+RESULTS = ("met", "partly", "not_met")
+DIMENSIONS = [("need", "Primary need"), ("band", "Band"), ("phase", "Phase"), ("stream", "Fund")]
+PLACEMENT_TYPES = [
+    ("specialist_placement", "Specialist placement"),
+    ("ap_placement", "Alternative provision placement"),
+]
+
+IMPACT_COLUMNS = [
+    col("level", "Table"),
+    col("name", "Name"),
+    col("cohort", "Group"),
+    col("dimension", "By"),
+    col("followed_12", "Pupils followed 12 months", "count"),
+    col("with_12", "With the event within 12 months", "count"),
+    col("rate_12", "% within 12 months", "pct"),
+    col("followed_24", "Pupils followed 24 months", "count"),
+    col("with_24", "With the event within 24 months", "count"),
+    col("rate_24", "% within 24 months", "pct"),
+    col("sustained_12", "Still in mainstream at 12 months", "count"),
+    col("sustained_12_pct", "% still in mainstream at 12 months", "pct"),
+    col("sustained_24", "Still in mainstream at 24 months", "count"),
+    col("sustained_24_pct", "% still in mainstream at 24 months", "pct"),
+    col("met", "Outcomes met", "count"),
+    col("partly", "Partly met", "count"),
+    col("not_met", "Not met", "count"),
+    col("reviews", "Reviews", "count"),
+    col("met_pct", "% met", "pct"),
+    col("funded_pupils", "Funded pupils followed 12 months", "count"),
+    col("funded_placed", "Funded pupils placed", "count"),
+    col("comparison_pupils", "Comparison pupils followed 12 months", "count"),
+    col("comparison_placed", "Comparison pupils placed", "count"),
+    col("comparison_rate", "Comparison placements per 100", "pct"),
+    col("expected_placed", "Placements expected at the comparison rate", "rate"),
+    col("avoided", "Placements avoided (estimate)", "rate"),
+    col("unit_cost", "Cost of a placement a year", "money"),
+    col("saving", "Cost avoided a year (estimate)", "money"),
+]
+IMPACT_ESCALATION_COLS = ["name", "cohort", "followed_12", "with_12", "rate_12", "followed_24",
+                          "with_24", "rate_24"]  # fmt: skip
+IMPACT_SUSTAINED_COLS = ["name", "followed_12", "sustained_12", "sustained_12_pct", "followed_24",
+                         "sustained_24", "sustained_24_pct"]  # fmt: skip
+IMPACT_OUTCOME_COLS = ["name", "dimension", "met", "partly", "not_met", "reviews", "met_pct"]
+IMPACT_COST_COLS = ["name", "funded_pupils", "funded_placed", "comparison_pupils",
+                    "comparison_placed", "comparison_rate", "expected_placed", "avoided",
+                    "unit_cost", "saving"]  # fmt: skip
+
+
+def _plain_section(key: str, title: str, columns: list[str], rows: list[dict]) -> dict:
+    return {
+        "key": key,
+        "title": title,
+        "columns": columns,
+        "print_columns": columns,
+        "rows": [{"level": key, **{c: r.get(c) for c in columns}} for r in rows],
+    }
+
+
+def _pct_or_none(value):
+    return value if isinstance(value, float) else None
+
+
+def impact(
+    figures_rows: list[tuple],
+    scope: ReportScope,
+    params: Params,
+    unit_costs: dict[str, Decimal],
+    stream_label: str | None = None,
+) -> dict:
+    """The impact report from ``queries.impact_figures``' rows: escalation against the
+    comparison group, placements sustained, the cost-avoidance estimate with its
+    workings, and outcomes at review by need, band, phase and fund. Every count of 1 to 4
+    is shown as "low", and so is any rate made from one."""
+    from . import impact as im
+
+    pupils = {"1": (0, 0, 0), "0": (0, 0, 0)}
+    events: dict[tuple[str, str], tuple[int, int]] = {}
+    reviews: dict[tuple[str, str], dict[str, int]] = {}
+    for section, a, b, n1, n2, n3 in figures_rows:
+        n1, n2, n3 = int(n1 or 0), int(n2 or 0), int(n3 or 0)
+        if section == "pupils":
+            pupils[a] = (n1, n2, n3)
+        elif section == "event":
+            events[(a, b)] = (n2, n3)
+        else:
+            reviews.setdefault((section, a or ""), dict.fromkeys(RESULTS, 0))[b] = n1
+
+    escalation_rows, chart_units = [], []
+    for kind, label in IMPACT_EVENTS:
+        unit = {"name": label}
+        for cohort, cohort_label in COHORTS.items():
+            _, f12, f24 = pupils[cohort]
+            w12, w24 = events.get((cohort, kind), (0, 0))
+            row = {
+                "name": label,
+                "cohort": cohort_label,
+                "followed_12": im.suppress(f12),
+                "with_12": im.suppress(w12),
+                "rate_12": im.rate(w12, f12),
+                "followed_24": im.suppress(f24),
+                "with_24": im.suppress(w24),
+                "rate_24": im.rate(w24, f24),
+            }
+            escalation_rows.append(row)
+            unit[f"rate_{cohort}"] = _pct_or_none(row["rate_12"])
+        chart_units.append(unit)
+
+    sustained_rows = []
+    for cohort, cohort_label in COHORTS.items():
+        _, f12, f24 = pupils[cohort]
+        l12, l24 = events.get((cohort, "left_mainstream"), (0, 0))
+        s12, s24 = im.sustained(f12, l12), im.sustained(f24, l24)
+        sustained_rows.append(
+            {
+                "name": cohort_label,
+                "followed_12": im.suppress(f12),
+                "sustained_12": im.suppress(s12),
+                "sustained_12_pct": im.rate(s12, f12),
+                "followed_24": im.suppress(f24),
+                "sustained_24": im.suppress(s24),
+                "sustained_24_pct": im.rate(s24, f24),
+            }
+        )
+
+    cost_rows, total_saving, estimated = [], ZERO, False
+    funded_12, comparison_12 = pupils["1"][1], pupils["0"][1]
+    for kind, label in PLACEMENT_TYPES:
+        w = im.cost_avoidance(
+            kind,
+            funded_12,
+            events.get(("1", kind), (0, 0))[0],
+            comparison_12,
+            events.get(("0", kind), (0, 0))[0],
+            unit_costs[kind],
+        )
+        # An estimate from fewer than 5 pupils in a group would say too much about them.
+        shown = min(funded_12, comparison_12) >= im.SMALLEST_SHOWN and w.saving is not None
+        if shown:
+            total_saving += w.saving
+            estimated = True
+        cost_rows.append(
+            {
+                "name": label,
+                "funded_pupils": im.suppress(w.funded_pupils),
+                "funded_placed": im.suppress(w.funded_placed),
+                "comparison_pupils": im.suppress(w.comparison_pupils),
+                "comparison_placed": im.suppress(w.comparison_placed),
+                "comparison_rate": im.rate(w.comparison_placed, w.comparison_pupils),
+                "expected_placed": float(w.expected_placed) if shown else None,
+                "avoided": float(w.avoided) if shown else None,
+                "unit_cost": _json(w.unit_cost),
+                "saving": _json(w.saving) if shown else None,
+            }
+        )
+
+    outcome_rows = []
+    dimension_names = dict(DIMENSIONS)
+    for dimension, _ in DIMENSIONS:
+        for (d, value), counts in sorted(reviews.items()):
+            if d != dimension:
+                continue
+            met, partly, not_met = (counts[k] for k in RESULTS)
+            outcome_rows.append(
+                {
+                    "name": value or "Not given",
+                    "dimension": dimension_names[dimension],
+                    "met": im.suppress(met),
+                    "partly": im.suppress(partly),
+                    "not_met": im.suppress(not_met),
+                    "reviews": im.suppress(met + partly + not_met),
+                    "met_pct": im.share_met(met, partly, not_met),
+                }
+            )
+    all_reviews = [
+        sum(c[k] for (d, _), c in reviews.items() if d == "need") for k in RESULTS
+    ]  # each review once
+    funded_n, declined_n = pupils["1"][0], pupils["0"][0]
+    summary = [
+        ["Pupils funded (first award in the year)", im.suppress(funded_n), "count"],
+        ["Pupils declined and never funded (comparison group)", im.suppress(declined_n), "count"],
+        ["Funded pupils followed for 12 months", im.suppress(funded_12), "count"],
+        ["Outcome reviews", im.suppress(sum(all_reviews)), "count"],
+        ["% of reviews with outcomes met", im.share_met(*all_reviews), "pct"],
+        [
+            "Cost avoided a year (estimate, 12 months)",
+            _json(total_saving) if estimated else None,
+            "money",
+        ],
+    ]
+    costs_text = ", ".join(f"{label} {format_gbp(unit_costs[k])}" for k, label in PLACEMENT_TYPES)
+    method = [
+        f"The pupils are those with a UPN recorded on a request in {scope.label}"
+        + (f" to {stream_label}" if stream_label else "")
+        + " whose first award was decided in the academic year (funded), or who were "
+        "declined in the year and never funded (the comparison group). A pupil counts once, "
+        "from the date of that first decision.",
+        "Escalation comes from the LA's own records (the escalation extract): an EHC needs "
+        "assessment requested, an EHCP issued, a specialist or alternative-provision "
+        "placement, or a permanent exclusion, on or after the decision. A pupil is counted "
+        "at 12 (24) months only once 12 (24) months have passed since the decision, so "
+        "the later horizon has fewer pupils.",
+        "Still in mainstream: pupils followed that long with no specialist or AP "
+        "placement and no permanent exclusion in the time.",
+        "Cost avoided: the comparison group's placements per pupil within 12 months, times "
+        "the funded pupils followed 12 months, is the number of placements expected without "
+        "the funding; less the placements the funded pupils had, times the LA's yearly cost "
+        f"of a placement ({costs_text}). Shown only when both groups have at least 5 "
+        "pupils followed; a negative figure means more placements than expected.",
+        "Outcomes: the SENCO's review of each request submitted in the year (met, partly "
+        "met or not met), by the pupil's primary need, band, school phase and fund.",
+        'Small numbers: a count of 1 to 4 is shown as "low", as DfE statistics do, and so '
+        "is a rate made from one, or from fewer than 5 pupils.",
+    ]
+    caveats = [
+        "Caveats: the declined pupils are not a random control group — a panel declined "
+        "them, often because their needs were judged lower or met otherwise — so the "
+        "difference is an association, not proof that the funding caused it.",
+        "The estimate counts placements, not their length, and uses one yearly cost for "
+        "each type; it leaves out the cost of the funding itself and of EHCPs.",
+        "Pupils without a UPN on their request, and events the LA's extract does not "
+        "hold (another LA's, or after a move), are not counted.",
+    ]
+    return {
+        "kind": "impact",
+        "columns": IMPACT_COLUMNS,
+        "sections": [
+            _plain_section(
+                "escalation",
+                "Escalation within 12 and 24 months",
+                IMPACT_ESCALATION_COLS,
+                escalation_rows,
+            ),
+            _plain_section(
+                "sustained",
+                "Mainstream placements sustained",
+                IMPACT_SUSTAINED_COLS,
+                sustained_rows,
+            ),  # fmt: skip
+            _plain_section("cost", "Cost avoidance: the workings", IMPACT_COST_COLS, cost_rows),
+            _plain_section("outcomes", "Outcomes at review", IMPACT_OUTCOME_COLS, outcome_rows),
+        ],
+        "summary": summary,
+        "method": method + caveats,
+        "thresholds": [],
+        "charts": [
+            _chart(
+                "escalation",
+                "Pupils with each event within 12 months, per 100: funded against declined",
+                chart_units,
+                [("rate_1", "Funded"), ("rate_0", "Declined")],
+                "pct",
+            )
+        ],
+        "cohorts": {
+            "funded": funded_n,
+            "declined": declined_n,
+        },
     }

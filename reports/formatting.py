@@ -24,6 +24,8 @@ def _index(value) -> str:
 _WRITERS: dict[str, Callable[[Any], str]] = {
     "money": lambda v: format_gbp(Decimal(v)),
     "int": lambda v: f"{int(v):,}",
+    # A published count: a number, or "low" for 1 to 4 (reports/impact.py).
+    "count": lambda v: v if isinstance(v, str) else f"{int(v):,}",
     "pct": lambda v: f"{float(v):.1f}%",
     "share": lambda v: f"{100 * float(v):.1f}%",
     "rate": lambda v: f"{float(v):.2f}",
@@ -64,9 +66,11 @@ def numeric(value, fmt: str):
     empty), text that no spreadsheet runs as a formula."""
     if value is None or value == "":
         return None
+    if value == "low":  # a suppressed count or rate stays the word
+        return "low"
     if fmt == "money":
         return Decimal(value)
-    if fmt == "int":
+    if fmt in ("int", "count"):
         return int(value)
     places = PLACES.get(fmt)
     if places is not None:

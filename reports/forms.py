@@ -1,8 +1,11 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 
 from clusters.models import SchoolYearStats
+from funding.models import FundingStream
+from portal.fields import MoneyField
 from portal.forms import PlainMessagesMixin
 
 from .models import ReportKind, ScopeKind
@@ -37,8 +40,61 @@ class ReportRequestForm(PlainMessagesMixin, forms.Form):
         },
     )
 
+    # The fair-share report's weights of need for this run (empty: the LA's formula).
+    weight_roll = forms.DecimalField(
+        label="Weight of pupils on roll (fair share, optional)",
+        help_text="Leave the three weights empty to use the weights the LA allocated with. "
+        "They need not add up to 100: each counts in proportion.",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the weight of pupils on roll as a number, like 50",
+                        "min_value": "A weight cannot be below zero"},
+    )  # fmt: skip
+    weight_fsm = forms.DecimalField(
+        label="Weight of FSM pupils (fair share, optional)",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the weight of FSM pupils as a number, like 25",
+                        "min_value": "A weight cannot be below zero"},
+    )  # fmt: skip
+    weight_sen_support = forms.DecimalField(
+        label="Weight of SEN-support pupils (fair share, optional)",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the weight of SEN-support pupils as a number, like 25",
+                        "min_value": "A weight cannot be below zero"},
+    )  # fmt: skip
+    # The impact report's own: a fund (else all) and the LA's yearly placement costs.
+    stream = forms.ChoiceField(
+        label="Fund (impact report, optional)",
+        required=False,
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    cost_specialist = MoneyField(
+        name="the cost of a specialist placement",
+        label="Yearly cost of a specialist placement (impact report, optional)",
+        help_text="For the cost-avoidance estimate. Leave empty for the LA's usual figure.",
+        required=False,
+        min_value=0,
+    )
+    cost_ap = MoneyField(
+        name="the cost of an alternative-provision placement",
+        label="Yearly cost of an alternative-provision placement (impact report, optional)",
+        required=False,
+        min_value=0,
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["stream"].choices = [("", "All funds")] + [
+            (str(s.pk), s.name) for s in FundingStream.objects.order_by("name")
+        ]
         choices = []
         districts = list(requestable_districts(user))
         if districts:
@@ -58,9 +114,67 @@ class ReportRequestForm(PlainMessagesMixin, forms.Form):
             (2025, "2025/26")
         ]
 
+    WEIGHTS = {"weight_roll": "roll", "weight_fsm": "fsm", "weight_sen_support": "sen_support"}
+
+    def clean(self):
+        data = super().clean()
+        given = [data.get(f) for f in self.WEIGHTS]
+        if any(v is not None for v in given) and not sum(v or 0 for v in given):
+            self.add_error(
+                "weight_roll",
+                "The weights add up to zero: give pupils on roll, FSM or SEN support a weight",
+            )
+        return data
+
+    def weights(self) -> dict | None:
+        """The weights set for this run, or None for the LA's allocation formula."""
+        given = {k: self.cleaned_data.get(f) for f, k in self.WEIGHTS.items()}
+        if all(v is None for v in given.values()):
+            return None
+        return {k: v or 0 for k, v in given.items()}
+
+    def impact_options(self) -> dict:
+        """The fund and placement costs, for the impact report only."""
+        data = self.cleaned_data
+        if data["kind"] != ReportKind.IMPACT:
+            return {}
+        costs = {"specialist_placement": data.get("cost_specialist"),
+                 "ap_placement": data.get("cost_ap")}  # fmt: skip
+        return {
+            "stream_id": int(data["stream"]) if data.get("stream") else None,
+            "unit_costs": {k: v for k, v in costs.items() if v is not None},
+        }
+
     def scope_parts(self) -> tuple[str, int | None]:
         value = self.cleaned_data["scope"]
         if ":" in value:
             kind, pk = value.split(":", 1)
             return kind, int(pk)
         return value, None
+
+
+class EscalationUploadForm(PlainMessagesMixin, forms.Form):
+    extract = forms.FileField(
+        label="The LA's escalation extract (CSV)",
+        help_text="Columns UPN, Event, Date (dd-mm-yyyy) and, for placements, End date. "
+        "Events: EHC needs assessment requested, EHCP issued, Specialist placement, "
+        "Alternative provision placement, Permanent exclusion. It replaces the last "
+        "extract; the file itself is not kept.",
+        error_messages={
+            "required": "Choose the CSV file to upload",
+            "empty": "The file is empty",
+            "invalid": "Choose the CSV file to upload",
+            "missing": "Choose the CSV file to upload",
+        },
+    )
+
+    def clean_extract(self):
+        upload = self.cleaned_data["extract"]
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("The file must be a CSV file (ending .csv)")
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size // 1_000_000} MB: the limit is {limit // 1_000_000} MB"
+            )
+        return upload

@@ -12,6 +12,7 @@ from portal.storage import private_storage
 class ReportKind(models.TextChoices):
     INCLUSIVENESS = "inclusiveness", "Inclusiveness"
     FAIR_SHARE = "fair_share", "Fair share"
+    IMPACT = "impact", "Impact"
 
 
 class ScopeKind(models.TextChoices):
@@ -141,3 +142,71 @@ class ReportRun(models.Model):
     def open_file(self, fmt: str):
         """Open one of the run's files from the private storage as configured now."""
         return private_storage().open(self.file_for(fmt).name, "rb")
+
+
+# ---------------------------------------------------------------- escalation data
+
+
+class EscalationKind(models.TextChoices):
+    EHCNA_REQUESTED = "ehcna_requested", "EHC needs assessment requested"
+    EHCP_ISSUED = "ehcp_issued", "EHCP issued"
+    SPECIALIST_PLACEMENT = "specialist_placement", "Specialist placement"
+    AP_PLACEMENT = "ap_placement", "Alternative provision placement"
+    PERMANENT_EXCLUSION = "permanent_exclusion", "Permanent exclusion"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Checking"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Not imported"
+
+
+class EscalationImport(models.Model):
+    """One upload of the LA's escalation extract. The file itself is never kept: the
+    rows are staged here already keyed (no UPN) until the worker has checked them."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_read = models.PositiveIntegerField(default=0)
+    records = models.PositiveIntegerField(default=0)
+    # [{"line", "column", "message"}]; the messages never repeat a UPN.
+    errors = models.JSONField(default=list, blank=True)
+    # [[line, pupil key, kind, date, end date]] until the worker has written them.
+    staged = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Escalation import {self.pk}: {self.get_status_display()}"
+
+
+class EscalationRecord(models.Model):
+    """One event in the LA's records for a pupil, by pupil key (never the UPN)."""
+
+    pupil_key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=24, choices=EscalationKind.choices)
+    on = models.DateField()
+    # A placement's last day; empty while the pupil is still placed (or not a placement).
+    ended = models.DateField(null=True, blank=True)
+    source = models.ForeignKey(EscalationImport, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["pupil_key", "on"]
+        indexes = [models.Index(fields=["pupil_key", "kind", "on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil_key", "kind", "on"], name="one_escalation_event_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended__isnull=True) | Q(ended__gte=models.F("on")),
+                name="escalation_ends_after_start",
+            ),
+        ]

@@ -29,3 +29,8 @@ def can_request(user: User, scope_kind: str, scope_id: int | None) -> bool:
     if scope_for(user).is_la:
         return True
     return scope_kind == ScopeKind.CLUSTER and scope_id in headteacher_cluster_ids(user)
+
+
+def can_import_escalation(user: User) -> bool:
+    """LA officers load the LA's escalation extract (it is the LA's own data)."""
+    return scope_for(user).is_la

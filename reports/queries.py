@@ -254,3 +254,150 @@ def allocations_by_cluster(year: int) -> dict[int, Decimal] | None:
         .annotate(total=_money(Sum("amount")))
     )
     return {r["cluster_id"]: Decimal(r["total"]).quantize(Decimal("0.01")) for r in rows}
+
+
+# ---------------------------------------------------------------- the impact report
+
+IMPACT_LEFT_MAINSTREAM = ("specialist_placement", "ap_placement", "permanent_exclusion")
+AWARD_OUTCOMES = ("approved", "partially_approved")
+
+
+def _plus_months(expr: str, months: int) -> str:
+    if connection.vendor == "postgresql":
+        return f"(({expr}) + INTERVAL '{int(months)} months')::date"
+    return f"date({expr}, '+{int(months)} months')"
+
+
+def _local_date(expr: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(({expr}) AT TIME ZONE '{settings.TIME_ZONE}')::date"
+    return f"date({expr})"
+
+
+def impact_figures(
+    year: int,
+    *,
+    as_of,
+    scope_kind: str = "county",
+    scope_id: int | None = None,
+    stream_id: int | None = None,
+) -> list[tuple]:
+    """One SQL statement, one row per figure: (section, a, b, n1, n2, n3).
+
+    * ``("pupils", cohort, "", pupils, followed 12 months, followed 24 months)``: the pupils
+      (by pupil key) whose first award — or, never funded, first decline — in scope fell
+      in the academic year; ``cohort`` 1 funded, 0 declined (the comparison group);
+    * ``("event", cohort, kind, 0, with it in 12 months, in 24 months)``, of the pupils
+      followed that long, for each kind, "left_mainstream" (a specialist or AP
+      placement, or a permanent exclusion) and "any";
+    * ``(dimension, value, result, reviews, 0, 0)`` for dimension need, band, phase and
+      stream: the outcome reviews of requests submitted in the year, met / partly / not.
+    """
+    from panels.models import Decision, OutcomeReview
+
+    from .models import EscalationRecord
+
+    req, dec, rev, ev = FundingRequest, Decision, OutcomeReview, EscalationRecord
+    school_model = req._meta.get_field("school").related_model
+    stream_model = req._meta.get_field("stream").related_model
+    band_model = req._meta.get_field("band").related_model
+    r_key, r_school, r_cluster = (_column(req, f) for f in ("pupil_key", "school", "cluster"))
+    r_stream = _column(req, "stream")
+    d_req, d_outcome, d_at = (_column(dec, f) for f in ("request", "outcome", "decided_at"))
+    window = YearWindow(year)
+    filters, params = [], []
+    if scope_kind == "cluster":
+        filters.append(f"r.{r_cluster} = %s")
+        params.append(scope_id)
+    elif scope_kind == "district":
+        in_district = f"SELECT id FROM {_table(Cluster)} WHERE {_column(Cluster, 'district')} = %s"  # noqa: S608, E501 - names only
+        filters.append(f"r.{r_cluster} IN ({in_district})")
+        params.append(scope_id)
+    if stream_id:
+        filters.append(f"r.{r_stream} = %s")
+        params.append(stream_id)
+    where = "".join(f" AND {f}" for f in filters)
+    awarded = ", ".join(f"'{o}'" for o in AWARD_OUTCOMES)
+    left = ", ".join(f"'{k}'" for k in IMPACT_LEFT_MAINSTREAM)
+    on = _column(ev, "on")
+    as_of_date = as_of.date() if hasattr(as_of, "date") else as_of
+    sql = f"""
+        WITH dec AS (
+            SELECT r.{r_key} AS pupil_key,
+                   CASE WHEN d.{d_outcome} IN ({awarded}) THEN 1 ELSE 0 END AS funded,
+                   {_local_date(f"d.{d_at}")} AS on_date
+            FROM {_table(dec)} d JOIN {_table(req)} r ON r.id = d.{d_req}
+            WHERE r.{r_key} <> '' AND d.{d_outcome} IN ({awarded}, 'declined'){where}
+        ),
+        pupil AS (
+            SELECT pupil_key, MAX(funded) AS funded,
+                   COALESCE(MIN(CASE WHEN funded = 1 THEN on_date END), MIN(on_date)) AS index_date
+            FROM dec GROUP BY pupil_key
+        ),
+        cohort AS (
+            SELECT pupil_key, funded, index_date,
+                   CASE WHEN {_plus_months("index_date", 12)} <= %s THEN 1 ELSE 0 END AS f12,
+                   CASE WHEN {_plus_months("index_date", 24)} <= %s THEN 1 ELSE 0 END AS f24
+            FROM pupil WHERE index_date >= %s AND index_date < %s
+        ),
+        ev AS (
+            SELECT p.pupil_key, p.funded, e.{_column(ev, "kind")} AS kind,
+                   MAX(CASE WHEN p.f12 = 1 AND e.{on} <= {_plus_months("p.index_date", 12)}
+                       THEN 1 ELSE 0 END) AS in12,
+                   MAX(CASE WHEN p.f24 = 1 AND e.{on} <= {_plus_months("p.index_date", 24)}
+                       THEN 1 ELSE 0 END) AS in24
+            FROM cohort p JOIN {_table(ev)} e
+                 ON e.{_column(ev, "pupil_key")} = p.pupil_key AND e.{on} >= p.index_date
+            GROUP BY p.pupil_key, p.funded, e.{_column(ev, "kind")}
+        ),
+        per_pupil AS (
+            SELECT pupil_key, funded, MAX(in12) AS any12, MAX(in24) AS any24,
+                   MAX(CASE WHEN kind IN ({left}) THEN in12 ELSE 0 END) AS left12,
+                   MAX(CASE WHEN kind IN ({left}) THEN in24 ELSE 0 END) AS left24
+            FROM ev GROUP BY pupil_key, funded
+        ),
+        reviewed AS (
+            SELECT r.primary_need AS need,
+                   CASE WHEN b.id IS NULL THEN '' ELSE b.{_column(band_model, "need")} || ' band '
+                        || CAST(b.{_column(band_model, "band")} AS TEXT) END AS band,
+                   s.{_column(school_model, "phase")} AS phase,
+                   st.{_column(stream_model, "name")} AS stream,
+                   o.{_column(rev, "result")} AS result
+            FROM {_table(rev)} o
+            JOIN {_table(req)} r ON r.id = o.{_column(rev, "request")}
+            JOIN {_table(school_model)} s ON s.id = r.{r_school}
+            JOIN {_table(stream_model)} st ON st.id = r.{r_stream}
+            LEFT JOIN {_table(band_model)} b ON b.id = r.{_column(req, "band")}
+            WHERE r.{_column(req, "submitted_at")} >= %s AND r.{_column(req, "submitted_at")} < %s
+                  {where}
+        )
+        SELECT 'pupils', CAST(funded AS TEXT), '', COUNT(*), SUM(f12), SUM(f24)
+            FROM cohort GROUP BY funded
+        UNION ALL
+        SELECT 'event', CAST(funded AS TEXT), kind, 0, SUM(in12), SUM(in24)
+            FROM ev GROUP BY funded, kind
+        UNION ALL
+        SELECT 'event', CAST(funded AS TEXT), 'left_mainstream', 0, SUM(left12), SUM(left24)
+            FROM per_pupil GROUP BY funded
+        UNION ALL
+        SELECT 'event', CAST(funded AS TEXT), 'any', 0, SUM(any12), SUM(any24)
+            FROM per_pupil GROUP BY funded
+        UNION ALL SELECT 'need', need, result, COUNT(*), 0, 0 FROM reviewed GROUP BY need, result
+        UNION ALL SELECT 'band', band, result, COUNT(*), 0, 0 FROM reviewed GROUP BY band, result
+        UNION ALL SELECT 'phase', phase, result, COUNT(*), 0, 0 FROM reviewed GROUP BY phase, result
+        UNION ALL
+        SELECT 'stream', stream, result, COUNT(*), 0, 0 FROM reviewed GROUP BY stream, result
+    """  # noqa: S608 - only quoted names and fixed codes; every value is a %s parameter
+    all_params = [
+        *params,
+        as_of_date,
+        as_of_date,
+        window.start.date(),
+        window.end.date(),
+        window.start,
+        window.end,
+        *params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+        return [tuple(r) for r in cursor.fetchall()]

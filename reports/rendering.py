@@ -16,7 +16,7 @@ from . import figures
 from .formatting import format_value, formatter, numeric
 from .xlsx import Workbook, column_refs, string_cell
 
-NUMERIC_FORMATS = {"money", "int", "pct", "share", "rate", "ratio", "index"}
+NUMERIC_FORMATS = {"money", "int", "count", "pct", "share", "rate", "ratio", "index"}
 
 
 # The page and the PDF list at most this many rows of a table (every row is in the
@@ -175,6 +175,15 @@ def parameters(run, result: dict) -> list[dict]:
                 "text": format_value(p["contribution_per_pupil"], "money"),
             }
         )
+    if result.get("kind") == "impact":
+        names = dict(figures.PLACEMENT_TYPES)
+        for k, cost in (p.get("unit_costs") or {}).items():
+            out.append(
+                {
+                    "label": f"Cost of a year's {names.get(k, k).lower()}",
+                    "text": format_value(cost, "money"),
+                }
+            )
     weights = p.get("weights") or {}
     if result.get("kind") == "fair_share" and weights:
         total = sum(float(w) for w in weights.values()) or 1
@@ -184,7 +193,8 @@ def parameters(run, result: dict) -> list[dict]:
                 "text": ", ".join(
                     f"{figures.NEED_NAMES.get(k, k)} {float(weights[k]) / total:.0%}"
                     for k in figures.need_order(weights)
-                ),
+                )
+                + (f" ({p['weights_source']})" if p.get("weights_source") else ""),
             }
         )
     return out
@@ -279,6 +289,7 @@ def render_csv(result: dict) -> bytes:
 XLSX_FORMATS = {
     "money": '"£"#,##0.00',
     "int": "#,##0",
+    "count": "#,##0",
     "pct": '0.0"%"',
     "share": "0.0%",
     "rate": "0.00",
@@ -350,7 +361,9 @@ def _xlsx_rows(wb, cols: list[list[str]], rows: list[dict]):
         parts = []
         for L, key, fmt, style in plan:
             value = numeric(get(key), fmt)
-            if style:
+            if style and type(value) is str:  # "low": a suppressed figure
+                parts.append(string_cell(f"{L}{i}", value))
+            elif style:
                 if value is None:
                     parts.append(f'<c r="{L}{i}" s="{style}"/>')
                 else:

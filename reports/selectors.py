@@ -147,3 +147,27 @@ def latest_school_figures(schools: Iterable[School]) -> dict[int, SchoolReportFi
             figures.inclusiveness = source
             figures.flags = [label for key, label in FLAGS if row and row.get(key)]
     return out
+
+
+# ---------------------------------------------------------------- escalation data
+# Only LA officers reach these (the views and API check reports.policy first).
+
+
+def escalation_imports() -> QuerySet:
+    from .models import EscalationImport
+
+    return EscalationImport.objects.select_related("uploaded_by").defer("staged")
+
+
+def get_escalation_import(pk: int):
+    return get_object_or_404(escalation_imports(), pk=pk)
+
+
+def escalation_counts() -> list[tuple[str, int]]:
+    """How many records of each kind the last extract gave (pupils are never listed)."""
+    from django.db.models import Count
+
+    from .models import EscalationKind, EscalationRecord
+
+    counts = dict(EscalationRecord.objects.values_list("kind").annotate(n=Count("id")).order_by())
+    return [(k.label, counts.get(k.value, 0)) for k in EscalationKind]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clusters.models import Cluster, District
+from funding.models import FundingStream
 from portal.errors import DomainError
 from portal.notifications import announce
 from portal.storage import private_storage
@@ -43,15 +45,65 @@ class ReportError(DomainError):
 # ---------------------------------------------------------------- asking
 
 
+EQUAL_WEIGHTS = {"roll": 1.0, "fsm": 1.0, "sen_support": 1.0}
+
+
+def formula_weights(year: int) -> tuple[dict[str, float], str]:
+    """The weights the finance officer allocated the financial year starting in April of
+    ``year`` with (``budgets.AllocationRun``), and where they come from. Several funds'
+    runs: their weights averaged by pot, which gives each cluster exactly the sum of the
+    funds' formula shares (each run's weights add up to 1). None recorded: equal."""
+    label = f"{year}/{(year + 1) % 100:02d}"
+    try:
+        runs = list(
+            import_module("budgets.models")
+            .AllocationRun.objects.filter(year__start_year=year)
+            .values_list("pot", "weight_roll", "weight_fsm", "weight_sen_support")
+        )
+    except (ImportError, AttributeError):
+        runs = []
+    pot = sum((r[0] for r in runs), Decimal(0))
+    if not pot:
+        return dict(EQUAL_WEIGHTS), f"equal: no allocation by formula recorded for {label}"
+    weights = {
+        name: round(float(sum(r[0] * r[i] for r in runs) / pot), 4)
+        for i, name in enumerate(("roll", "fsm", "sen_support"), start=1)
+    }
+    return weights, f"the LA's allocation formula for {label}"
+
+
+def checked_weights(weights: dict) -> dict[str, float]:
+    """Weights set for a run: each of roll, FSM and SEN support zero or more, adding up
+    to more than zero (a need share from weights of nothing is no share at all)."""
+    try:
+        out = {k: float(Decimal(str(weights.get(k) or 0))) for k in EQUAL_WEIGHTS}
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ReportError("Give each weight as a number, like 50.") from exc
+    if set(weights) - set(EQUAL_WEIGHTS):
+        raise ReportError("The weights are for pupils on roll, FSM and SEN support only.")
+    if min(out.values()) < 0:
+        raise ReportError("A weight cannot be below zero.")
+    if not sum(out.values()):
+        raise ReportError(
+            "The weights add up to zero: give pupils on roll, FSM or SEN support a weight."
+        )
+    return out
+
+
 def default_parameters(
     academic_year: int, national_ehcp_pct: Decimal | float | str | None = None
 ) -> dict:
+    weights, source = formula_weights(academic_year)
     return {
         "academic_year": academic_year,
         "national_ehcp_pct": None if national_ehcp_pct in (None, "") else str(national_ehcp_pct),
         "contribution_per_pupil": str(settings.SCHOOL_CONTRIBUTION_PER_PUPIL),
         "thresholds": asdict(st.Thresholds()),
-        "weights": {"roll": 1.0, "fsm": 1.0, "sen_support": 1.0},
+        "weights": weights,
+        "weights_source": source,
+        # "Allocation expected by formula" uses the weights actually allocated with,
+        # whatever weights the run sets for its shares of need.
+        "allocation_weights": weights,
     }
 
 
@@ -65,6 +117,9 @@ def request_report(
     national_ehcp_pct: Decimal | float | str | None = None,
     schedule_key: str | None = None,
     queue: bool = True,
+    stream_id: int | None = None,
+    unit_costs: dict[str, Decimal | str] | None = None,
+    weights: dict | None = None,
 ) -> ReportRun:
     """Record the request and queue it for the worker once the transaction commits
     (``queue=False`` leaves it for the caller to produce in-process, as the demo does)."""
@@ -81,6 +136,25 @@ def request_report(
         cluster = Cluster.objects.filter(pk=scope_id).first()
         if cluster is None:
             raise ReportError("Choose a cluster.")
+    parameters = default_parameters(academic_year, national_ehcp_pct)
+    if weights:
+        parameters["weights"] = checked_weights(weights)
+        parameters["weights_source"] = "set for this run"
+    if kind == ReportKind.IMPACT:
+        parameters["unit_costs"] = dict(settings.IMPACT_UNIT_COSTS)
+    elif unit_costs or stream_id:
+        raise ReportError("A fund and placement costs are for the impact report only.")
+    if stream_id:
+        if not FundingStream.objects.filter(pk=stream_id).exists():
+            raise ReportError("Choose a fund.")
+        parameters["stream_id"] = stream_id
+    for name, cost in (unit_costs or {}).items():
+        if name not in parameters["unit_costs"]:
+            raise ReportError("Give the cost of a specialist or an AP placement.")
+        if cost not in (None, ""):
+            if Decimal(str(cost)) < 0:
+                raise ReportError("The cost of a placement must be zero or more.")
+            parameters["unit_costs"][name] = str(Decimal(str(cost)).quantize(Decimal("0.01")))
     with transaction.atomic():
         run = ReportRun.objects.create(
             kind=kind,
@@ -88,7 +162,7 @@ def request_report(
             district=district,
             cluster=cluster,
             academic_year=academic_year,
-            parameters=default_parameters(academic_year, national_ehcp_pct),
+            parameters=parameters,
             requested_by=user,
             schedule_key=schedule_key,
             progress_message="Waiting for the report worker",
@@ -148,7 +222,9 @@ def _params(run: ReportRun) -> figures.Params:
                 str(p.get("contribution_per_pupil", settings.SCHOOL_CONTRIBUTION_PER_PUPIL))
             ),
             thresholds=st.Thresholds(**(p.get("thresholds") or {})),
-            weights=weights or {"roll": 1.0, "fsm": 1.0, "sen_support": 1.0},
+            weights=weights or dict(EQUAL_WEIGHTS),
+            allocation_weights={k: float(v) for k, v in (p.get("allocation_weights") or {}).items()}
+            or None,
         )
     except (ValueError, TypeError, InvalidOperation) as exc:
         raise ReportError(f"The report's parameters are not valid ({exc}).") from exc
@@ -185,6 +261,8 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
     """The report's figures (plain JSON-ready data) and the time of the data they used."""
     params = _params(run)
     scope = _scope(run)
+    if run.kind == ReportKind.IMPACT:
+        return _compute_impact(run, scope, params)
     with _snapshot() as as_of:
         schools = queries.school_figures(run.academic_year)
         allocations = (
@@ -203,6 +281,31 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
     else:
         result = figures.fair_share(rows, scope, params, allocations)
     result["title"] = f"{run.get_kind_display()} report: {scope.label}, {run.year_label}"
+    return result, as_of
+
+
+def _compute_impact(run: ReportRun, scope: figures.ReportScope, params) -> tuple[dict, datetime]:
+    p = run.parameters or {}
+    try:
+        costs = {
+            k: Decimal(str(v))
+            for k, v in {**settings.IMPACT_UNIT_COSTS, **(p.get("unit_costs") or {})}.items()
+        }
+    except (InvalidOperation, TypeError) as exc:
+        raise ReportError("The report's placement costs are not valid.") from exc
+    stream_id = p.get("stream_id")
+    stream = FundingStream.objects.filter(pk=stream_id).first() if stream_id else None
+    with _snapshot() as as_of:
+        rows = queries.impact_figures(
+            run.academic_year,
+            as_of=timezone.localdate(as_of),
+            scope_kind=scope.kind,
+            scope_id=scope.id,
+            stream_id=stream.pk if stream else None,
+        )
+    result = figures.impact(rows, scope, params, costs, stream.name if stream else None)
+    fund = f", {stream.name}" if stream else ""
+    result["title"] = f"Impact report: {scope.label}{fund}, {run.year_label}"
     return result, as_of
 
 
@@ -414,6 +517,10 @@ def _latest_national_figure(year: int) -> str | None:
     return None
 
 
+# The impact report is asked for when the LA's escalation extract is in (not termly).
+TERMLY_KINDS = (ReportKind.INCLUSIVENESS, ReportKind.FAIR_SHARE)
+
+
 def schedule_termly_reports(today: date | None = None) -> list[ReportRun]:
     """Both reports for the county and for every cluster, once per term (idempotent)."""
     today = today or timezone.localdate()
@@ -428,7 +535,7 @@ def schedule_termly_reports(today: date | None = None) -> list[ReportRun]:
         )
     )
     created = []
-    for kind in ReportKind.values:
+    for kind in TERMLY_KINDS:
         for scope_kind, scope_id in scopes:
             key = f"{year}-{term}:{kind}:{scope_kind}:{scope_id or 0}"
             if key in existing:

@@ -43,3 +43,11 @@ def requeue_stale_runs() -> int:
     queued or running."""
     outcome = services.requeue_stale_runs()
     return len(outcome["requeued"]) + len(outcome["failed"])
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def import_escalation(import_id: int) -> None:
+    """Check the staged escalation rows and write them, all or nothing (idempotent)."""
+    from . import escalation
+
+    escalation.finish_import(import_id)

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/status/", views.run_status, name="status"),
     path("<int:pk>/again/", views.run_again, name="again"),
     path("<int:pk>/download/<str:fmt>/", views.download, name="download"),
+    path("escalation/", views.escalation_imports, name="escalation"),
+    path("escalation/<int:pk>/", views.escalation_detail, name="escalation_detail"),
 ]

@@ -6,14 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import storage
 from portal.audit import record_view
 
-from . import policy, rendering, selectors, services
-from .forms import ReportRequestForm
-from .models import FILE_FORMATS, RunStatus
+from . import escalation, policy, rendering, selectors, services
+from .forms import EscalationUploadForm, ReportRequestForm
+from .models import FILE_FORMATS, ImportStatus, RunStatus
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -43,6 +44,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
                 scope_id=scope_id,
                 academic_year=form.cleaned_data["academic_year"],
                 national_ehcp_pct=form.cleaned_data["national_ehcp_pct"],
+                weights=form.weights(),
+                **form.impact_options(),
             )
         except services.ReportError as exc:
             form.add_error(None, str(exc))
@@ -107,3 +110,40 @@ def download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
         return storage.unavailable_page(request)
     record_view(request, run, action="download", detail=fmt)
     return response
+
+
+# ---------------------------------------------------------------- escalation data
+
+
+def _require_escalation(request: HttpRequest) -> None:
+    if not policy.can_import_escalation(request.user):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+def escalation_imports(request: HttpRequest) -> HttpResponse:
+    """Upload the LA's escalation extract; the list of uploads and their outcome."""
+    _require_escalation(request)
+    form = EscalationUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["extract"]
+        run = escalation.start_import(user=request.user, data=upload.file, filename=upload.name)
+        if run.status == ImportStatus.QUEUED:
+            messages.success(request, "The extract is read and is being checked by the worker.")
+        return redirect("reports:escalation_detail", pk=run.pk)
+    context = {
+        "form": form,
+        "imports": selectors.escalation_imports()[:20],
+        "counts": selectors.escalation_counts(),
+    }
+    return render(request, "reports/escalation.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_escalation(request)
+    run = selectors.get_escalation_import(pk)
+    return render(request, "reports/escalation_detail.html", {"run": run})

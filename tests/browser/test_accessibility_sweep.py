@@ -84,13 +84,14 @@ MUST_SEE = {
         "panels:participation", "panels:schedule", "panels:appeal", "budgets:county",
         "budgets:cluster", "budgets:budget", "budgets:request", "reports:list", "reports:detail",
         "accounts:invitations", "accounts:invite", "accounts:bulk",
+        "reports:escalation",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",
         "budgets:cluster", "budgets:budget", "budgets:request", "budgets:allocate",
         "budgets:adjust", "budgets:override", "budgets:payments", "budgets:move_pupil",
         "budgets:reduce_award", "panels:decision", "panels:minutes", "reports:list",
-        "reports:detail",
+        "reports:detail", "reports:escalation",
     },
 }  # fmt: skip
 

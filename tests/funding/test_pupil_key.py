@@ -167,11 +167,22 @@ def _rotate(tmp_path, monkeypatch, lines, *args, old=SECRET, new="the new secret
 
 
 def test_rotation_rekeys_every_pupil_from_the_las_list(keyed, tmp_path, monkeypatch):
+    from datetime import date
+
+    from reports.models import EscalationImport, EscalationRecord
+
     one, two = keyed
+    record = EscalationRecord.objects.create(
+        pupil_key=pupil_key.key_for(UPN, SECRET),
+        kind="ehcp_issued",
+        on=date(2026, 1, 5),
+        source=EscalationImport.objects.create(),
+    )
     _rotate(tmp_path, monkeypatch, ["UPN", UPN, OTHER_UPN, TEMPORARY])
-    one.refresh_from_db(), two.refresh_from_db()
+    one.refresh_from_db(), two.refresh_from_db(), record.refresh_from_db()
     assert one.pupil_key == pupil_key.key_for(UPN, "the new secret")
     assert two.pupil_key == pupil_key.key_for(OTHER_UPN, "the new secret")
+    assert record.pupil_key == one.pupil_key  # the LA's records follow
 
 
 @pytest.mark.usefixtures("keyed")

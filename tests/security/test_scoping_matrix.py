@@ -103,6 +103,13 @@ def INVITATION_LINK(w: World) -> str:  # noqa: N802
     return reverse("accounts:accept", args=[make(invitation.pk, invitation.nonce)])
 
 
+def an_import():
+    """An escalation upload, whoever made it."""
+    from reports.models import EscalationImport
+
+    return EscalationImport.objects.get_or_create(filename="world.csv")[0]
+
+
 POST = ("POST",)
 BOTH = ("GET", "POST")
 REF = lambda w: w.a.submitted.reference  # noqa: E731
@@ -362,6 +369,11 @@ ROUTES: dict[str, Route] = {
     "reports:again": Route(OBJECT, r("reports:again", "a.report.pk"), methods=POST),
     # Files exist only once the run has succeeded: 404 to all here; outsiders still 404.
     "reports:download": Route(OBJECT, r("reports:download", "a.report.pk", "html")),
+    # The LA's escalation extract: LA officers only (tests/reports/test_escalation_import.py).
+    "reports:escalation": Route(LA, r("reports:escalation"), "send_officer", methods=BOTH),
+    "reports:escalation_detail": Route(
+        LA, lambda w: reverse("reports:escalation_detail", args=[an_import().pk]), "send_officer"
+    ),
     # --- API: clusters --------------------------------------------------------------
     "district-list": Route(OPEN, r("district-list")),
     "district-detail": Route(
@@ -538,6 +550,10 @@ ROUTES: dict[str, Route] = {
     ),
     "reports-api-detail": Route(OBJECT, r("reports-api-detail", "a.report.pk"), "head_a"),
     "reports-api-download": Route(OBJECT, r("reports-api-download", "a.report.pk", "html")),
+    "escalation-api-list": Route(LA, r("escalation-api-list"), "send_officer", methods=BOTH),
+    "escalation-api-detail": Route(
+        LA, lambda w: reverse("escalation-api-detail", args=[an_import().pk]), "send_officer"
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from funding import services as funding_services
 from portal import pupil_key
+from reports import escalation
 
 from ._files import open_text
 
@@ -77,7 +78,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {problem}")
             raise CommandError(f"{len(problems)} problem(s) in the list: nothing was changed.")
         with transaction.atomic():
-            stored = funding_services.stored_pupil_keys()
+            stored = funding_services.stored_pupil_keys() | escalation.stored_pupil_keys()
             unmatched = stored - mapping.keys()
             if unmatched and not options["forget_unmatched"]:
                 raise CommandError(
@@ -86,7 +87,7 @@ class Command(BaseCommand):
                     "their UPNs, or use --forget-unmatched to stop linking them."
                 )
             requests = funding_services.rekey_pupils(mapping, forget=unmatched)
-            records, forgotten = 0, 0
+            records, forgotten = escalation.rekey(mapping, forget=unmatched)
             if options["dry_run"]:
                 transaction.set_rollback(True)
         prefix = "Dry run, nothing written. " if options["dry_run"] else ""
