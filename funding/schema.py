@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .serializers import TOTAL_FIELDS, RequestSerializer
+
 # Finance officers get RequestTotalsSerializer (money, no pupil) from the same operations,
-# so what only school and LA staff get is not required in the documented answer.
-NOT_FOR_FINANCE = ("missing", "actions")
+# so nothing beyond the totals is required in the documented answer.
+NOT_FOR_FINANCE = tuple(f for f in RequestSerializer.Meta.fields if f not in TOTAL_FIELDS)
 
 
 def totals_only_for_finance(result, generator, request, public):
@@ -18,6 +20,8 @@ def totals_only_for_finance(result, generator, request, public):
             f for f in component.get("required", []) if f not in NOT_FOR_FINANCE
         ]
         for f in NOT_FOR_FINANCE:
-            if f in component.get("properties", {}):
-                component["properties"][f]["description"] = "Not given to finance officers."
+            prop = component.get("properties", {}).get(f)
+            if prop is not None and "$ref" not in prop:
+                described = prop.get("description", "")
+                prop["description"] = f"{described} Not given to finance officers.".strip()
     return result
