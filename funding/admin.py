@@ -67,10 +67,15 @@ class FundingRequestAdmin(admin.ModelAdmin):
     # the provision lines), never by hand.
     readonly_fields = ["reference", "state", "submitted_at", "state_changed_at", "total_cost",
                        "school_contribution", "amount_requested", "amount_awarded",
-                       "reconsideration_used", "created_at", "updated_at"]  # fmt: skip
+                       "reconsideration_used", "created_at", "updated_at", "deleted_at",
+                       "deleted_by"]  # fmt: skip
     inlines = [ReviewCycleInline, ProvisionLineInline, RequestDocumentInline, RequestEventInline]
     list_per_page = 50
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        # The audit's view: a deleted draft is still here, in its "Deleted draft" state.
+        return FundingRequest.with_deleted.select_related("school", "cluster", "stream")
 
 
 @admin.register(RequestEvent)

@@ -47,6 +47,13 @@ def _transition_schema(name: str, description: str):
     list=extend_schema(summary="Requests the user may see (finance officers: totals only)"),
     retrieve=extend_schema(summary="One request (404 outside the user's scope)"),
     create=extend_schema(summary="Start a draft request for one of the user's schools"),
+    destroy=extend_schema(
+        summary="Delete a draft (the school's own; any other state is refused)",
+        description="The draft is kept for the audit, with who deleted it and when, and "
+        "answers 404 from then on. A request already submitted is refused with 400 and a "
+        "message: withdraw it instead.",
+        responses={204: None, 400: REFUSED, 404: None},
+    ),
     partial_update=extend_schema(
         summary="Save a draft or a returned request",
         description="Send the `version` you read: if the request was saved since, the "
@@ -60,12 +67,13 @@ class RequestViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
     filterset_class = RequestFilter
     ordering_fields = ["submitted_at", "created_at", "amount_requested", "reference"]
     ordering = ["-created_at"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def initialize_request(self, request, *args, **kwargs):
@@ -76,7 +84,8 @@ class RequestViewSet(
         return drf_request
 
     def get_queryset(self):
-        qs = selectors.visible_requests(self.request.user)
+        # Each request's changes of state, for its decision clock (one query a page).
+        qs = selectors.with_clock_moves(selectors.visible_requests(self.request.user))
         if selectors.shows_pupil_detail(self.request.user):
             qs = qs.prefetch_related(
                 Prefetch("cycles", queryset=ReviewCycle.objects.order_by("order")),
@@ -165,6 +174,10 @@ class RequestViewSet(
             version=version,
         )
         return self._answer(fr.pk)
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_draft(self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _transition(self, request, pk, name):
         fr = self.get_object()

@@ -7,14 +7,14 @@ from portal.filters import IdFilter
 
 from .models import FundingRequest, SEN2Need
 from .selectors import shows_pupil_detail
-from .workflow import State
+from .workflow import LISTED_STATES
 
 
 class RequestFilter(django_filters.FilterSet):
     cluster = IdFilter(field_name="cluster_id")
     stream = IdFilter(field_name="stream_id")
     school = IdFilter(field_name="school_id")
-    state = django_filters.ChoiceFilter(choices=State.choices)
+    state = django_filters.ChoiceFilter(choices=LISTED_STATES)
     need = django_filters.ChoiceFilter(choices=SEN2Need.choices, method="filter_need")
     submitted_from = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
     submitted_to = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte")

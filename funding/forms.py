@@ -29,7 +29,7 @@ from .models import (
     ReviewCycle,
 )
 from .uploads import too_big_message
-from .workflow import State
+from .workflow import LISTED_STATES
 
 
 class GDSFormMixin(PlainMessagesMixin):
@@ -570,7 +570,7 @@ class FilterForm(PlainMessagesMixin, forms.Form):
 
     cluster = forms.IntegerField(required=False)
     stream = forms.IntegerField(required=False)
-    state = forms.ChoiceField(choices=[("", "Any")] + State.choices, required=False)
+    state = forms.ChoiceField(choices=[("", "Any"), *LISTED_STATES], required=False)
     need = forms.ChoiceField(required=False, choices=[])
     submitted_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     submitted_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

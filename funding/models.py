@@ -122,6 +122,18 @@ class YearGroup(models.TextChoices):
     Y14 = "14", "Year 14"
 
 
+class LiveRequests(models.Manager):
+    """Every request but the drafts their schools deleted: those are kept for the audit
+    (``FundingRequest.with_deleted``) and are in no list, search, dashboard or answer."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(state=State.DELETED)
+
+
+class AllRequests(models.Manager):
+    """Deleted drafts too: the audit's view."""
+
+
 class FundingRequest(models.Model):
     """A school's request for funding, pupil pseudonymised (no name, no UPN)."""
 
@@ -144,6 +156,11 @@ class FundingRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    # A deleted draft (the "delete" transition): who deleted it and when, for the audit.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Every save by funding.services adds one; an edit based on an older one is refused
     # (portal/versions.py), so two tabs or two staff never overwrite each other.
     version = VersionField()
@@ -196,6 +213,10 @@ class FundingRequest(models.Model):
         related_name="continuations",
     )
 
+    # The first manager is the default (lists, related managers, the admin's search).
+    objects = LiveRequests()
+    with_deleted = AllRequests()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -222,12 +243,16 @@ class FundingRequest(models.Model):
                 | Q(end_date__gte=models.F("start_date")),
                 name="request_dates_ordered",
             ),
-            # A draft withdrawn before it was ever submitted never had a reference.
+            # A draft withdrawn or deleted before it was ever submitted never had a reference.
             models.CheckConstraint(
                 condition=Q(state="draft")
                 | Q(reference__isnull=False)
-                | Q(state="withdrawn", submitted_at__isnull=True),
+                | Q(state__in=["withdrawn", "deleted"], submitted_at__isnull=True),
                 name="request_reference_once_submitted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="deleted") | Q(deleted_at__isnull=False),
+                name="deleted_draft_says_when",
             ),
         ]
 

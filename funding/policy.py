@@ -83,6 +83,11 @@ def can_edit(user: User, fr: FundingRequest) -> bool:
     return fr.state in EDITABLE and is_requesting_school(user, fr)
 
 
+def can_delete_draft(user: User, fr: FundingRequest) -> bool:
+    """The requesting school deletes a draft nobody else has seen."""
+    return fr.state == State.DRAFT and is_requesting_school(user, fr)
+
+
 def can_start_continuation(user: User, fr: FundingRequest) -> bool:
     """The requesting school renews a request that is funded and running, or closed."""
     return fr.state in CONTINUABLE and is_requesting_school(user, fr)

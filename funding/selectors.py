@@ -17,7 +17,7 @@ from typing import Any
 import holidays
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -127,6 +127,34 @@ def request_timeline(user: AbstractBaseUser, funding_request: FundingRequest) ->
     return events
 
 
+# The transitions that send a request back to the school, and the school's answer.
+RETURNS = frozenset({"return", "request_information"})
+
+
+@dataclass(frozen=True)
+class OpenReturn:
+    """The LA's (or the panel's) latest questions to the school and, once the school has
+    resubmitted, its answer, until the LA acts on the request again."""
+
+    asked: RequestEvent
+    answer: RequestEvent | None = None
+
+
+def open_return(fr: FundingRequest, events: list[RequestEvent]) -> OpenReturn | None:
+    """What the top of the task list and of the request page show of a return, from the
+    request's timeline (``request_timeline``'s, so finance officers never read it)."""
+    moves = [e for e in events if e.from_state != e.to_state]
+    for i in range(len(moves) - 1, -1, -1):
+        if moves[i].kind in RETURNS:
+            after = moves[i + 1 :]
+            if fr.state == State.RETURNED and not after:
+                return OpenReturn(asked=moves[i])
+            if fr.state == State.SUBMITTED and len(after) == 1 and after[0].kind == "resubmit":
+                return OpenReturn(asked=moves[i], answer=after[0])
+            return None
+    return None
+
+
 # --- Lists -------------------------------------------------------------------
 
 SORTS = {
@@ -202,8 +230,17 @@ def working_days_between(start: date, end: date) -> int:
 
 @dataclass(frozen=True)
 class Age:
+    """The decision clock of one request (``decision_clock``): working days with the LA,
+    against the LA's target, beside the working days since it was first submitted."""
+
     working_days: int
     target: int
+    # Working days from the first submission to the decision (or to today, undecided).
+    since_submitted: int = 0
+    # Returned to the school, and the LA pauses the clock while the school holds it.
+    paused: bool = False
+    # Decided or withdrawn: the figures are final.
+    stopped: bool = False
 
     @property
     def overdue(self) -> bool:
@@ -211,31 +248,119 @@ class Age:
 
     @property
     def due_soon(self) -> bool:
-        return not self.overdue and self.working_days >= self.target - 3
+        return not (self.overdue or self.stopped or self.paused) and (
+            self.working_days >= self.target - 3
+        )
 
 
-# The clock runs while the request waits on the LA or the panel; it stops at a
-# decision, a withdrawal, or while the school owes information.
-CLOCK_RUNNING = frozenset(
-    {State.SUBMITTED, State.READY, State.ON_AGENDA, State.DEFERRED, State.RETURNED}
-)
+# The clock runs while the request waits on the LA or the panel. While it is returned,
+# the school holds it: the clock pauses there unless the LA counts that time too
+# (settings.DECISION_CLOCK_PAUSES_WHEN_RETURNED). It stops at a decision or a withdrawal,
+# and runs again if a declined request comes back (reconsidered, or an appeal upheld).
+WITH_LA = frozenset({State.SUBMITTED, State.READY, State.ON_AGENDA, State.DEFERRED})
+CLOCK_RUNNING = WITH_LA | {State.RETURNED}
+
+
+@dataclass(frozen=True)
+class Move:
+    """A change of state on the timeline, as the clock reads it."""
+
+    at: datetime
+    to_state: str
+
+
+def clock_pauses() -> bool:
+    return settings.DECISION_CLOCK_PAUSES_WHEN_RETURNED
+
+
+def decision_clock(
+    submitted_at: datetime | None,
+    state: str,
+    moves: list[Move] | None,
+    today: date | None = None,
+) -> Age | None:
+    """THE definition of time to decision, for the lists, the request page, the API, the
+    export and the reports: None before the first submission.
+
+    From the first submission (``submitted_at``), the request's changes of state
+    (``moves``, its ``RequestEvent`` rows that changed the state, in order) say how long
+    it was in each state; the working days in the states ``WITH_LA`` are the clock (and
+    those returned, if the LA does not pause it). Without moves (a row made without its
+    timeline), the request is taken to have been in its state since it was submitted.
+    """
+    if submitted_at is None:
+        return None
+    today = today or timezone.localdate()
+    pauses = clock_pauses()
+    counted = WITH_LA if pauses else CLOCK_RUNNING
+    start = timezone.localtime(submitted_at).date()
+    cursor, holding, with_la, end = start, (State.SUBMITTED if moves else state), 0, None
+    for move in moves or ():
+        day = max(timezone.localtime(move.at).date(), cursor)
+        if holding in counted:
+            with_la += working_days_between(cursor, day)
+        if holding in CLOCK_RUNNING and move.to_state not in CLOCK_RUNNING:
+            end = day
+        elif move.to_state in CLOCK_RUNNING:
+            end = None
+        cursor, holding = day, move.to_state
+    if state in CLOCK_RUNNING:
+        end = None
+        if holding in counted:
+            with_la += working_days_between(cursor, today)
+    elif end is None:
+        end = cursor
+    return Age(
+        working_days=with_la,
+        target=settings.TARGET_WORKING_DAYS_TO_DECISION,
+        since_submitted=working_days_between(start, end or today),
+        paused=pauses and state == State.RETURNED,
+        stopped=state not in CLOCK_RUNNING,
+    )
+
+
+def clock_moves(events) -> list[Move]:
+    """The moves of a request's events (prefetched by ``with_clock_moves``, or any list)."""
+    return [Move(e.created_at, e.to_state) for e in events if e.from_state != e.to_state]
+
+
+def _moves_queryset() -> QuerySet[RequestEvent]:
+    return (
+        RequestEvent.objects.exclude(from_state=F("to_state"))
+        .only("request_id", "from_state", "to_state", "created_at")
+        .order_by("created_at", "pk")
+    )
+
+
+def with_clock_moves(qs: QuerySet[FundingRequest]) -> QuerySet[FundingRequest]:
+    """``qs`` with each request's changes of state prefetched (one query a page) for
+    ``request_age``."""
+    return qs.prefetch_related(Prefetch("events", queryset=_moves_queryset(), to_attr="moves"))
 
 
 def request_age(funding_request: FundingRequest, today: date | None = None) -> Age | None:
-    return age_of(funding_request.submitted_at, funding_request.state, today)
+    """The request's clock, from its prefetched moves or (one query) its timeline."""
+    events = getattr(funding_request, "moves", None)
+    if events is None:
+        if funding_request.submitted_at is None:
+            return None
+        events = list(_moves_queryset().filter(request_id=funding_request.pk))
+        funding_request.moves = events
+    return decision_clock(
+        funding_request.submitted_at, funding_request.state, clock_moves(events), today
+    )
 
 
-def age_of(submitted_at: datetime | None, state: str, today: date | None = None) -> Age | None:
-    """A request's age from its submission time and state (``request_age`` of its row)."""
-    if submitted_at is None or state not in CLOCK_RUNNING:
-        return None
-    today = today or timezone.localdate()
-    start = timezone.localtime(submitted_at).date()
-    return Age(working_days_between(start, today), settings.TARGET_WORKING_DAYS_TO_DECISION)
+def moves_by_request(request_ids: list[int]) -> dict[int, list[Move]]:
+    """The moves of many requests in one query (the export, a chunk at a time)."""
+    found: dict[int, list[Move]] = {pk: [] for pk in request_ids}
+    for e in _moves_queryset().filter(request_id__in=request_ids):
+        found[e.request_id].append(Move(e.created_at, e.to_state))
+    return found
 
 
 def with_ages(rows, today: date | None = None):
-    """Attach ``age`` to each request of a page (no queries)."""
+    """Attach ``age`` to each request of a page (its moves prefetched: no queries)."""
     today = today or timezone.localdate()
     for r in rows:
         r.age = request_age(r, today)
@@ -332,7 +457,8 @@ TOTAL_COLUMNS = [
     ("stream", "Stream"),
     ("request_type", "Type"),
     ("submitted", "Submitted"),
-    ("age", "Working days waiting"),
+    ("with_la", "Working days with the LA"),
+    ("since_submitted", "Working days since first submitted"),
     ("total_cost", "Total cost"),
     ("school_contribution", "School contribution"),
     ("amount_requested", "Amount requested"),
@@ -348,6 +474,7 @@ PUPIL_COLUMNS = [
 
 
 EXPORT_FIELDS = (
+    "pk",
     "reference",
     "state",
     "school__name",
@@ -376,8 +503,9 @@ def export_rows(user: AbstractBaseUser, qs: QuerySet[FundingRequest]):
     states = dict(FundingRequest._meta.get_field("state").flatchoices)
     types = dict(FundingRequest._meta.get_field("request_type").flatchoices)
     fields = EXPORT_FIELDS + (PUPIL_FIELDS_EXPORTED if pupil else ())
-    for values in qs.values_list(*fields).iterator(chunk_size=2000):
+    for values, moves in _with_moves(qs.values_list(*fields).iterator(chunk_size=2000)):
         (
+            _,
             reference,
             state,
             school,
@@ -391,7 +519,7 @@ def export_rows(user: AbstractBaseUser, qs: QuerySet[FundingRequest]):
             requested,
             awarded,
         ) = values[: len(EXPORT_FIELDS)]
-        age = age_of(submitted_at, state, today)
+        age = decision_clock(submitted_at, state, moves, today)
         row = [
             reference or "",
             str(states.get(state, state)),
@@ -402,6 +530,7 @@ def export_rows(user: AbstractBaseUser, qs: QuerySet[FundingRequest]):
             str(types.get(request_type, request_type)),
             timezone.localtime(submitted_at).date().isoformat() if submitted_at else "",
             age.working_days if age else "",
+            age.since_submitted if age else "",
             total_cost,
             contribution,
             requested,
@@ -409,6 +538,25 @@ def export_rows(user: AbstractBaseUser, qs: QuerySet[FundingRequest]):
             *values[len(EXPORT_FIELDS) :],
         ]
         yield [safe_cell(v) for v in row]
+
+
+def _with_moves(rows, size: int = 2000):
+    """Each exported row with its request's moves, read a chunk of rows at a time (one
+    query a chunk: constant memory, the clock the same as the pages')."""
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield from _chunk_moves(chunk)
+            chunk = []
+    if chunk:
+        yield from _chunk_moves(chunk)
+
+
+def _chunk_moves(chunk: list[tuple]):
+    moves = moves_by_request([row[0] for row in chunk if row[8] is not None])
+    for row in chunk:
+        yield row, moves.get(row[0])
 
 
 class Echo:

@@ -174,10 +174,38 @@ class ReconsiderSerializer(serializers.Serializer):
     )
 
 
+class ClockSerializer(serializers.Serializer):
+    """The decision clock, as the pages show it (``funding.selectors.decision_clock``)."""
+
+    working_days_with_la = serializers.IntegerField(
+        source="working_days",
+        help_text="Working days with the LA from the first submission to the decision (or "
+        "today), not counting the time returned to the school if the LA pauses the clock.",
+    )
+    working_days_since_first_submitted = serializers.IntegerField(
+        source="since_submitted",
+        help_text="Working days from the first submission to the decision (or today).",
+    )
+    target_working_days = serializers.IntegerField(source="target")
+    paused = serializers.BooleanField(help_text="Returned to the school: the clock waits.")
+    stopped = serializers.BooleanField(help_text="Decided or withdrawn: the figures are final.")
+    overdue = serializers.BooleanField(help_text="More working days with the LA than the target.")
+
+
+class ClockField(serializers.SerializerMethodField):
+    def __init__(self, **kwargs):
+        super().__init__(method_name="get_clock", **kwargs)
+
+
+def _clock(obj) -> dict | None:
+    age = selectors.request_age(obj)
+    return ClockSerializer(age).data if age else None
+
+
 TOTAL_FIELDS = [
     "id", "reference", "state", "request_type", "stream", "school", "school_name", "cluster",
     "cluster_name", "created_at", "submitted_at", "state_changed_at", "start_date", "end_date",
-    "total_cost", "school_contribution", "amount_requested", "amount_awarded",
+    "total_cost", "school_contribution", "amount_requested", "amount_awarded", "clock",
 ]  # fmt: skip
 
 
@@ -186,11 +214,16 @@ class RequestTotalsSerializer(serializers.ModelSerializer):
 
     school_name = serializers.CharField(source="school.name", read_only=True)
     cluster_name = serializers.CharField(source="cluster.name", read_only=True)
+    clock = ClockField()
 
     class Meta:
         model = FundingRequest
         fields = TOTAL_FIELDS
         read_only_fields = TOTAL_FIELDS
+
+    @extend_schema_field(ClockSerializer(allow_null=True))
+    def get_clock(self, obj) -> dict | None:
+        return _clock(obj)
 
 
 class OwnSchoolField(serializers.PrimaryKeyRelatedField):
@@ -226,6 +259,7 @@ class RequestSerializer(serializers.ModelSerializer):
         "a keyed hash of it to link the pupil's requests.",
     )
     has_upn = serializers.SerializerMethodField()
+    clock = ClockField()
     missing = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     version = serializers.IntegerField(
@@ -251,6 +285,10 @@ class RequestSerializer(serializers.ModelSerializer):
             "state_changed_at", "total_cost", "school_contribution", "amount_requested",
             "amount_awarded",
         ]  # fmt: skip
+
+    @extend_schema_field(ClockSerializer(allow_null=True))
+    def get_clock(self, obj) -> dict | None:
+        return _clock(obj)
 
     @extend_schema_field(serializers.DictField(child=serializers.ListField()))
     def get_missing(self, obj) -> dict:

@@ -788,6 +788,27 @@ def withdraw_request(
     return apply_transition(funding_request, "withdraw", user=user, message=message).request
 
 
+def delete_draft(
+    funding_request: FundingRequest, *, user: AbstractBaseUser, message: str = ""
+) -> FundingRequest:
+    """The school deletes a draft it no longer wants. Only a draft: a request the LA has
+    seen is withdrawn instead, with a reason, so its history stays in view."""
+    if funding_request.state != State.DRAFT:
+        raise TransitionError(
+            f"{funding_request} is {funding_request.get_state_display().lower()}: only a "
+            "draft can be deleted. Withdraw it instead, saying why."
+        )
+    return apply_transition(funding_request, "delete", user=user, message=message).request
+
+
+@register_prepare("delete")
+def _on_delete(fr: FundingRequest, t: Transition, ctx: TransitionContext) -> list[str]:
+    # Kept for the audit: who deleted it and when, on the row its timeline belongs to.
+    fr.deleted_at = timezone.now()
+    fr.deleted_by = ctx.user
+    return ["deleted_at", "deleted_by"]
+
+
 @transaction.atomic
 def reconsider_request(
     funding_request: FundingRequest,

@@ -35,5 +35,6 @@ urlpatterns = [
     path("<int:pk>/reconsider/", views.reconsider, name="reconsider"),
     path("<int:pk>/continue/", views.start_continuation, name="continue"),
     path("<int:pk>/changes/", views.changes, name="changes"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/action/<slug:name>/", views.action, name="action"),
 ]

@@ -28,7 +28,7 @@ from portal.versions import posted as versions_posted
 from . import forms, policy, rules, selectors, services, uploads
 from .models import FundingRequest, ReviewCycle, SEN2Need
 from .services import EditError, TransitionError
-from .workflow import TRANSITIONS, State
+from .workflow import LISTED_STATES, TRANSITIONS, State
 
 PAGE_SIZE = 50
 SECTION_TITLES = {s.slug: s.title for s in rules.SECTIONS}
@@ -62,9 +62,8 @@ def _querystring(request: HttpRequest) -> str:
 def _list_page(request: HttpRequest, *, title: str, template_mode: str, **defaults) -> HttpResponse:
     scope = scope_for(request.user)
     form, f = _filters(request, **defaults)
-    page = Paginator(selectors.request_list(request.user, f), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    rows = selectors.with_clock_moves(selectors.request_list(request.user, f))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.with_ages(page.object_list)
     # htmx swaps only the results when a filter changes.
     template = "funding/_results_region.html" if request.htmx else "funding/list.html"
@@ -80,10 +79,11 @@ def _list_page(request: HttpRequest, *, title: str, template_mode: str, **defaul
             "clusters": selectors.clusters() if policy.can_see_all_requests(request.user) else [],
             "streams": selectors.streams(),
             "needs": SEN2Need.choices,
-            "states": State.choices,
+            "states": LISTED_STATES,
             "show_pupil": scope.sees_pupil_detail,
             "can_start": policy.can_start_request(request.user),
             "target": selectors.settings.TARGET_WORKING_DAYS_TO_DECISION,
+            "clock_pauses": selectors.clock_pauses(),
         },
     )
 
@@ -227,7 +227,38 @@ def _task_context(fr: FundingRequest) -> dict:
 
 @editing
 def tasks(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
-    return render(request, "funding/tasks.html", _task_context(fr))
+    events = selectors.request_timeline(request.user, fr)
+    return render(
+        request,
+        "funding/tasks.html",
+        {**_task_context(fr), "open_return": selectors.open_return(fr, events)},
+    )
+
+
+@login_required
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks first; a draft once deleted is in no list or page (the audit keeps it)."""
+    fr = selectors.get_request(request.user, pk)
+    if not policy.is_requesting_school(request.user, fr):
+        raise Http404
+    error = None if fr.state == State.DRAFT else (
+        f"{fr} is {fr.get_state_display().lower()}: only a draft can be deleted. "
+        "Withdraw it instead, saying why."
+    )  # fmt: skip
+    if request.method == "POST" and error is None:
+        try:
+            services.delete_draft(fr, user=request.user)
+        except TransitionError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Your draft request #{fr.pk} has been deleted.")
+            return redirect("funding:list")
+    return render(
+        request,
+        "funding/delete.html",
+        {"fr": fr, "error": error},
+        status=400 if (error and request.method == "POST") else 200,
+    )
 
 
 NEXT_SECTION = {
@@ -597,6 +628,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Offered once: after that the page says the reconsideration has been used.
         or (t.name == "reconsider" and not fr.reconsideration_used)
     ]
+    events = selectors.request_timeline(request.user, fr)
     return render(
         request,
         "funding/detail.html",
@@ -604,7 +636,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fr": fr,
             "show_pupil": show_pupil,
             "actions": actions,
-            "events": selectors.request_timeline(request.user, fr),
+            "events": events,
+            "open_return": selectors.open_return(fr, events) if show_pupil else None,
             "age": selectors.request_age(fr),
             "cycles": list(fr.cycles.all()) if show_pupil else [],
             "lines": selectors.lines_of(fr),

@@ -36,6 +36,8 @@ class State(models.TextChoices):
     REVIEW_DUE = "review_due", "Review due"
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # A draft its school deleted: kept for the audit, gone from every list and page.
+    DELETED = "deleted", "Deleted draft"
 
 
 # States before a decision: a request may still be withdrawn from any of them.
@@ -44,7 +46,9 @@ UNDECIDED = frozenset(
 )
 # States that hold money committed on the cluster budget.
 FUNDED = frozenset({State.APPROVED, State.PARTIALLY_APPROVED, State.ACTIVE, State.REVIEW_DUE})
-TERMINAL = frozenset({State.CLOSED, State.WITHDRAWN})
+TERMINAL = frozenset({State.CLOSED, State.WITHDRAWN, State.DELETED})
+# The states a list can be filtered by: a deleted draft is in no list.
+LISTED_STATES = [(value, label) for value, label in State.choices if value != State.DELETED]
 # Waiting to be put on a panel's agenda: marked ready, or deferred by a panel.
 AWAITING_PANEL = frozenset({State.READY, State.DEFERRED})
 # States in which the school may still change its request.
@@ -188,6 +192,15 @@ TRANSITIONS: dict[str, Transition] = {
             State.READY,
             {Actor.SEND_OFFICER},
             guards=("complete", "consent_recorded"),
+        ),
+        # A draft the school no longer wants: soft deleted (who and when are kept on the
+        # request and its timeline), after which no page, list or API answer shows it.
+        _t(
+            "delete",
+            "Delete the draft",
+            {State.DRAFT},
+            State.DELETED,
+            {Actor.SCHOOL},
         ),
         _t(
             "withdraw",

@@ -425,6 +425,8 @@ TRANSITION_EVENTS: dict[str, str | None] = {
     "appeal_upheld": None,
     "review_due": "review_due",
     "close": None,
+    # The school's own draft, which nobody else has seen.
+    "delete": None,
 }
 
 

@@ -264,6 +264,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The LA's service standards.
 TARGET_WORKING_DAYS_TO_DECISION = env.int("TARGET_WORKING_DAYS_TO_DECISION", default=15)
+# The decision clock pauses while a request is returned to the school (the school holds
+# it); an LA that counts that time too sets this off (funding.selectors.decision_clock).
+DECISION_CLOCK_PAUSES_WHEN_RETURNED = env.bool("DECISION_CLOCK_PAUSES_WHEN_RETURNED", default=True)
 SCHOOL_CONTRIBUTION_PER_PUPIL = env.str("SCHOOL_CONTRIBUTION_PER_PUPIL", default="6000.00")
 # The LA's yearly cost of a placement, for the impact report's cost-avoidance estimate
 # (each run can set its own).

@@ -64,7 +64,7 @@ MUST_SEE = {
         "funding:list", "funding:start", "funding:detail", "funding:timeline", "funding:tasks",
         "funding:pupil", "funding:needs", "funding:evidence", "funding:provision",
         "funding:consent", "funding:documents", "funding:check", "funding:submitted",
-        "funding:action", "funding:reconsider", "panels:decision", "panels:review",
+        "funding:action", "funding:reconsider", "funding:delete", "panels:decision", "panels:review",
         "budgets:county", "budgets:cluster",
     },
     "head": {

@@ -210,6 +210,10 @@ ROUTES: dict[str, Route] = {
         OBJECT, r("funding:continue", "a.decided.pk"), "senco_a", methods=BOTH
     ),
     "funding:changes": Route(OBJECT, r("funding:changes", "a.draft.pk")),
+    # Deleting a draft asks first (tests/funding/test_drafts_and_returns.py).
+    "funding:delete": Route(
+        OBJECT, r("funding:delete", "a.draft.pk"), "senco_a", methods=BOTH, finance="404"
+    ),
     # The draft's task list and sections: the school's working copy, never the LA's.
     **{
         f"funding:{name}": Route(
