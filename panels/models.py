@@ -16,6 +16,7 @@ from django.db.models import F, Q
 
 from clusters.models import Cluster, District, School
 from funding.models import FundingRequest
+from portal import wording
 
 
 class Panel(models.Model):
@@ -65,8 +66,8 @@ class Panel(models.Model):
     def quorum_text(self) -> str:
         chair = ", including the chair" if self.quorum_needs_chair else ""
         return (
-            f"At least {self.quorum_voting} voting members, of whom at least "
-            f"{self.quorum_headteachers} headteachers{chair}."
+            f"At least {wording.counted(self.quorum_voting, 'voting member')}, of whom at least "
+            f"{self.quorum_headteachers} {wording.noun(self.quorum_headteachers, 'headteacher')}{chair}."
         )
 
 

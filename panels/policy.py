@@ -55,6 +55,12 @@ def require_manage_panels(user: User) -> None:
         raise _refuse("Only an LA SEND officer can do this.")
 
 
+def reads_conflict_reasons(user: User) -> bool:
+    """A declared conflict's reason is the LA's record: LA SEND officers read it; other
+    members see that a conflict was declared (and their own reason)."""
+    return can_manage_panels(user)
+
+
 def can_see_participation(user: User, panel: Panel) -> bool:
     """Which schools take part is a cluster panel's report, for LA SEND officers."""
     return can_manage_panels(user) and panel.cluster_id is not None

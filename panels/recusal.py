@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clusters.models import Membership
+from portal import wording
 
 from .models import AgendaItem, ConflictDeclaration, MemberRole, Panel, PanelMember
 
@@ -29,8 +30,8 @@ class Quorum:
     def summary(self) -> str:
         if self.quorate:
             return (
-                f"Quorate: {self.voting} voting members present, "
-                f"{self.headteachers} of them headteachers."
+                f"Quorate: {wording.counted(self.voting, 'voting member')} present, "
+                f"{self.headteachers} of them {wording.noun(self.headteachers, 'headteacher')}."
             )
         return "Not quorate: " + " ".join(self.problems)
 
@@ -49,9 +50,13 @@ def quorum(
     chair_present = chair_id is not None and any(m.pk == chair_id for m in counted)
     problems = []
     if voting < panel.quorum_voting:
-        problems.append(f"{voting} voting members present, {panel.quorum_voting} needed.")
+        problems.append(
+            f"{wording.counted(voting, 'voting member')} present, {panel.quorum_voting} needed."
+        )
     if heads < panel.quorum_headteachers:
-        problems.append(f"{heads} headteachers present, {panel.quorum_headteachers} needed.")
+        problems.append(
+            f"{wording.counted(heads, 'headteacher')} present, {panel.quorum_headteachers} needed."
+        )
     if panel.quorum_needs_chair and not chair_present:
         problems.append("The chair is not present (or is recused).")
     return Quorum(not problems, voting, heads, chair_present, problems)
@@ -110,8 +115,24 @@ class Recusals:
     def published_for_item(self, item: AgendaItem) -> list[tuple[PanelMember, str]]:
         """``for_item`` as the published minutes say it: that a member declared a conflict,
         never its reason (that stays in the LA's record)."""
+        return self.shown_for_item(item, full=False)
+
+    def shown_for_item(
+        self, item: AgendaItem, *, full: bool, own_ids: Iterable[int] = ()
+    ) -> list[tuple[PanelMember, str]]:
+        """``for_item`` as one reader may see it: every reason if ``full`` (the LA), else
+        the reasons of the reader's own seats (``own_ids``) and, for everyone else's
+        declared conflict, only that it was declared."""
+        if full:
+            return self.for_item(item)
+        own = set(own_ids)
         return [
-            (m, why if self.from_school(item, m) else "declared a conflict of interest")
+            (
+                m,
+                why
+                if m.pk in own or self.from_school(item, m)
+                else "declared a conflict of interest",
+            )
             for m, why in self.for_item(item)
         ]
 

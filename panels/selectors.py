@@ -368,6 +368,8 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
     present = [by_id.get(m.pk, m) for m in present]
     whole = quorum(panel, present, meeting.chair_id)
     may_name_chairs = policy.can_name_acting_chair(user, meeting)
+    reads_reasons = policy.reads_conflict_reasons(user)
+    own_seats = [m.pk for m in members if m.user_id == user.pk]
     rows = []
     for item in items:
         item.meeting = meeting
@@ -408,7 +410,7 @@ def meeting_page(user: AbstractBaseUser, meeting: Meeting) -> MeetingPage:
         rows.append(
             ItemRow(
                 item=item,
-                recused=recused,
+                recused=recusals.shown_for_item(item, full=reads_reasons, own_ids=own_seats),
                 user_recused=user_recused,
                 views=visible,
                 my_view=my_view,

@@ -196,7 +196,7 @@ def test_every_tick_moves_the_quorum_and_each_items_own_quorum_with_it(
     for n in range(1, len(ids) + 1):
         answer = client.post(url, {"present": ids[:n]}, headers={"HX-Request": "true"}).text
         # The answer is read after the write: it counts exactly the members just ticked.
-        assert f"{n} voting members present" in answer, n
+        assert f"{n} voting member{'' if n == 1 else 's'} present" in answer, n
         # The agenda's rows come with it (out of band), so an item's own quorum moves too.
         assert 'id="agenda-rows" hx-swap-oob="true"' in answer
         assert f'id="item-{item.pk}"' in answer
