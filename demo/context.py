@@ -26,6 +26,7 @@ DEMO_STEPS = (
     "demo.budgets.load_payments",
     "demo.reports.load",
     "demo.accounts.load",
+    "demo.funding.load_notices",
 )
 
 

@@ -549,3 +549,30 @@ def _dates_as_given(*models):
 
 def _at(day, n, tz):
     return datetime.combine(day, time(9 + n % 8, 5 * n % 60), tzinfo=tz)
+
+
+def load_notices(ctx: DemoContext) -> None:
+    """The demo SENCO's notices that requests are coming (the LA's *Requests coming* page),
+    one already turned into its draft. Last of the demo and drawing no randomness, so the
+    demo's other data stay as they were."""
+    from django.contrib.auth import get_user_model
+
+    from .clusters import DEMO_SENCO
+
+    senco = get_user_model().objects.filter(username=DEMO_SENCO).first()
+    membership = senco.memberships.select_related("school").first() if senco else None
+    stream = FundingStream.objects.filter(is_open=True).order_by("pk").first()
+    if membership is None or membership.school is None or stream is None:
+        ctx.log("funding: no demo SENCO or open fund: no notices")
+        return
+    first = max(ctx.today, timezone.localdate()).replace(day=1)
+    later = (first.replace(day=28) + timedelta(days=7)).replace(day=1)
+    for initials, year, month, awaited in (
+        ("RM", "3", first, "Educational psychologist: assessment on the 12th, report soon after"),
+        ("KD", "8", later, "Speech and language therapist; CAMHS letter"),
+    ):
+        notice = services.give_notice(
+            user=senco, school=membership.school, stream=stream, pupil_initials=initials,
+            year_group=year, expected_month=month, reports_awaited=awaited,
+        )  # fmt: skip
+    services.start_request_from_notice(notice, user=senco)

@@ -24,6 +24,7 @@ from .serializers import (
     DocumentUploadSerializer,
     EventSerializer,
     MessageSerializer,
+    NoticeSerializer,
     RateSerializer,
     ReconsiderSerializer,
     RequestListSerializer,
@@ -348,3 +349,60 @@ class RateCardViewSet(
         if not kwargs.get("partial"):
             raise MethodNotAllowed(request.method)
         return self._save(request, self.get_object())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Intention to request notices: LA SEND officers every school's, staff their own"
+    ),
+    retrieve=extend_schema(summary="One notice (404 outside the user's scope)"),
+    create=extend_schema(
+        summary="Tell the LA a request is coming for a pupil (SENCOs and headteachers)",
+        responses={201: NoticeSerializer, 400: REFUSED, 403: None},
+    ),
+)
+class NoticeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The same notices, scoping and rules as the pages (``/requests/notices/``)."""
+
+    serializer_class = NoticeSerializer
+    filterset_fields = ["cluster", "stream", "expected_month"]
+    ordering = ["expected_month", "cluster", "pk"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.visible_notices(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        if not policy.can_give_notice(request.user):
+            raise PermissionDenied("Only a school's SENCO or headteacher gives notice.")
+        serializer = NoticeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        school = data.pop("school", None)
+        if school is None:
+            scope = scope_for(request.user)
+            if len(scope.school_ids) != 1:
+                raise serializers.ValidationError({"school": "Choose one of your schools."})
+            school = School.objects.get(pk=next(iter(scope.school_ids)))
+        notice = services.give_notice(user=request.user, school=school, **data)
+        return Response(NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Turn the notice into the school's draft request (pre-filled, once)",
+        request=None,
+        responses={201: RequestSerializer, 400: REFUSED, 404: None, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        notice = self.get_object()
+        if notice.school_id not in scope_for(request.user).school_ids:
+            raise NotFound()
+        fr = services.start_request_from_notice(notice, user=request.user)
+        fresh = selectors.with_clock_moves(selectors.visible_requests(request.user)).get(pk=fr.pk)
+        data = RequestSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)

@@ -2,12 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .api import RateCardViewSet, RequestViewSet, StreamViewSet
+from .api import NoticeViewSet, RateCardViewSet, RequestViewSet, StreamViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("requests", RequestViewSet, basename="funding-request")
 router.register("streams", StreamViewSet, basename="funding-stream")
 router.register("rate-card", RateCardViewSet, basename="rate-card")
+router.register("notices", NoticeViewSet, basename="funding-notice")
 
 urlpatterns = router.urls

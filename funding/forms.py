@@ -4,6 +4,7 @@ left blank (the task list says what is missing) but what is typed must be valid.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from crispy_forms_gds.helper import FormHelper
@@ -27,6 +28,7 @@ from .models import (
     RateCardEntry,
     RequestType,
     ReviewCycle,
+    YearGroup,
 )
 from .uploads import too_big_message
 from .workflow import LISTED_STATES
@@ -652,3 +654,93 @@ class RateForm(GDSForm):
         label="Rate (£ an hour)", name="the hourly rate", example="15.50",
         min_value=Decimal("0.01"), max_value=rules.MAX_HOURLY_RATE, max_digits=8, width=5,
     )  # fmt: skip
+
+
+def _months_ahead(today: date, count: int = 13) -> list[tuple[str, str]]:
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append((f"{year:04d}-{month:02d}", date(year, month, 1).strftime("%B %Y")))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+class NoticeForm(GDSForm):
+    """An intention to request: the pupil, the fund, when, and whose reports are awaited."""
+
+    error_names = {
+        "stream": "the fund",
+        "expected_month": "the month you expect to submit",
+        "reports_awaited": "whose reports you are waiting for",
+    }
+    school = forms.ModelChoiceField(queryset=None, label="School", empty_label=None)
+    pupil_initials = forms.CharField(
+        label="Pupil's initials",
+        help_text="Initials only: never the pupil's name or UPN.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "autocomplete": "off"}),
+        error_messages={"required": "Enter the pupil's initials, like AB"},
+    )
+    year_group = forms.ChoiceField(
+        label="Year group",
+        choices=[("", "Choose the year group"), *YearGroup.choices],
+        error_messages={"required": "Choose the pupil's year group"},
+    )
+    stream = forms.ModelChoiceField(
+        queryset=FundingStream.objects.none(),
+        label="Which fund will you ask?",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Choose the fund you will ask",
+            "invalid_choice": "Choose a fund that is open to your school",
+        },
+    )
+    expected_month = forms.ChoiceField(
+        label="When do you expect to submit the request?",
+        choices=[],
+        error_messages={
+            "required": "Choose the month you expect to submit",
+            "invalid_choice": "Choose a month from this month to a year ahead",
+        },
+    )
+    reports_awaited = forms.CharField(
+        label="Whose reports are you waiting for?",
+        help_text="The professionals, like the educational psychologist or the speech and "
+        "language therapist, and when you expect each report.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter whose reports you are waiting for"},
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if len(schools) == 1:
+            self.fields["school"].initial = schools[0].pk
+            self.initial.setdefault("school", schools[0].pk)
+            self.fields["school"].widget = forms.HiddenInput()
+        self.fields["stream"].queryset = FundingStream.objects.filter(is_open=True)
+        self.fields["expected_month"].choices = [
+            ("", "Choose a month"),
+            *_months_ahead(timezone.localdate()),
+        ]
+
+    def clean_pupil_initials(self):
+        value = (self.cleaned_data.get("pupil_initials") or "").strip().upper().replace(".", "")
+        if not re.fullmatch(r"[A-Z]{1,3}", value):
+            raise forms.ValidationError("Enter initials as 1 to 3 letters, like AB")
+        return value
+
+    def clean_expected_month(self):
+        year, month = self.cleaned_data["expected_month"].split("-")
+        return date(int(year), int(month), 1)
+
+    def clean(self):
+        data = super().clean()
+        school, stream = data.get("school"), data.get("stream")
+        if school and stream and school.phase not in stream.eligible_phases:
+            self.add_error(
+                "stream",
+                f"{stream.name} is not open to {school.get_phase_display().lower()} schools",
+            )
+        return data

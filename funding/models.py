@@ -439,3 +439,39 @@ class RequestEvent(models.Model):
 
     class Meta:
         ordering = ["request", "created_at", "pk"]
+
+
+class IntentionNotice(models.Model):
+    """A school's notice that a request is coming for a pupil, so the LA can plan its
+    panels' agendas; the school turns it into the draft when the reports are in."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="notices")
+    # The school's cluster when the notice was given: the LA plans by cluster.
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="notices")
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="notices")
+    pupil_initials = models.CharField(max_length=3)
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    # The first day of the month the school expects to submit.
+    expected_month = models.DateField(db_index=True)
+    reports_awaited = models.TextField(
+        help_text="The professionals whose reports the request waits for."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The draft the notice became (one notice, one draft).
+    request = models.OneToOneField(
+        FundingRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notice"
+    )
+
+    class Meta:
+        ordering = ["expected_month", "cluster", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_month__day=1), name="notice_month_is_first_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice #{self.pk}: {self.pupil_initials}, {self.expected_month:%B %Y}"

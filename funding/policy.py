@@ -88,6 +88,23 @@ def can_delete_draft(user: User, fr: FundingRequest) -> bool:
     return fr.state == State.DRAFT and is_requesting_school(user, fr)
 
 
+def can_see_notices(user: User) -> bool:
+    """Intention notices name a pupil: the schools' own staff and LA SEND officers plan
+    with them (finance officers, who see totals only, do not)."""
+    scope = scope_for(user)
+    return scope.is_school_staff or scope.is_send_officer
+
+
+def can_give_notice(user: User) -> bool:
+    """SENCOs and headteachers tell the LA a request is coming."""
+    return scope_for(user).is_school_staff
+
+
+def can_start_from_notice(user: User, notice) -> bool:
+    """The school that gave the notice turns it into its draft, once."""
+    return notice.request_id is None and notice.school_id in scope_for(user).school_ids
+
+
 def can_start_continuation(user: User, fr: FundingRequest) -> bool:
     """The requesting school renews a request that is funded and running, or closed."""
     return fr.state in CONTINUABLE and is_requesting_school(user, fr)

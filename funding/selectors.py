@@ -32,12 +32,13 @@ from . import policy, rules
 from .models import (
     FundingRequest,
     FundingStream,
+    IntentionNotice,
     ProvisionLine,
     RateCardEntry,
     RequestDocument,
     RequestEvent,
 )
-from .workflow import AWAITING_PANEL, EDITABLE, State
+from .workflow import AWAITING_PANEL, DECIDED, EDITABLE, State
 
 # Fields that describe the pupil. Finance officers see request totals only, so
 # these never leave the selectors for them (deferred, and dropped from
@@ -359,6 +360,26 @@ def moves_by_request(request_ids: list[int]) -> dict[int, list[Move]]:
     return found
 
 
+def decision_times(start: datetime, end: datetime) -> list[tuple[int, Age]]:
+    """The clock of each request first submitted in [start, end) and since decided, with
+    its cluster, for the reports (the same ``decision_clock`` as every page): one query
+    for the requests and one a chunk of 2,000 for their moves."""
+    rows = list(
+        FundingRequest.objects.filter(
+            submitted_at__gte=start, submitted_at__lt=end, state__in=DECIDED
+        ).values_list("pk", "cluster_id", "state", "submitted_at")
+    )
+    times: list[tuple[int, Age]] = []
+    for i in range(0, len(rows), 2000):
+        chunk = rows[i : i + 2000]
+        moves = moves_by_request([pk for pk, *_ in chunk])
+        for pk, cluster_id, state, submitted_at in chunk:
+            age = decision_clock(submitted_at, state, moves[pk])
+            if age is not None:
+                times.append((cluster_id, age))
+    return times
+
+
 def with_ages(rows, today: date | None = None):
     """Attach ``age`` to each request of a page (its moves prefetched: no queries)."""
     today = today or timezone.localdate()
@@ -656,3 +677,43 @@ def continuation_of(
         review=review,
         results=results,
     )
+
+
+# --- Intention to request notices ------------------------------------------------------
+
+
+def visible_notices(user: AbstractBaseUser) -> QuerySet[IntentionNotice]:
+    """The notices ``user`` may see: LA SEND officers every school's, staff their own."""
+    scope = scope_for(user)
+    qs = IntentionNotice.objects.select_related("school", "cluster", "stream", "request")
+    if scope.is_send_officer:
+        return qs
+    if scope.school_ids:
+        return qs.filter(school_id__in=scope.school_ids)
+    return qs.none()
+
+
+def get_notice(user: AbstractBaseUser, pk: Any) -> IntentionNotice:
+    return get_object_or_404(visible_notices(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class NoticeGroup:
+    cluster: Cluster
+    month: date
+    notices: list[IntentionNotice]
+
+
+def notices_for_planning(user: AbstractBaseUser, *, waiting_only: bool = True) -> list[NoticeGroup]:
+    """The notices by cluster and the month the school expects to submit (the LA plans
+    each panel's agenda from these); by default those not yet turned into a request."""
+    qs = visible_notices(user)
+    if waiting_only:
+        qs = qs.filter(request__isnull=True)
+    groups: dict[tuple[int, date], NoticeGroup] = {}
+    for notice in qs.order_by("cluster__name", "expected_month", "pk"):
+        key = (notice.cluster_id, notice.expected_month)
+        if key not in groups:
+            groups[key] = NoticeGroup(notice.cluster, notice.expected_month, [])
+        groups[key].notices.append(notice)
+    return list(groups.values())

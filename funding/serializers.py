@@ -20,6 +20,7 @@ from .models import (
     CostKind,
     FundingRequest,
     FundingStream,
+    IntentionNotice,
     NeedBand,
     ProvisionLine,
     RateCardEntry,
@@ -373,3 +374,48 @@ class RequestListSerializer(RequestSerializer):
 
     class Meta(RequestSerializer.Meta):
         fields = [f for f in RequestSerializer.Meta.fields if f != "actions"]
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    """An intention to request: a request is coming for this pupil."""
+
+    school = OwnSchoolField(required=False)
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    cluster_name = serializers.CharField(source="cluster.name", read_only=True)
+    stream = serializers.PrimaryKeyRelatedField(queryset=FundingStream.objects.all())
+    pupil_initials = serializers.CharField(max_length=10, help_text="1 to 3 letters, like AB.")
+    expected_month = serializers.DateField(
+        help_text="The month the school expects to submit: any day of it (kept as its first "
+        "day), this month or later."
+    )
+    reports_awaited = serializers.CharField(
+        max_length=1000, help_text="The professionals whose reports the request waits for."
+    )
+    request = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The draft the notice became (null until it is started)."
+    )
+
+    class Meta:
+        model = IntentionNotice
+        fields = ["id", "school", "school_name", "cluster", "cluster_name", "stream",
+                  "pupil_initials", "year_group", "expected_month", "reports_awaited",
+                  "request", "created_at"]  # fmt: skip
+        read_only_fields = ["id", "cluster", "request", "created_at"]
+
+    def validate_pupil_initials(self, value: str) -> str:
+        value = (value or "").strip().upper().replace(".", "")
+        if not re.fullmatch(r"[A-Z]{1,3}", value):
+            raise serializers.ValidationError("Enter initials as 1 to 3 letters, like AB.")
+        return value
+
+    def validate_expected_month(self, value: date) -> date:
+        if value.replace(day=1) < timezone.localdate().replace(day=1):
+            raise serializers.ValidationError(
+                "The month you expect to submit must be this month or later."
+            )
+        return value.replace(day=1)
+
+    def validate_reports_awaited(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Enter whose reports you are waiting for.")
+        return value.strip()

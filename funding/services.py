@@ -53,6 +53,7 @@ from .models import (
     DocumentKind,
     FundingRequest,
     FundingStream,
+    IntentionNotice,
     ProvisionLine,
     RateCardEntry,
     ReferenceCounter,
@@ -1201,3 +1202,65 @@ def rekey_pupils(mapping: Mapping[str, str], forget: set[str] = frozenset()) -> 
         changed.append(row)
     FundingRequest.objects.bulk_update(changed, ["pupil_key"], batch_size=2000)
     return len(changed)
+
+
+# --- Intention to request notices ------------------------------------------------------
+
+NOTICE_FIELDS = ("stream", "pupil_initials", "year_group", "expected_month", "reports_awaited")
+
+
+@transaction.atomic
+def give_notice(
+    *,
+    user: AbstractBaseUser,
+    school: School,
+    stream: FundingStream,
+    pupil_initials: str,
+    year_group: str,
+    expected_month: date,
+    reports_awaited: str,
+) -> IntentionNotice:
+    """A SENCO tells the LA a request is coming (who for, which fund, when, and whose
+    reports it waits for), so the LA can plan its panels' agendas."""
+    if not policy.can_start_request_for(user, school):
+        raise EditError("You can only give notice for your own school.")
+    if school.cluster_id is None:
+        raise EditError("Your school is not in a cluster yet: ask the LA to add it to one.")
+    if not stream.is_open:
+        raise EditError(f"{stream.name} is closed to new requests.", field="stream")
+    month = expected_month.replace(day=1)
+    if month < timezone.localdate().replace(day=1):
+        raise EditError("The month you expect to submit must be this month or later.",
+                        field="expected_month")  # fmt: skip
+    if not reports_awaited.strip():
+        raise EditError("Enter whose reports you are waiting for.", field="reports_awaited")
+    return IntentionNotice.objects.create(
+        school=school,
+        cluster_id=school.cluster_id,
+        stream=stream,
+        pupil_initials=pupil_initials,
+        year_group=year_group,
+        expected_month=month,
+        reports_awaited=reports_awaited.strip(),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def start_request_from_notice(notice: IntentionNotice, *, user: AbstractBaseUser) -> FundingRequest:
+    """The school turns its notice into the draft: pre-filled with the pupil, the fund and
+    the professionals involved, and recorded on the notice."""
+    notice = IntentionNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.request_id is not None:
+        raise ConflictError(
+            f"This notice is already a request (draft #{notice.request_id}): carry on with that one."
+        )
+    fr = create_draft(user=user, school=notice.school, stream=notice.stream)
+    fr.pupil_initials = notice.pupil_initials
+    fr.year_group = notice.year_group
+    fr.agencies_involved = f"Reports awaited (from the notice): {notice.reports_awaited}"
+    fr.save(update_fields=["pupil_initials", "year_group", "agencies_involved", "updated_at"])
+    notice.request = fr
+    notice.save(update_fields=["request"])
+    _event(fr, user=user, kind="from_notice", message=f"Started from notice #{notice.pk}.")
+    return fr

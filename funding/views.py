@@ -872,3 +872,85 @@ def rate_edit(request: HttpRequest, rate_id: int | None = None) -> HttpResponse:
         {"form": form, "entry": entry},
         status=400 if form.errors else 200,
     )
+
+
+# --- Intention to request notices ------------------------------------------------------
+
+
+def _require_notices(request: HttpRequest) -> None:
+    if not policy.can_see_notices(request.user):
+        raise Http404
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    """The LA plans its agendas from these: by cluster and the month each is expected."""
+    _require_notices(request)
+    waiting_only = request.GET.get("show") != "all"
+    return render(
+        request,
+        "funding/notices.html",
+        {
+            "groups": selectors.notices_for_planning(request.user, waiting_only=waiting_only),
+            "waiting_only": waiting_only,
+            "can_give": policy.can_give_notice(request.user),
+        },
+    )
+
+
+@login_required
+def notice_new(request: HttpRequest) -> HttpResponse:
+    if not policy.can_give_notice(request.user):
+        raise Http404
+    schools = School.objects.filter(pk__in=scope_for(request.user).school_ids)
+    form = forms.NoticeForm(_posted(request), schools=schools)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = services.give_notice(
+                user=request.user,
+                **{k: data[k] for k in ("school", *services.NOTICE_FIELDS)},
+            )
+        except EditError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, "The LA has your notice. Start the request when the reports are in."
+            )
+            return redirect("funding:notice", pk=notice.pk)
+    return render(
+        request, "funding/notice_new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def notice(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_notices(request)
+    found = selectors.get_notice(request.user, pk)
+    record_view(request, found, action="view")
+    return render(
+        request,
+        "funding/notice.html",
+        {
+            "notice": found,
+            "may_start": policy.can_start_from_notice(request.user, found),
+            "request_visible": found.request_id is not None
+            and selectors.visible_requests(request.user).filter(pk=found.request_id).exists(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def notice_start(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_notices(request)
+    found = selectors.get_notice(request.user, pk)
+    if found.school_id not in scope_for(request.user).school_ids:
+        raise Http404
+    try:
+        fr = services.start_request_from_notice(found, user=request.user)
+    except (EditError, DomainError) as exc:
+        messages.error(request, exc.message)
+        return redirect("funding:notice", pk=found.pk)
+    messages.success(request, "Your draft request is started from the notice.")
+    return redirect("funding:tasks", pk=fr.pk)

@@ -199,7 +199,13 @@ INCLUSIVENESS_COLUMNS = [
     col("high_send_count", "High-SEND schools", "int"),
     col("magnet_count", "Magnet schools", "int"),
     col("below_fair_share_count", "Schools below fair share", "int"),
+    # The decision clock (funding.selectors.decision_clock), clusters and totals only.
+    col("clock_decided", "Requests decided (clock)", "int"),
+    col("median_with_la", "Median working days with the LA", "rate"),
+    col("median_since_submitted", "Median working days since first submitted", "rate"),
+    col("within_target_pct", "% decided within the target", "pct"),
 ]
+CLOCK_COLUMNS = ("clock_decided", "median_with_la", "median_since_submitted", "within_target_pct")
 _SCHOOL_ONLY = {
     "urn",
     "flags",
@@ -213,7 +219,8 @@ _SCHOOL_ONLY = {
     "magnet",
     "below_fair_share",
 }
-_UNIT_ONLY = {"schools", "high_send_count", "magnet_count", "below_fair_share_count"}
+_UNIT_ONLY = {"schools", "high_send_count", "magnet_count", "below_fair_share_count",
+              *CLOCK_COLUMNS}  # fmt: skip
 INCLUSIVENESS_SCHOOL_COLS = [
     c[0] for c in INCLUSIVENESS_COLUMNS if c[0] not in _UNIT_ONLY | {"flags"}
 ]
@@ -253,7 +260,41 @@ INCLUSIVENESS_UNIT_COLS = [
 ]
 
 
-def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
+@dataclass(frozen=True)
+class Clock:
+    """A decided request's clock, as the report reads it: its cluster and its figures."""
+
+    cluster_id: int
+    with_la: int
+    since_submitted: int
+    target: int
+
+
+def _median(values: list[int]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def clock_figures(clocks: list[Clock]) -> dict:
+    """The decision clock of a unit's decided requests: medians and the share on time."""
+    return {
+        "clock_decided": len(clocks),
+        "median_with_la": _median([c.with_la for c in clocks]),
+        "median_since_submitted": _median([c.since_submitted for c in clocks]),
+        "within_target_pct": st.per_100(
+            sum(1 for c in clocks if c.with_la <= c.target), len(clocks)
+        ),  # fmt: skip
+    }
+
+
+def inclusiveness(
+    rows: list[dict], scope: ReportScope, params: Params, clocks: list[Clock] | None = None
+) -> dict:
     t = params.thresholds
     # Each school's rates, its cluster's and the county's, and its index (standardised
     # over every county school of the same phase, so that it reads the same in its
@@ -281,10 +322,16 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
 
     schools = [r for r in rows if scope.contains(r)]
 
+    clocks_by_cluster: dict[int, list[Clock]] = defaultdict(list)
+    for c in clocks or ():
+        clocks_by_cluster[c.cluster_id].append(c)
+
     def unit(level: str, name: str, members: list[dict]) -> dict:
         u = _sum_rows(members)
         u.update(_rates(u))
         u["level"], u["name"] = level, name
+        in_unit = {m["cluster_id"] for m in members}
+        u.update(clock_figures([c for k in in_unit for c in clocks_by_cluster.get(k, [])]))
         indices = [m["index"] for m in members if m["index"] is not None]
         u["index"] = st.mean(indices)
         u["high_send_count"] = sum(1 for m in members if m["high_send"])
@@ -311,6 +358,11 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
         f"First-£6,000 contributions: {format_gbp(params.contribution_per_pupil)} for each pupil "
         "with an EHCP plus the school's own contributions on its approved requests. The "
         "shortfall is how far these exceed the notional SEN budget (0 where it suffices).",
+        "Time to decision (clusters and totals): the requests submitted in the academic "
+        "year and decided since; working days with the LA from the first submission to the "
+        "decision, without the days a request was returned to the school when the LA pauses "
+        "its clock there, beside the working days since first submitted — the same figures "
+        "as the triage queue, the request page and the API.",
         "High-SEND compares each school's % EHCP with the county (local) average and the "
         + (
             f"national average of {params.national_ehcp_pct:g}% entered by the LA."
@@ -344,6 +396,12 @@ def inclusiveness(rows: list[dict], scope: ReportScope, params: Params) -> dict:
             ["% EHCP", _json(total["ehcp_pct"]), "pct"],
             ["£ awarded", _json(total["awarded"]), "money"],
             ["Approval rate", _json(total["approval_rate"]), "pct"],
+            [
+                "Median working days with the LA to a decision",
+                _json(total["median_with_la"]),
+                "rate",
+            ],
+            ["% decided within the target", _json(total["within_target_pct"]), "pct"],
             ["Magnet schools", total["magnet_count"], "int"],
             ["Schools below fair share", total["below_fair_share_count"], "int"],
             ["High-SEND schools", total["high_send_count"], "int"],

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clusters.models import Cluster, District
+from funding import selectors as funding_selectors
 from funding.models import FundingStream
 from portal.errors import DomainError
 from portal.notifications import announce
@@ -257,6 +258,16 @@ def _snapshot():
         yield timezone.now()
 
 
+def decision_clocks(year: int) -> list[figures.Clock]:
+    """Each request submitted in the academic year and decided, on the decision clock of
+    every page (``funding.selectors.decision_times``)."""
+    window = queries.YearWindow(year)
+    return [
+        figures.Clock(cluster_id, age.working_days, age.since_submitted, age.target)
+        for cluster_id, age in funding_selectors.decision_times(window.start, window.end)
+    ]
+
+
 def compute(run: ReportRun) -> tuple[dict, datetime]:
     """The report's figures (plain JSON-ready data) and the time of the data they used."""
     params = _params(run)
@@ -265,6 +276,9 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
         return _compute_impact(run, scope, params)
     with _snapshot() as as_of:
         schools = queries.school_figures(run.academic_year)
+        clocks = (
+            decision_clocks(run.academic_year) if run.kind == ReportKind.INCLUSIVENESS else None
+        )
         allocations = (
             queries.allocations_by_cluster(run.academic_year)
             if run.kind == ReportKind.FAIR_SHARE
@@ -277,7 +291,7 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
             "schools' yearly statistics (roll, SEN, exclusions) for that year, then ask again."
         )
     if run.kind == ReportKind.INCLUSIVENESS:
-        result = figures.inclusiveness(rows, scope, params)
+        result = figures.inclusiveness(rows, scope, params, clocks)
     else:
         result = figures.fair_share(rows, scope, params, allocations)
     result["title"] = f"{run.get_kind_display()} report: {scope.label}, {run.year_label}"

@@ -65,7 +65,7 @@ MUST_SEE = {
         "funding:pupil", "funding:needs", "funding:evidence", "funding:provision",
         "funding:consent", "funding:documents", "funding:check", "funding:submitted",
         "funding:action", "funding:reconsider", "funding:delete", "panels:decision", "panels:review",
-        "budgets:county", "budgets:cluster",
+        "budgets:county", "budgets:cluster", "funding:notices", "funding:notice_new", "funding:notice",
     },
     "head": {
         "dashboard", "notifications", "clusters:directory", "funding:list", "funding:detail",
@@ -84,7 +84,7 @@ MUST_SEE = {
         "panels:participation", "panels:schedule", "panels:appeal", "budgets:county",
         "budgets:cluster", "budgets:budget", "budgets:request", "reports:list", "reports:detail",
         "accounts:invitations", "accounts:invite", "accounts:bulk",
-        "reports:escalation",
+        "reports:escalation", "funding:notices", "funding:notice",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",

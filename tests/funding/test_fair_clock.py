@@ -1,5 +1,6 @@
 """A fair clock: the LA's time to decision pauses while the school holds a returned request,
-and the triage queue, the request page, the API and the export give the same figures."""
+and the triage queue, the request page, the API, the export and the inclusiveness report
+give the same figures."""
 
 import csv
 import io
@@ -13,8 +14,11 @@ from rest_framework.test import APIClient
 from funding import selectors, services
 from funding.models import FundingRequest, RequestEvent
 from funding.selectors import Move, decision_clock, working_days_between
+from reports import services as report_services
+from reports.models import ReportKind, ReportRun, ScopeKind
+from tests.factories import SchoolYearStatsFactory
 
-from .factories import submitted_request
+from .factories import decline, submitted_request
 from .helpers import text
 
 
@@ -90,6 +94,34 @@ def test_a_returned_request_pauses_the_clock_and_every_view_agrees(
     header, [row] = rows[0], rows[1:]
     assert row[header.index("Working days with the LA")] == str(with_la)
     assert row[header.index("Working days since first submitted")] == str(since)
+
+    # The panel declines it two days ago: the clock stops there, the same on every view,
+    # and the inclusiveness report of its year counts it among its cluster's decisions.
+    decided_on = today - timedelta(days=2)
+    decline(fr)
+    RequestEvent.objects.filter(request=fr, kind="decline").update(created_at=at(decided_on))
+    with_la = working_days_between(submitted, returned) + working_days_between(answered, decided_on)
+    since = working_days_between(submitted, decided_on)
+    page = text(officer.get(reverse("funding:detail", args=[fr.pk])))
+    clock = page[page.index('data-testid="clock"') :]
+    assert _figures(clock[: clock.index("</dd>")]) == (with_la, since)
+    assert "to the decision" in clock[: clock.index("</dd>")]
+    one = api.get(f"/api/v1/requests/{fr.pk}/").json()["clock"]
+    assert (one["working_days_with_la"], one["working_days_since_first_submitted"]) == (
+        with_la, since)  # fmt: skip
+    assert one["stopped"] is True
+
+    year = submitted.year if submitted.month >= 9 else submitted.year - 1
+    SchoolYearStatsFactory(school=fr.school, academic_year=year)
+    run = ReportRun.objects.create(
+        kind=ReportKind.INCLUSIVENESS, scope_kind=ScopeKind.COUNTY, academic_year=year,
+        parameters=report_services.default_parameters(year, None),
+    )  # fmt: skip
+    result, _ = report_services.compute(run)
+    [cluster] = next(s for s in result["sections"] if s["key"] == "clusters")["rows"]
+    assert (cluster["clock_decided"], cluster["median_with_la"]) == (1, with_la)
+    assert cluster["median_since_submitted"] == since
+    assert cluster["within_target_pct"] == (100.0 if with_la <= 15 else 0.0)
 
 
 def test_while_the_school_holds_it_the_clock_is_paused(senco_a, send_officer, stream, login):

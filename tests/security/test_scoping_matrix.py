@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from funding.models import RateCardEntry
 from tests.text import has_word
@@ -101,6 +102,28 @@ def INVITATION_LINK(w: World) -> str:  # noqa: N802
 
     invitation = an_invitation(w)
     return reverse("accounts:accept", args=[make(invitation.pk, invitation.nonce)])
+
+
+def a_notice(w: World):
+    """School A's notice that a request is coming, not yet started."""
+    from funding.models import IntentionNotice
+
+    return IntentionNotice.objects.get_or_create(
+        school=w.a.school,
+        defaults={
+            "cluster": w.a.school.cluster, "stream": w.a.decided.stream, "pupil_initials": "NA",
+            "year_group": "4", "expected_month": timezone.localdate().replace(day=1),
+            "reports_awaited": "NOTICEA speech therapist", "created_by": w.a.senco,
+        },
+    )[0]  # fmt: skip
+
+
+def NOTICE(name: str) -> Callable[[World], str]:  # noqa: N802 - reads like r(...)
+    return lambda w: reverse(name, args=[a_notice(w).pk])
+
+
+def NOTICE_MARK(w: World) -> str:  # noqa: N802
+    return a_notice(w).reports_awaited
 
 
 def an_import():
@@ -210,6 +233,12 @@ ROUTES: dict[str, Route] = {
         OBJECT, r("funding:continue", "a.decided.pk"), "senco_a", methods=BOTH
     ),
     "funding:changes": Route(OBJECT, r("funding:changes", "a.draft.pk")),
+    # Intention to request notices (tests/funding/test_notices.py): the school's own and
+    # LA SEND officers'; finance officers, who see no pupil, are refused.
+    "funding:notices": Route(LIST, r("funding:notices"), "senco_a", marker=NOTICE_MARK),
+    "funding:notice_new": Route(OPEN, r("funding:notice_new"), methods=BOTH),
+    "funding:notice": Route(OBJECT, NOTICE("funding:notice"), "senco_a", finance="404"),
+    "funding:notice_start": Route(OBJECT, NOTICE("funding:notice_start"), methods=POST),
     # Deleting a draft asks first (tests/funding/test_drafts_and_returns.py).
     "funding:delete": Route(
         OBJECT, r("funding:delete", "a.draft.pk"), "senco_a", methods=BOTH, finance="404"
@@ -415,6 +444,13 @@ ROUTES: dict[str, Route] = {
         for name in ("reconsider", "resubmit", "return", "submit", "triage", "withdraw")
     },
     "funding-stream-list": Route(OPEN, r("funding-stream-list")),
+    "funding-notice-list": Route(
+        LIST, r("funding-notice-list"), "senco_a", marker=NOTICE_MARK, methods=BOTH
+    ),
+    "funding-notice-detail": Route(
+        OBJECT, NOTICE("funding-notice-detail"), "send_officer", finance="404"
+    ),
+    "funding-notice-start": Route(OBJECT, NOTICE("funding-notice-start"), methods=POST),
     # The rate card is the LA's published rates: every signed-in user reads it, only LA
     # officers change it (a school's POST or PATCH is a 403: tests/funding/test_costs_api.py).
     "rate-card-list": Route(OPEN, r("rate-card-list"), methods=BOTH),
