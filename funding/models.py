@@ -475,3 +475,8 @@ class IntentionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Notice #{self.pk}: {self.pupil_initials}, {self.expected_month:%B %Y}"
+
+    @property
+    def started(self) -> bool:
+        """Turned into a request the school still has (a deleted draft frees the notice)."""
+        return self.request_id is not None and self.request.state != State.DELETED

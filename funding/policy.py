@@ -101,8 +101,9 @@ def can_give_notice(user: User) -> bool:
 
 
 def can_start_from_notice(user: User, notice) -> bool:
-    """The school that gave the notice turns it into its draft, once."""
-    return notice.request_id is None and notice.school_id in scope_for(user).school_ids
+    """The school that gave the notice turns it into its draft, once (again if it deleted
+    that draft)."""
+    return not notice.started and notice.school_id in scope_for(user).school_ids
 
 
 def can_start_continuation(user: User, fr: FundingRequest) -> bool:

@@ -709,7 +709,7 @@ def notices_for_planning(user: AbstractBaseUser, *, waiting_only: bool = True) -
     each panel's agenda from these); by default those not yet turned into a request."""
     qs = visible_notices(user)
     if waiting_only:
-        qs = qs.filter(request__isnull=True)
+        qs = qs.filter(Q(request__isnull=True) | Q(request__state=State.DELETED))
     groups: dict[tuple[int, date], NoticeGroup] = {}
     for notice in qs.order_by("cluster__name", "expected_month", "pk"):
         key = (notice.cluster_id, notice.expected_month)

@@ -302,8 +302,11 @@ class RequestSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return []
+        # "delete" is DELETE on the request itself (a draft only).
         return [
-            t.name for t in available_transitions(request.user, obj) if t.name in APP_TRANSITIONS
+            t.name
+            for t in available_transitions(request.user, obj)
+            if t.name in APP_TRANSITIONS or t.name == "delete"
         ]
 
     def get_has_upn(self, obj) -> bool:

@@ -1251,7 +1251,7 @@ def start_request_from_notice(notice: IntentionNotice, *, user: AbstractBaseUser
     """The school turns its notice into the draft: pre-filled with the pupil, the fund and
     the professionals involved, and recorded on the notice."""
     notice = IntentionNotice.objects.select_for_update().get(pk=notice.pk)
-    if notice.request_id is not None:
+    if notice.started:
         raise ConflictError(
             f"This notice is already a request (draft #{notice.request_id}): carry on with that one."
         )

@@ -934,7 +934,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "notice": found,
             "may_start": policy.can_start_from_notice(request.user, found),
-            "request_visible": found.request_id is not None
+            "request_visible": found.started
             and selectors.visible_requests(request.user).filter(pk=found.request_id).exists(),
         },
     )

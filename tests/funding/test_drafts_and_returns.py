@@ -65,6 +65,7 @@ def test_a_submitted_request_cannot_be_deleted_on_the_page_or_the_api(senco_a, s
     assert response.status_code == 400
     assert "only a draft can be deleted. Withdraw it instead" in text(response)
 
+    assert "delete" not in api(senco_a).get(f"{API}{fr.pk}/").json()["actions"]
     answer = api(senco_a).delete(f"{API}{fr.pk}/")
     assert answer.status_code == 400
     assert "only a draft can be deleted" in answer.json()["detail"]
@@ -75,8 +76,12 @@ def test_a_submitted_request_cannot_be_deleted_on_the_page_or_the_api(senco_a, s
 
 def test_the_api_deletes_a_draft_for_its_own_school_only(senco_a, senco_b, stream):
     draft = draft_request(senco_a, stream=stream)
+    # The draft offers it among its actions.
+    assert "delete" in api(senco_a).get(f"{API}{draft.pk}/").json()["actions"]
     assert api(senco_b).delete(f"{API}{draft.pk}/").status_code == 404
-    assert make_user("la_send_officer") and FundingRequest.objects.filter(pk=draft.pk).exists()
+    officer = make_user("la_send_officer")
+    assert api(officer).delete(f"{API}{draft.pk}/").status_code == 404  # the LA never sees drafts
+    assert FundingRequest.objects.filter(pk=draft.pk).exists()
 
     assert api(senco_a).delete(f"{API}{draft.pk}/").status_code == 204
     assert api(senco_a).get(f"{API}{draft.pk}/").status_code == 404

@@ -128,3 +128,22 @@ def test_bad_notices_are_refused_through_the_api_and_nothing_is_kept(senco_a, st
     assert "this month or later" in errors["expected_month"][0]
     assert set(errors) >= {"year_group", "reports_awaited"}
     assert not IntentionNotice.objects.exists()
+
+
+def test_a_notice_whose_draft_was_deleted_can_be_started_again(senco_a, stream, login):
+    from funding import services
+
+    notice = services.give_notice(
+        user=senco_a, school=senco_a.memberships.get().school, stream=stream,
+        pupil_initials="DD", year_group="2", expected_month=next_month(),
+        reports_awaited="Occupational therapist",
+    )  # fmt: skip
+    first = services.start_request_from_notice(notice, user=senco_a)
+    services.delete_draft(first, user=senco_a)
+    senco = login(senco_a)
+    assert "Not yet" in text(senco.get(reverse("funding:notices")))
+    response = senco.post(reverse("funding:notice_start", args=[notice.pk]))
+    second = FundingRequest.objects.get()
+    assert second != first and response.url == reverse("funding:tasks", args=[second.pk])
+    notice.refresh_from_db()
+    assert notice.request == second
