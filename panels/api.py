@@ -1506,3 +1506,25 @@ class ChairsActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
             proposal, by=request.user, reason=data.validated_data["reason"]
         )
         return Response(ChairsActionSerializer(self.get_queryset().get(pk=proposal.pk)).data)
+
+    @extend_schema(
+        request=RefusalInSerializer,
+        responses={
+            200: ChairsActionSerializer,
+            400: REFUSED,
+            403: REFUSED,
+            404: REFUSED,
+            409: REFUSED,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The chair who proposed withdraws it before the officer answers, saying why: the
+        officer is told; nothing is decided (403 to anyone else)."""
+        proposal = self.get_object()
+        data = RefusalInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.withdraw_chairs_action(
+            proposal, by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(ChairsActionSerializer(self.get_queryset().get(pk=proposal.pk)).data)

@@ -366,6 +366,15 @@ class RefuseProposalForm(GDSForm):
     )
 
 
+class WithdrawProposalForm(GDSForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why you withdraw it",
+        help_text="The officer you named is told. Nothing is decided.",
+        error_messages={"required": "Say why you withdraw the chair's action."},
+    )
+
+
 class ReviewForm(GDSForm):
     """The review: for each outcome the request sought, whether it was met and the
     evidence; then the outcomes overall and what was spent."""

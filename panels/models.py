@@ -423,6 +423,9 @@ class ProposalStatus(models.TextChoices):
     AWAITING = "awaiting", "Awaiting confirmation"
     CONFIRMED = "confirmed", "Confirmed"
     REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn by the chair"
+    # The request went on a meeting's agenda before the officer answered: the panel decides.
+    LAPSED = "lapsed", "Lapsed: the request is on a meeting's agenda"
 
 
 class ChairsActionProposal(models.Model):
@@ -470,14 +473,19 @@ class ChairsActionProposal(models.Model):
                 condition=~Q(officer=F("proposed_by")), name="proposal_two_people"
             ),
             models.CheckConstraint(
-                condition=(Q(status="refused") & ~Q(refusal_reason=""))
-                | (~Q(status="refused") & Q(refusal_reason="")),
+                # Refused, withdrawn or lapsed says why; waiting or confirmed has no reason.
+                condition=(Q(status__in=["refused", "withdrawn", "lapsed"]) & ~Q(refusal_reason=""))
+                | (Q(status__in=["awaiting", "confirmed"]) & Q(refusal_reason="")),
                 name="proposal_refusal_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(status="awaiting", answered_at__isnull=True, decision__isnull=True)
                 | Q(status="confirmed", answered_at__isnull=False, decision__isnull=False)
-                | Q(status="refused", answered_at__isnull=False, decision__isnull=True),
+                | Q(
+                    status__in=["refused", "withdrawn", "lapsed"],
+                    answered_at__isnull=False,
+                    decision__isnull=True,
+                ),
                 name="proposal_answer_consistent",
             ),
         ]

@@ -257,6 +257,20 @@ def answer_refusal(user: User, proposal: ChairsActionProposal) -> tuple[str, int
     return None
 
 
+def withdrawal_refusal(user: User, proposal: ChairsActionProposal) -> str | None:
+    """Why ``user`` may not withdraw ``proposal`` (None: they may): only the chair who
+    proposed it, while it waits for the officer."""
+    if proposal.proposed_by_id != user.pk:
+        return "Only the chair who proposed this chair's action can withdraw it."
+    if proposal.status != ProposalStatus.AWAITING:
+        return f"This chair's action is already {proposal.get_status_display().lower()}."
+    return None
+
+
+def can_withdraw_chairs_action(user: User, proposal: ChairsActionProposal) -> bool:
+    return user.is_authenticated and withdrawal_refusal(user, proposal) is None
+
+
 def can_answer_chairs_action(user: User, proposal: ChairsActionProposal) -> bool:
     return user.is_authenticated and answer_refusal(user, proposal) is None
 

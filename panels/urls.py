@@ -39,6 +39,7 @@ urlpatterns = [
     path("chairs-actions/<int:pk>/", views.proposal, name="proposal"),
     path("chairs-actions/<int:pk>/confirm/", views.confirm_proposal, name="confirm_proposal"),
     path("chairs-actions/<int:pk>/refuse/", views.refuse_proposal, name="refuse_proposal"),
+    path("chairs-actions/<int:pk>/withdraw/", views.withdraw_proposal, name="withdraw_proposal"),
     path("requests/<int:pk>/appeal/", views.appeal, name="appeal"),
     # Decision letters (panels/letter_views.py).
     path("meetings/<int:pk>/letters/", letter_views.meeting_letters, name="meeting_letters"),

@@ -47,6 +47,7 @@ from .forms import (
     SwapChairForm,
     ViceChairForm,
     WithdrawConflictForm,
+    WithdrawProposalForm,
 )
 from .models import CRITERIA, MeetingStatus, PanelMember, ProposalStatus
 from .pack import pack_download
@@ -856,8 +857,26 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "panels/proposal.html",
-        {"proposal": found, "fr": found.request, "refuse_form": RefuseProposalForm()},
+        {
+            "proposal": found,
+            "fr": found.request,
+            "refuse_form": RefuseProposalForm(),
+            "withdraw_form": WithdrawProposalForm(),
+        },
     )
+
+
+@login_required
+@require_POST
+@_acting
+def withdraw_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_proposal(request.user, pk)
+    form = WithdrawProposalForm(request.POST)
+    if not form.is_valid():
+        raise PanelError("Say why you withdraw the chair's action: the officer is told.")
+    services.withdraw_chairs_action(found, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, "Withdrawn: nothing is decided, and the officer is told why.")
+    return redirect("panels:proposal", pk=pk)
 
 
 @login_required

@@ -337,6 +337,11 @@ def proposing_chair(*, proposal, **_: Any) -> list[User]:
     return [proposal.proposed_by]
 
 
+def chair_and_officer(*, proposal, **_: Any) -> list[User]:
+    """Both people of a chair's action."""
+    return [proposal.proposed_by, proposal.officer]
+
+
 def _proposal_terms(proposal) -> str:
     body = (
         f"Outcome: {proposal.get_outcome_display()}."
@@ -378,6 +383,25 @@ def _chairs_action_answered(*, proposal, **_: Any) -> Notice:
     )
 
 
+def _chairs_action_withdrawn(*, proposal, **_: Any) -> Notice:
+    chair = proposal.proposed_by.get_full_name() or proposal.proposed_by.get_username()
+    return Notice(
+        f"Chair's action withdrawn: {_label(proposal.request)}",
+        f"{chair}, chair, withdrew the chair's action you were named to confirm: "
+        f"{proposal.refusal_reason}\n\nNothing was decided; there is nothing for you to do.",
+        reverse("panels:proposal", args=[proposal.pk]),
+    )
+
+
+def _chairs_action_lapsed(*, proposal, **_: Any) -> Notice:
+    return Notice(
+        f"Chair's action lapsed: {_label(proposal.request)}",
+        f"{proposal.refusal_reason} The panel decides it there, so the chair's action waiting "
+        "to be confirmed has lapsed. Nothing was decided by chair's action.",
+        reverse("panels:proposal", args=[proposal.pk]),
+    )
+
+
 EVENTS: dict[str, Event] = {
     # The school moved its request: the LA hears of it.
     "request_submitted": Event(la_send_officers, _school_moved("New request submitted")),
@@ -399,6 +423,8 @@ EVENTS: dict[str, Event] = {
     # Chair's action: the officer the chair names confirms or refuses; the chair hears which.
     "chairs_action_proposed": Event(named_officer, _chairs_action_proposed),
     "chairs_action_answered": Event(proposing_chair, _chairs_action_answered),
+    "chairs_action_withdrawn": Event(named_officer, _chairs_action_withdrawn),
+    "chairs_action_lapsed": Event(chair_and_officer, _chairs_action_lapsed),
     "decision_letters": Event(letter_readers, _decision_letters),
     "meeting_cancelled": Event(meeting_people, _meeting_cancelled),
     "meeting_moved": Event(meeting_people, _meeting_moved),

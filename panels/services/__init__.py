@@ -26,7 +26,12 @@ from .calendar import (
     move_meeting,
 )
 from .chairing import chair_recused_warning, name_acting_chair, settle_acting_chairs
-from .chairs_action import confirm_chairs_action, propose_chairs_action, refuse_chairs_action
+from .chairs_action import (
+    confirm_chairs_action,
+    propose_chairs_action,
+    refuse_chairs_action,
+    withdraw_chairs_action,
+)
 from .decisions import close_meeting, ratify_item, record_decision
 from .follow_ups import FollowUp, add_follow_up, decide_with_follow_ups, follow_up_problems
 from .guards import chair_actor, guard_not_recused, guard_quorate, register
@@ -102,6 +107,7 @@ __all__ = [
     "record_decision",
     "record_moderation",
     "refuse_chairs_action",
+    "withdraw_chairs_action",
     "register",
     "report_outcomes",
     "reveal_spread",

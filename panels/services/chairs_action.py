@@ -216,6 +216,32 @@ def confirm_chairs_action(
 
 
 @transaction.atomic
+def withdraw_chairs_action(
+    proposal: ChairsActionProposal,
+    *,
+    by: AbstractBaseUser,
+    reason: str,
+    at: datetime | None = None,
+) -> ChairsActionProposal:
+    """The chair who proposed takes the proposal back before the officer answers (a
+    mistake, or new information), saying why: nothing is decided, the officer is told,
+    and the chair may propose again or leave it for the panel."""
+    proposal = _locked(proposal)
+    problem = policy.withdrawal_refusal(by, proposal)
+    if problem:
+        raise PanelError(problem, status=409 if proposal.proposed_by_id == by.pk else 403)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PanelError("Say why you withdraw the chair's action: the officer is told.")
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.refusal_reason = reason
+    proposal.answered_at = at or timezone.now()
+    proposal.save(update_fields=["status", "refusal_reason", "answered_at"])
+    announce("chairs_action_withdrawn", proposal=proposal)
+    return proposal
+
+
+@transaction.atomic
 def refuse_chairs_action(
     proposal: ChairsActionProposal,
     *,

@@ -14,13 +14,15 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from funding.models import FundingRequest
 from funding.services import TransitionError, apply_transition
 from funding.workflow import AWAITING_PANEL, Schedule
+from portal.notifications import announce
 
 from .. import policy
-from ..models import AgendaItem, Meeting, MeetingStatus, Panel
+from ..models import AgendaItem, ChairsActionProposal, Meeting, MeetingStatus, Panel, ProposalStatus
 from ..selectors import panel_for_request
 from ._common import PanelError, _today
 
@@ -61,6 +63,25 @@ def deferral_refusal(meeting: Meeting, target: Meeting, *, today: date) -> str |
             f"meeting of {meeting.panel.name}."
         )
     return agenda_refusal(target, meeting.panel, today=today, carried=True)
+
+
+def lapse_waiting_proposal(funding_request: FundingRequest, meeting) -> None:
+    """The request went on ``meeting``'s agenda while a chair's action on it waited: the
+    panel decides it now, so the proposal lapses (in the caller's transaction) and the
+    chair and the officer are told."""
+    waiting = (
+        ChairsActionProposal.objects.select_for_update(of=("self",))
+        .filter(request=funding_request, status=ProposalStatus.AWAITING)
+        .select_related("request", "proposed_by", "officer")
+        .first()
+    )
+    if waiting is None:
+        return
+    waiting.status = ProposalStatus.LAPSED
+    waiting.refusal_reason = f"The request was put on the agenda of {meeting}."
+    waiting.answered_at = timezone.now()
+    waiting.save(update_fields=["status", "refusal_reason", "answered_at"])
+    announce("chairs_action_lapsed", proposal=waiting)
 
 
 def _next_order(meeting: Meeting) -> int:
@@ -104,6 +125,7 @@ def put_on_agenda(
             )
         except TransitionError as exc:
             raise PanelError(exc.message, status=exc.status) from exc
+        lapse_waiting_proposal(funding_request, locked)
     return item
 
 

@@ -285,3 +285,71 @@ def test_confirming_when_the_budget_is_short_names_the_shortfall_and_commits_not
     )
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.REFUSED
+
+
+@pytest.mark.django_db
+def test_the_chair_withdraws_a_proposal_still_waiting_and_the_officer_is_told(
+    client, panel, meeting, heads, send_officer, urgent, today, django_capture_on_commit_callbacks
+):
+    chair, head_d = heads[0], heads[1]
+    proposal = propose(urgent, chair, send_officer, today)
+
+    # Nobody else withdraws it, on the page or in the API.
+    for other in (head_d, send_officer):
+        refused = api(other).post(
+            f"/api/v1/chairs-actions/{proposal.pk}/withdraw/", {"reason": "No."}, "json"
+        )
+        assert refused.status_code in (403, 404)
+    assert ChairsActionProposal.objects.get(pk=proposal.pk).status == ProposalStatus.AWAITING
+
+    # The chair withdraws it on its page, saying why; the officer can no longer confirm it.
+    page = signed_in(client, chair).get(reverse("panels:proposal", args=[proposal.pk]))
+    assert 'data-testid="withdraw"' in page.text
+    blank = client.post(reverse("panels:withdraw_proposal", args=[proposal.pk]), {"reason": ""})
+    assert ChairsActionProposal.objects.get(pk=proposal.pk).status == ProposalStatus.AWAITING
+    assert blank.status_code in (302, 400)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            reverse("panels:withdraw_proposal", args=[proposal.pk]),
+            {"reason": "The school found the money itself."},
+            follow=True,
+        )
+    assert "Withdrawn: nothing is decided" in " ".join(said(done))
+    assert "Withdrawn by the chair" in done.text
+    told = Notification.objects.get(
+        user=send_officer, subject__startswith="Chair's action withdrawn"
+    )
+    assert "The school found the money itself." in told.body
+    confirm = api(send_officer).post(f"/api/v1/chairs-actions/{proposal.pk}/confirm/")
+    assert confirm.status_code == 409 and "withdrawn" in confirm.json()["detail"]
+    assert not Decision.objects.filter(request=urgent).exists()
+    # The chair may propose again.
+    assert propose(urgent, chair, send_officer, today).status == ProposalStatus.AWAITING
+
+
+@pytest.mark.django_db
+def test_a_proposal_lapses_when_the_la_puts_the_request_on_an_agenda_meanwhile(
+    client, panel, meeting, heads, send_officer, urgent, today, django_capture_on_commit_callbacks
+):
+    chair = heads[0]
+    proposal = propose(urgent, chair, send_officer, today)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled = api(send_officer).post(
+            "/api/v1/agenda-items/schedule/",
+            {"request": urgent.pk, "meeting": meeting.pk},
+            format="json",
+        )
+    assert scheduled.status_code == 201, scheduled.json()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.LAPSED
+    assert str(meeting) in proposal.refusal_reason
+    for person in (chair, send_officer):
+        assert Notification.objects.filter(
+            user=person, subject__startswith="Chair's action lapsed"
+        ).exists()
+    # Nothing is stuck: the officer's confirm says why, and the panel decides it.
+    confirm = api(send_officer).post(f"/api/v1/chairs-actions/{proposal.pk}/confirm/")
+    assert confirm.status_code == 409 and "lapsed" in confirm.json()["detail"]
+    assert FundingRequest.objects.get(pk=urgent.pk).state == "on_agenda"
+    page = signed_in(client, send_officer).get(reverse("panels:proposal", args=[proposal.pk]))
+    assert "Lapsed" in page.text and 'data-testid="confirm"' not in page.text

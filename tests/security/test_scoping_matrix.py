@@ -353,13 +353,14 @@ ROUTES: dict[str, Route] = {
     "panels:review": Route(OBJECT, r("panels:review", "a.decided.pk"), methods=BOTH),
     "panels:chairs_action": Route(OBJECT, r("panels:chairs_action", "a.decided.pk"), methods=BOTH),
     # Chair's action (tests/panels/test_chairs_action.py): the LA SEND officers and the chair
-    # who proposed it; only the officer it names confirms or refuses it.
+    # who proposed it; only the officer it names confirms or refuses it, only that chair
+    # withdraws it.
     "panels:proposal": Route(
         OBJECT, r("panels:proposal", "a.proposal.pk"), "send_officer", finance="404"
     ),
     **{
         f"panels:{name}": Route(OBJECT, r(f"panels:{name}", "a.proposal.pk"), methods=POST)
-        for name in ("confirm_proposal", "refuse_proposal")
+        for name in ("confirm_proposal", "refuse_proposal", "withdraw_proposal")
     },
     "panels:appeal": Route(LA, r("panels:appeal", "a.decided.pk"), "send_officer", methods=BOTH),
     # Decision letters (tests/panels/test_letters.py): the school's staff, the meeting's
@@ -532,7 +533,7 @@ ROUTES: dict[str, Route] = {
         f"chairs-action-{name}": Route(
             OBJECT, r(f"chairs-action-{name}", "a.proposal.pk"), methods=POST
         )
-        for name in ("confirm", "refuse")
+        for name in ("confirm", "refuse", "withdraw")
     },
     "appeal-list": Route(LIST, r("appeal-list"), "senco_a", methods=BOTH),
     # No appeal in this county: an unknown id is a 404 to all, never a 500.
