@@ -152,14 +152,11 @@ class AdjustmentViewSet(viewsets.GenericViewSet):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
+        common = {"user": request.user, "reason": d["reason"], "version": d.get("version")}
         if d.get("move_to"):
-            entries = services.transfer(
-                d["budget"], d["move_to"], d["amount"], user=request.user, reason=d["reason"]
-            )
+            entries = services.transfer(d["budget"], d["move_to"], d["amount"], **common)
         else:
-            entries = [
-                services.adjust(d["budget"], d["amount"], user=request.user, reason=d["reason"])
-            ]
+            entries = [services.adjust(d["budget"], d["amount"], **common)]
         return Response(
             LedgerEntrySerializer(entries, many=True).data, status=status.HTTP_201_CREATED
         )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from clusters.models import Cluster, School
 from funding.models import FundingRequest, FundingStream
 from portal.money import format_gbp
+from portal.versions import VersionField
 
 ZERO = Decimal("0.00")
 PENNY = Decimal("0.01")
@@ -72,6 +73,9 @@ class ClusterBudget(models.Model):
     stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="budgets")
     year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="budgets")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on with every change the LA makes to the budget (allocation, adjustment,
+    # transfer): a change based on an older one is refused (portal/versions.py).
+    version = VersionField()
 
     class Meta:
         ordering = ["year", "stream", "cluster"]

@@ -42,7 +42,9 @@ class BudgetSerializer(serializers.ModelSerializer):
             "available",
             "percent_committed",
             "overrides",
+            "version",
         ]
+        read_only_fields = ["version"]
 
     def _totals(self, obj):
         return totals_from_sums(obj)
@@ -154,6 +156,14 @@ class AdjustmentInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
     move_to = serializers.PrimaryKeyRelatedField(
         queryset=ClusterBudget.objects.all(), required=False, allow_null=True
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The budget's version as you read it (GET /budgets/): it goes up by one "
+        "with every allocation, adjustment or move. If the budget was changed meanwhile, "
+        "the change is refused with 409 (naming the change saved meanwhile) and nothing is "
+        "written. Leave it out to change the budget whatever its version.",
     )
 
 

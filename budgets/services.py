@@ -17,7 +17,9 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clusters.models import School
 from funding import services as funding_services
@@ -26,6 +28,7 @@ from funding.workflow import FUNDED, State
 from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import announce
+from portal.versions import NOTHING, Change, StaleVersion
 
 from . import policy, selectors
 from .allocation import AllocationPlan, Weights, plan_allocation
@@ -88,6 +91,51 @@ def _entry(
     if at is not None:
         fields["created_at"] = at
     return LedgerEntry.objects.create(budget=budget, kind=kind, amount=amount, **fields)
+
+
+def _check_version(
+    locked: ClusterBudget, version: int | None, *, amount: Decimal, reason: str
+) -> None:
+    """Refuse a change to the budget if someone else changed it since the page (or API
+    client) read it at ``version``: the two changes are named, the user's and the one
+    saved meanwhile (the budget's last allocation or adjustment), and nothing is written.
+    ``version=None`` (an API client that sends none) is not checked."""
+    if version is None or version == locked.version:
+        return
+    last = (
+        LedgerEntry.objects.filter(
+            budget=locked, kind__in=(EntryKind.ALLOCATION, EntryKind.ADJUSTMENT)
+        )
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    saved = NOTHING
+    if last is not None:
+        who = last.created_by.get_full_name() or last.created_by.username if last.created_by else ""
+        when = date_format(timezone.localtime(last.created_at), "j F Y H:i")
+        saved = f"{gbp(last.amount)}, {last.reason} ({who + ', ' if who else ''}{when})"
+    raise StaleVersion(
+        what=f"the {locked.cluster} budget",
+        based_on=version,
+        current=locked.version,
+        changes=[
+            Change(
+                field="amount",
+                label="Change to the budget",
+                yours=f"{gbp(amount)}, {reason}",
+                saved=saved,
+            )
+        ],
+        saved_at=last.created_at if last else None,
+    )
+
+
+def _advance(*budgets: ClusterBudget) -> None:
+    """One more version on each locked budget: its set-up changed."""
+    for budget in budgets:
+        budget.version += 1
+        budget.save(update_fields=["version"])
 
 
 def budget_for(cluster_id: int, stream_id: int, day: date | None = None) -> ClusterBudget:
@@ -177,13 +225,23 @@ def allocate_by_formula(
                 if s.amount > 0
             ]
         )
+        # Every budget of the stream and year is set up anew: a page read before is stale.
+        ClusterBudget.objects.filter(pk__in=budgets).update(version=F("version") + 1)
     return run, plan
 
 
 def adjust(
-    budget: ClusterBudget, amount: Decimal, *, user: AbstractBaseUser, reason: str
+    budget: ClusterBudget,
+    amount: Decimal,
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+    version: int | None = None,
 ) -> LedgerEntry:
-    """Add to (positive) or take from (negative) a budget's allocation, with a reason."""
+    """Add to (positive) or take from (negative) a budget's allocation, with a reason.
+
+    ``version``: the budget's version the change was based on (a stale one is refused,
+    naming the change saved meanwhile, and nothing is written)."""
     policy.require_manage_budgets(user)
     reason = _require_reason(reason)
     amount = _money(amount)
@@ -191,12 +249,14 @@ def adjust(
         raise BudgetError("Enter an amount other than £0.")
     with transaction.atomic():
         locked = lock_budgets(budget.pk)[budget.pk]
+        _check_version(locked, version, amount=amount, reason=reason)
         available = selectors.budget_totals(locked).available
         if amount < 0 and available + amount < 0:
             raise NotEnoughBudget(
                 f"Only {gbp(available)} is uncommitted on {locked.cluster}: a reduction cannot "
                 "take the budget below what is already committed."
             )
+        _advance(locked)
         return _entry(locked, EntryKind.ADJUSTMENT, amount, created_by=user, reason=reason)
 
 
@@ -207,8 +267,12 @@ def transfer(
     *,
     user: AbstractBaseUser,
     reason: str,
+    version: int | None = None,
 ) -> tuple[LedgerEntry, LedgerEntry]:
-    """Move uncommitted money from one cluster's budget to another's (same stream and year)."""
+    """Move uncommitted money from one cluster's budget to another's (same stream and year).
+
+    ``version``: the source budget's version the move was based on (a stale one is
+    refused and nothing is written)."""
     policy.require_manage_budgets(user)
     reason = _require_reason(reason)
     amount = _money(amount)
@@ -220,6 +284,7 @@ def transfer(
         raise BudgetError("Money can only move between budgets of the same stream and year.")
     with transaction.atomic():
         locked = lock_budgets(source.pk, target.pk)
+        _check_version(locked[source.pk], version, amount=-amount, reason=reason)
         available = selectors.budget_totals(locked[source.pk]).available
         if available < amount:
             raise NotEnoughBudget(
@@ -242,6 +307,7 @@ def transfer(
             reason=f"Moved from {source.cluster}: {reason}",
             batch=batch,
         )
+        _advance(locked[source.pk], locked[target.pk])
     return out, into
 
 

@@ -17,6 +17,7 @@ from portal.audit import record_view
 from portal.filters import as_id
 from portal.money import format_gbp
 from portal.roles import Scope, scope_for
+from portal.versions import StaleVersion, conflict_context, posted
 
 from . import exports, policy, selectors, services
 from .allocation import AllocationInputError, default_stats_year, plan_allocation
@@ -230,23 +231,53 @@ def allocate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def adjust(request: HttpRequest) -> HttpResponse:
+    """Change a budget. Opened from a budget's page, the form carries that budget's version
+    (``version_budget`` names which): if someone changed it meanwhile the change is refused
+    (409) showing both changes, with "keep mine" and "take the saved one"."""
     _finance_page(request)
     form = AdjustmentForm(request.POST or None, initial={"budget": request.GET.get("budget")})
+    conflict: dict = {}
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        # The version read is that of the budget the page was opened on (if the user chose
+        # another budget in the form, there is no version of it to check).
+        seen = (
+            posted(request.POST)
+            if request.POST.get("version_budget") == str(d["budget"].pk)
+            else None
+        )
+        common = {"user": request.user, "reason": d["reason"], "version": seen}
         try:
             if d["move_to"]:
-                services.transfer(
-                    d["budget"], d["move_to"], d["amount"], user=request.user, reason=d["reason"]
-                )
+                services.transfer(d["budget"], d["move_to"], d["amount"], **common)
             else:
-                services.adjust(d["budget"], d["amount"], user=request.user, reason=d["reason"])
+                services.adjust(d["budget"], d["amount"], **common)
+        except StaleVersion as exc:
+            conflict = conflict_context(
+                exc,
+                data=request.POST,
+                retry_url=request.path,
+                saved_url=reverse("budgets:budget", args=[d["budget"].pk]),
+                keep_label="Record my change as well",
+            )
         except services.BudgetError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "The adjustment is on the ledger.")
             return redirect("budgets:budget", pk=d["budget"].pk)
-    return render(request, "budgets/adjust.html", {"form": form})
+    budget = None
+    chosen = as_id(
+        request.POST.get("budget") if request.method == "POST" else request.GET.get("budget")
+    )
+    if chosen is not None:
+        budget = selectors.visible_budgets(request.user).filter(pk=chosen).first()
+    context = {
+        "form": form,
+        "version_budget": budget.pk if budget else "",
+        "version": budget.version if budget else "",
+        **conflict,
+    }
+    return render(request, "budgets/adjust.html", context, status=409 if conflict else 200)
 
 
 @login_required

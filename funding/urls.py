@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/provision/<int:line_id>/", views.edit_line, name="edit_line"),
     path("<int:pk>/provision/<int:line_id>/remove/", views.remove_line, name="remove_line"),
     path("<int:pk>/consent/", views.section, {"name": "consent"}, name="consent"),
+    path("<int:pk>/autosave/<slug:name>/", views.autosave, name="autosave"),
     path("<int:pk>/documents/", views.documents, name="documents"),
     path("<int:pk>/documents/<int:doc_id>/", views.download, name="download"),
     path("<int:pk>/documents/<int:doc_id>/remove/", views.remove_document, name="remove_document"),

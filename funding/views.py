@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -18,11 +19,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from clusters.models import School
-from portal import storage
+from portal import storage, typed_text
 from portal.audit import record_view
 from portal.errors import DomainError
 from portal.roles import scope_for
-from portal.versions import StaleVersion, conflict_context, posted
+from portal.versions import StaleVersion, conflict_context, posted, shown
 from portal.versions import posted as versions_posted
 
 from . import forms, policy, rules, selectors, services, uploads
@@ -174,8 +175,10 @@ class _NotEditable(Exception):
 
 
 def editing(view):
-    """Section pages: the request must be the user's school's and still editable."""
+    """Section pages: the request must be the user's school's and still editable. A POST
+    whose session has expired keeps its text over the sign-in (``portal/typed_text.py``)."""
 
+    @typed_text.kept_over_sign_in
     @login_required
     @functools.wraps(view)
     def wrapper(request, pk, *args, **kwargs):
@@ -278,9 +281,27 @@ def _after_save(request: HttpRequest, fr: FundingRequest, section: str):
     return redirect(f"funding:{NEXT_SECTION[section]}", pk=fr.pk)
 
 
-def _section(request: HttpRequest, fr: FundingRequest, name: str) -> HttpResponse:
+RESTORED = (
+    "You were signed out before this was saved. What you typed is shown below but is not "
+    "saved yet: check it, then save it."
+)
+
+
+def _restored(request: HttpRequest):
+    """After signing in again: what was typed on this step before the time-out, once."""
+    if request.method != "GET":
+        return None
+    data = typed_text.take(request)
+    if data is not None:
+        messages.warning(request, RESTORED)
+    return data
+
+
+def _section(request: HttpRequest, fr: FundingRequest, name: str, *, restored=None) -> HttpResponse:
     form_class = SECTION_FORMS[name]
-    form = form_class(_posted(request), instance=fr)
+    if restored is None:
+        restored = _restored(request)
+    form = form_class(restored if restored is not None else _posted(request), instance=fr)
     conflict: dict = {}
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in form_class.Meta.fields}
@@ -294,23 +315,111 @@ def _section(request: HttpRequest, fr: FundingRequest, name: str) -> HttpRespons
             form.add_error(None, exc.message)
         else:
             return _after_save(request, fr, name)
+    # Text typed before a time-out goes back on the version it was typed on.
+    version = posted(restored) or fr.version if restored is not None else fr.version
     if name == "provision":
-        return _provision_page(request, fr, dates_form=form, conflict=conflict)
+        return _provision_page(
+            request, fr, dates_form=form, conflict=conflict, version=version,
+            restored=restored is not None,
+        )  # fmt: skip
     context = {
         "fr": fr,
         "form": form,
         "section": name,
         "title": SECTION_TITLES[name],
-        "version": fr.version,
-        "autosave": name in AUTOSAVED,
+        "version": version,
+        "autosave": _autosave_url(fr, name),
         **conflict,
     }
-    status = 409 if conflict else 400 if form.errors else 200
+    _mark_autosaved(form, fr, name)
+    status = 409 if conflict else 400 if form.errors and restored is None else 200
     return render(request, "funding/section_form.html", context, status=status)
 
 
-# The steps with long text, saved as the SENCO types (``autosave``).
-AUTOSAVED = frozenset({"pupil", "needs", "provision", "consent"})
+# The long text of each step, saved as the SENCO types (``autosave``). Never the pupil's
+# UPN or initials: a half-typed one must not be saved (nor sent: only these fields are).
+AUTOSAVED = {
+    "pupil": ("project_summary",),
+    "needs": ("ordinarily_available_provision", "agencies_involved"),
+    "provision": ("outcomes_sought",),
+    "consent": ("parent_voice", "pupil_voice"),
+}
+AUTOSAVE_DELAY = "3s"  # after typing stops
+
+
+def _autosave_url(fr: FundingRequest, name: str) -> str:
+    return reverse("funding:autosave", args=[fr.pk, name]) if name in AUTOSAVED else ""
+
+
+def _mark_autosaved(form, fr: FundingRequest, name: str) -> None:
+    """The long text fields post themselves (htmx) a few seconds after typing stops,
+    with the page's version, to :func:`autosave`; the answer goes in the status line."""
+    for field in AUTOSAVED.get(name, ()):
+        form.fields[field].widget.attrs.update(
+            {
+                "data-autosave": "",
+                "hx-post": _autosave_url(fr, name),
+                "hx-trigger": f"input changed delay:{AUTOSAVE_DELAY}",
+                "hx-include": "[data-autosave], input[data-version]",
+                "hx-target": "#autosave-status",
+                "hx-swap": "innerHTML",
+                "hx-sync": "#autosave-status:replace",
+            }
+        )
+
+
+@require_POST
+def autosave(request: HttpRequest, pk, name: str) -> HttpResponse:
+    """Save a step's long text as it is typed (htmx): the same service and version check
+    as the step's "Save". Answers the status line: "Saved at 10:42" (and the page's new
+    version, out of band, so its own save is not refused), or why it was not saved: a
+    stale version (409, both values named; nothing overwritten), text that is too long,
+    a request no longer editable, or a session that has expired (what was typed stays on
+    the page, and "Save" keeps it over the sign-in)."""
+    if name not in AUTOSAVED:
+        raise Http404
+    if not request.user.is_authenticated:
+        return _autosave_status(
+            "You have been signed out, so this is not saved yet. Select Save: you will be "
+            "asked to sign in and what you typed will be kept.",
+            status=401,
+        )
+    fr = selectors.get_request(request.user, pk)
+    if not policy.can_edit(request.user, fr):
+        return _autosave_status("This request can no longer be changed.", status=409)
+    form = SECTION_FORMS[name](request.POST, instance=fr)
+    form.is_valid()  # only the long text fields are taken, each if it is valid
+    problems = [e for f in AUTOSAVED[name] for e in form.errors.get(f, [])]
+    if problems:
+        return _autosave_status(f"Not saved yet: {' '.join(problems)}", status=400)
+    saved = FundingRequest.objects.get(pk=fr.pk)
+    fields = {f: form.cleaned_data[f] for f in AUTOSAVED[name] if f in request.POST}
+    if all(shown(v) == shown(getattr(saved, f)) for f, v in fields.items()):
+        return HttpResponse(status=204)  # nothing new to save
+    try:
+        locked = services.update_request(
+            fr, user=request.user, version=posted(request.POST), **fields
+        )
+    except StaleVersion as exc:
+        return _autosave_status(
+            f"Not saved: {exc.message} Select Save to keep yours or see the saved version.",
+            status=409,
+        )
+    except EditError as exc:
+        return _autosave_status(f"Not saved: {exc.message}", status=409)
+    at = timezone.localtime(locked.updated_at).strftime("%H:%M")
+    return _autosave_status(f"Saved at {at}", version=locked.version)
+
+
+def _autosave_status(
+    message: str, *, status: int = 200, version: int | None = None
+) -> HttpResponse:
+    response = render_to_string(
+        "funding/_autosave_status.html", {"message": message, "version": version, "status": status}
+    )
+    answer = HttpResponse(response, status=status)
+    answer["Cache-Control"] = "no-store"
+    return answer
 
 
 # The UPN is left out of Django's error reports.
@@ -337,7 +446,10 @@ def _money_context(fr: FundingRequest) -> dict:
     }
 
 
-def _provision_page(request, fr, *, dates_form=None, line_form=None, cost_form=None, conflict=None):
+def _provision_page(
+    request, fr, *, dates_form=None, line_form=None, cost_form=None, conflict=None,
+    version=None, restored=False,
+):  # fmt: skip
     card = selectors.rate_card_for(fr)
     conflict = conflict or {}
     context = {
@@ -346,13 +458,14 @@ def _provision_page(request, fr, *, dates_form=None, line_form=None, cost_form=N
         "line_form": line_form or forms.ProvisionLineForm(prefix="line", card=card),
         "cost_form": cost_form or forms.CostLineForm(prefix="cost"),
         "card": card,
-        "version": fr.version,
-        "autosave": True,
+        "version": version or fr.version,
+        "autosave": _autosave_url(fr, "provision"),
         **_money_context(fr),
         **conflict,
     }
+    _mark_autosaved(context["form"], fr, "provision")
     bad = any(context[f].errors for f in ("form", "line_form", "cost_form"))
-    status = 409 if conflict else 400 if bad else 200
+    status = 409 if conflict else 400 if bad and not restored else 200
     return render(request, "funding/section_provision.html", context, status=status)
 
 
@@ -375,6 +488,18 @@ def _save_line(request, fr, form, line=None) -> dict | bool:
 
 @editing
 def provision(request: HttpRequest, fr: FundingRequest) -> HttpResponse:
+    restored = _restored(request)
+    if restored is not None and ("add_line" in restored or "add_cost" in restored):
+        # A line typed before a time-out: back in its form, not yet added.
+        card = selectors.rate_card_for(fr)
+        line = "add_line" in restored
+        return _provision_page(
+            request, fr, version=posted(restored), restored=True,
+            line_form=forms.ProvisionLineForm(restored, prefix="line", card=card) if line else None,
+            cost_form=None if line else forms.CostLineForm(restored, prefix="cost"),
+        )  # fmt: skip
+    if restored is not None:
+        return _section(request, fr, "provision", restored=restored)
     if request.method == "POST":
         if "add_line" in request.POST:
             card = selectors.rate_card_for(fr)

@@ -48,6 +48,18 @@ from .services.chairs_action import CHAIRS_ACTION_OUTCOMES
 PUPIL_FIELDS = ("pupil_initials", "year_group", "sex", "primary_need", "secondary_need")
 
 
+def _version_field(what: str) -> serializers.IntegerField:
+    """The version an edit is based on: a stale one is refused with 409 (portal/versions.py)."""
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=f"The {what}'s version as you read it: it goes up by one on every change. "
+        "If it was changed meanwhile, yours is refused with 409 (naming what differs) and "
+        "nothing is saved. Leave it out to change it whatever its version.",
+    )
+
+
 class MemberSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     school = serializers.CharField(
@@ -75,8 +87,20 @@ class PanelSerializer(serializers.ModelSerializer):
             "closing_days",
             "vice_chair",
             "members",
+            "version",
         ]
-        read_only_fields = ["vice_chair"]
+        read_only_fields = ["vice_chair", "version"]
+
+
+class PanelSetupInSerializer(serializers.Serializer):
+    """A change to the panel's set-up (LA SEND officers): any of these, with the version."""
+
+    name = serializers.CharField(required=False, max_length=150)
+    quorum_voting = serializers.IntegerField(required=False, min_value=1, max_value=30)
+    quorum_headteachers = serializers.IntegerField(required=False, min_value=0, max_value=30)
+    quorum_needs_chair = serializers.BooleanField(required=False)
+    closing_days = serializers.IntegerField(required=False, min_value=0, max_value=60)
+    version = _version_field("panel")
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -105,7 +129,17 @@ class MeetingSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "moved_from",
             "move_reason",
+            "version",
         ]
+        read_only_fields = ["version"]
+
+
+class MeetingDetailsInSerializer(serializers.Serializer):
+    """A meeting's closing date for requests and venue (its day moves with ``move``)."""
+
+    closing_date = serializers.DateField(required=False)
+    location = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    version = _version_field("meeting")
 
 
 class QuorumSerializer(serializers.Serializer):
@@ -282,6 +316,7 @@ class MemberInSerializer(serializers.Serializer):
 
 class ViceChairInSerializer(serializers.Serializer):
     member = serializers.IntegerField(min_value=1, max_value=2**63 - 1, allow_null=True)
+    version = _version_field("panel")
 
 
 class AgendaItemSerializer(serializers.Serializer):
@@ -767,6 +802,7 @@ def _plan_data(plan) -> dict:
 
 class CancelInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
+    version = _version_field("meeting")
 
 
 class CancelledSerializer(serializers.Serializer):
@@ -783,6 +819,7 @@ class MoveInSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="Default: the panel's usual."
     )
     reason = serializers.CharField(max_length=300)
+    version = _version_field("meeting")
 
 
 class PanelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -813,7 +850,24 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
             member = PanelMember.objects.filter(panel=panel, pk=member_id).first()
             if member is None:
                 raise services.PanelError("Choose a voting member of this panel as vice-chair.")
-        services.set_vice_chair(panel, by=request.user, member=member)
+        services.set_vice_chair(
+            panel, by=request.user, member=member, version=data.validated_data.get("version")
+        )
+        return Response(PanelSerializer(self.get_queryset().get(pk=panel.pk)).data)
+
+    @extend_schema(
+        request=PanelSetupInSerializer,
+        responses={200: PanelSerializer, 400: REFUSED, 404: REFUSED},
+    )
+    def partial_update(self, request, pk=None):
+        """Change the panel's name, quorum rule or closing days (LA SEND officers). Send the
+        ``version`` you read: if the panel was changed since, 409 and nothing changes."""
+        panel = self.get_object()
+        data = PanelSetupInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        version = fields.pop("version", None)
+        services.update_panel(panel, by=request.user, version=version, **fields)
         return Response(PanelSerializer(self.get_queryset().get(pk=panel.pk)).data)
 
     @extend_schema(
@@ -885,6 +939,27 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Meeting.objects.none()
         return selectors.visible_meetings(self.request.user).order_by("date", "pk")
+
+    @extend_schema(
+        request=MeetingDetailsInSerializer,
+        responses={200: MeetingSerializer, 400: REFUSED, 404: REFUSED},
+    )
+    def partial_update(self, request, pk=None):
+        """Change a meeting's closing date for requests or its venue, before it starts (LA
+        SEND officers). Send the ``version`` you read: if the meeting was changed since,
+        409 and nothing changes."""
+        meeting = self.get_object()
+        data = MeetingDetailsInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        meeting = services.update_meeting(
+            meeting,
+            by=request.user,
+            closing_date=v.get("closing_date", meeting.closing_date),
+            location=v.get("location", meeting.location),
+            version=v.get("version"),
+        )
+        return Response(MeetingSerializer(meeting).data)
 
     @extend_schema(responses=AgendaSerializer)
     @action(detail=True)
@@ -991,6 +1066,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
             day=v["date"],
             closing_date=v["closing_date"],
             reason=v["reason"],
+            version=v.get("version"),
         )
         return Response(MeetingSerializer(moved).data)
 

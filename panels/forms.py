@@ -106,6 +106,48 @@ class MoveMeetingForm(GDSForm):
     )
 
 
+class PanelSetupForm(GDSForm):
+    """The panel's name, quorum rule and closing days (the LA SEND officer)."""
+
+    error_names = {"quorum_voting": "the number of voting members needed",
+                   "quorum_headteachers": "the number of headteachers needed",
+                   "closing_days": "the number of days before a meeting that requests close"}  # fmt: skip
+    name = forms.CharField(label="Name of the panel", max_length=150)
+    quorum_voting = forms.IntegerField(
+        label="Voting members needed for a quorum", min_value=1, max_value=30
+    )
+    quorum_headteachers = forms.IntegerField(
+        label="Of whom headteachers", min_value=0, max_value=30
+    )
+    quorum_needs_chair = forms.BooleanField(label="The chair must be present", required=False)
+    closing_days = forms.IntegerField(
+        label="Days before a meeting that requests close",
+        min_value=0,
+        max_value=60,
+        help_text="New meetings close for requests this many days before they sit.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        voting, heads = data.get("quorum_voting"), data.get("quorum_headteachers")
+        if voting is not None and heads is not None and heads > voting:
+            self.add_error(
+                "quorum_headteachers",
+                "The headteachers needed must be no more than the voting members needed.",
+            )
+        return data
+
+
+class MeetingDetailsForm(GDSForm):
+    """A meeting's closing date for requests and its venue (its day moves by a move)."""
+
+    error_names = {"closing_date": "the closing date for requests"}
+    closing_date = _date("Closing date for requests")
+    location = forms.CharField(
+        label="Venue", max_length=200, required=False, help_text="For example, Room 4, County Hall"
+    )
+
+
 class SwapChairForm(GDSForm):
     member = forms.ModelChoiceField(queryset=None, label="Chair for this meeting")
     reason = forms.CharField(label="Reason for the swap", max_length=300)

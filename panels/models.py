@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from clusters.models import Cluster, District, School
 from funding.models import FundingRequest
 from portal import wording
+from portal.versions import VersionField
 
 
 class Panel(models.Model):
@@ -44,6 +45,9 @@ class Panel(models.Model):
     vice_chair = models.ForeignKey(
         "PanelMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The set-up two LA officers can edit at once (the rule, the vice-chair, the members):
+    # an edit based on an older one is refused (portal/versions.py).
+    version = VersionField()
 
     class Meta:
         ordering = ["name"]
@@ -177,6 +181,9 @@ class Meeting(models.Model):
     cancel_reason = models.CharField(max_length=300, blank=True)
     moved_from = models.DateField(null=True, blank=True)
     move_reason = models.CharField(max_length=300, blank=True)
+    # Its date, closing date and venue as the LA set them up: a change based on an older
+    # version is refused (portal/versions.py).
+    version = VersionField()
 
     class Meta:
         ordering = ["date", "pk"]

@@ -23,6 +23,7 @@ from funding.workflow import State
 from portal.audit import record_view
 from portal.filters import as_id
 from portal.money import format_gbp
+from portal.versions import StaleVersion, conflict_context, posted
 
 from . import policy, selectors, services
 from .calendar import plan_year
@@ -39,8 +40,10 @@ from .forms import (
     DecisionForm,
     EndMembershipForm,
     GenerateYearForm,
+    MeetingDetailsForm,
     ModerationForm,
     MoveMeetingForm,
+    PanelSetupForm,
     RefuseProposalForm,
     ReviewForm,
     ScheduleForm,
@@ -53,6 +56,7 @@ from .models import CRITERIA, MeetingStatus, PanelMember, ProposalStatus
 from .pack import pack_download
 from .room import meeting_room
 from .services import PanelError, chair_recused_warning
+from .services.membership import PANEL_FIELDS
 
 
 def _acting(view: Callable) -> Callable:
@@ -98,28 +102,77 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    panel = selectors.get_panel(request.user, pk)
+    return _panel_page(request, selectors.get_panel(request.user, pk))
+
+
+def _panel_page(
+    request: HttpRequest, panel, *, stale: StaleVersion | None = None, **forms
+) -> HttpResponse:
+    """The panel page; after a stale set-up edit (``stale``), with status 409, what differs
+    and "keep mine" (the user's input posted again on the saved version)."""
+    panel.refresh_from_db()  # the version on the page is the one saved now
     members = selectors.panel_members(panel)
     rota = selectors.rota_for(panel)
+    conflict = {}
+    if stale is not None:
+        conflict = conflict_context(
+            stale,
+            data=request.POST,
+            retry_url=request.path,
+            saved_url=reverse("panels:panel", args=[panel.pk]),
+        )
+    context = {
+        "panel": panel,
+        "version": panel.version,
+        "members": members,
+        "meetings": rota["meetings"],
+        "counts": [(m, rota["counts"].get(m.pk, 0)) for m in members if m.role == "headteacher"],
+        "member_form": AddMemberForm(),
+        "year_form": GenerateYearForm(),
+        "vice_chair_form": ViceChairForm(
+            members=_vice_chair_candidates(members),
+            initial={"member": panel.vice_chair_id},
+        )
+        if policy.can_set_vice_chair(request.user, panel)
+        else None,
+        **forms,
+        **conflict,
+    }
+    return render(request, "panels/panel.html", context, status=409 if stale else 200)
+
+
+@login_required
+def setup(request: HttpRequest, pk: int) -> HttpResponse:
+    """The LA SEND officer changes the panel's name, quorum rule and closing days; a save
+    based on an out-of-date page is refused (409) with both values shown."""
+    panel = selectors.get_panel(request.user, pk)
+    _found_only_if(policy.can_manage_panels(request.user))
+    initial = {f: getattr(panel, f) for f in PANEL_FIELDS}
+    form = PanelSetupForm(request.POST if request.method == "POST" else None, initial=initial)
+    conflict: dict = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_panel(
+                panel, by=request.user, version=posted(request.POST), **form.cleaned_data
+            )
+        except StaleVersion as exc:
+            conflict = conflict_context(
+                exc,
+                data=request.POST,
+                retry_url=request.path,
+                saved_url=request.path,
+            )
+        except PanelError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "The panel's set-up is saved.")
+            return redirect("panels:panel", pk=panel.pk)
+    panel.refresh_from_db()
     return render(
         request,
-        "panels/panel.html",
-        {
-            "panel": panel,
-            "members": members,
-            "meetings": rota["meetings"],
-            "counts": [
-                (m, rota["counts"].get(m.pk, 0)) for m in members if m.role == "headteacher"
-            ],
-            "member_form": AddMemberForm(),
-            "year_form": GenerateYearForm(),
-            "vice_chair_form": ViceChairForm(
-                members=_vice_chair_candidates(members),
-                initial={"member": panel.vice_chair_id},
-            )
-            if policy.can_set_vice_chair(request.user, panel)
-            else None,
-        },
+        "panels/setup.html",
+        {"panel": panel, "form": form, "version": panel.version, **conflict},
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 
@@ -139,7 +192,10 @@ def vice_chair(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise PanelError("Choose a voting member of this panel as vice-chair.")
     member = form.cleaned_data["member"]
-    services.set_vice_chair(panel, by=request.user, member=member)
+    try:
+        services.set_vice_chair(panel, by=request.user, member=member, version=posted(request.POST))
+    except StaleVersion as exc:
+        return _panel_page(request, panel, stale=exc, vice_chair_form=form)
     messages.success(
         request,
         f"{member.name} is the panel's vice-chair." if member else "The panel has no vice-chair.",
@@ -155,7 +211,12 @@ def add_member(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddMemberForm(request.POST)
     if not form.is_valid():
         raise PanelError(" ".join(e for errs in form.errors.values() for e in errs))
-    member = services.add_member(panel, by=request.user, **form.cleaned_data)
+    try:
+        member = services.add_member(
+            panel, by=request.user, version=posted(request.POST), **form.cleaned_data
+        )
+    except StaleVersion as exc:
+        return _panel_page(request, panel, stale=exc, member_form=form)
     messages.success(request, f"{member.name} joined the panel; the rota is re-balanced.")
     return redirect("panels:panel", pk=panel.pk)
 
@@ -168,7 +229,15 @@ def end_membership(request: HttpRequest, pk: int) -> HttpResponse:
     form = EndMembershipForm(request.POST)
     if not form.is_valid():
         raise PanelError("Enter the last day as a member.")
-    services.end_membership(member, by=request.user, end_date=form.cleaned_data["end_date"])
+    try:
+        services.end_membership(
+            member,
+            by=request.user,
+            end_date=form.cleaned_data["end_date"],
+            version=posted(request.POST),
+        )
+    except StaleVersion as exc:
+        return _panel_page(request, member.panel, stale=exc)
     messages.success(request, f"{member.name}'s membership ends; the rota is re-balanced.")
     return redirect("panels:panel", pk=member.panel_id)
 
@@ -181,7 +250,12 @@ def record_absence(request: HttpRequest, pk: int) -> HttpResponse:
     form = AbsenceForm(request.POST)
     if not form.is_valid():
         raise PanelError("Enter when the member is away.")
-    services.record_absence(member, by=request.user, **form.cleaned_data)
+    try:
+        services.record_absence(
+            member, by=request.user, version=posted(request.POST), **form.cleaned_data
+        )
+    except StaleVersion as exc:
+        return _panel_page(request, member.panel, stale=exc)
     messages.success(request, f"{member.name} is away; the rota is re-balanced.")
     return redirect("panels:panel", pk=member.panel_id)
 
@@ -477,11 +551,17 @@ def cancel_or_move(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting(request.user, pk)
     _found_only_if(policy.can_cancel_or_move_meeting(request.user, meeting))
     cancel_form, move_form = CancelMeetingForm(), MoveMeetingForm()
+    conflict: dict = {}
+    version = posted(request.POST)
     if request.method == "POST" and request.POST.get("action") == "cancel":
         cancel_form = CancelMeetingForm(request.POST)
         if cancel_form.is_valid():
             try:
-                done = services.cancel_meeting(meeting, by=request.user, **cancel_form.cleaned_data)
+                done = services.cancel_meeting(
+                    meeting, by=request.user, version=version, **cancel_form.cleaned_data
+                )
+            except StaleVersion as exc:
+                conflict = _meeting_conflict(request, exc, meeting)
             except PanelError as exc:
                 cancel_form.add_error(None, exc.message)
             else:
@@ -501,12 +581,17 @@ def cancel_or_move(request: HttpRequest, pk: int) -> HttpResponse:
         move_form = MoveMeetingForm(request.POST)
         if move_form.is_valid():
             try:
-                moved = services.move_meeting(meeting, by=request.user, **move_form.cleaned_data)
+                moved = services.move_meeting(
+                    meeting, by=request.user, version=version, **move_form.cleaned_data
+                )
+            except StaleVersion as exc:
+                conflict = _meeting_conflict(request, exc, meeting)
             except PanelError as exc:
                 move_form.add_error(None, exc.message)
             else:
                 messages.success(request, f"The meeting is moved to {moved.date:%-d %B %Y}.")
                 return redirect("panels:meeting", pk=pk)
+    meeting.refresh_from_db()  # the version on the page is the one saved now
     preview = selectors.cancel_preview(meeting)
     return render(
         request,
@@ -516,7 +601,52 @@ def cancel_or_move(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "cancel_form": cancel_form,
             "move_form": move_form,
+            "version": meeting.version,
+            **conflict,
         },
+        status=409 if conflict else 200,
+    )
+
+
+def _meeting_conflict(request: HttpRequest, exc: StaleVersion, meeting) -> dict:
+    """A change to a meeting refused as stale: both values, "keep mine", or the meeting."""
+    return conflict_context(
+        exc,
+        data=request.POST,
+        retry_url=request.path,
+        saved_url=reverse("panels:meeting", args=[meeting.pk]),
+    )
+
+
+@login_required
+def meeting_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """The LA SEND officer changes a meeting's closing date for requests or its venue; a
+    save based on an out-of-date page is refused (409) with both values shown."""
+    meeting = selectors.get_meeting(request.user, pk)
+    _found_only_if(policy.can_cancel_or_move_meeting(request.user, meeting))
+    form = MeetingDetailsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"closing_date": meeting.closing_date, "location": meeting.location},
+    )
+    conflict: dict = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_meeting(
+                meeting, by=request.user, version=posted(request.POST), **form.cleaned_data
+            )
+        except StaleVersion as exc:
+            conflict = _meeting_conflict(request, exc, meeting)
+        except PanelError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "The meeting's closing date and venue are saved.")
+            return redirect("panels:meeting", pk=meeting.pk)
+    meeting.refresh_from_db()
+    return render(
+        request,
+        "panels/meeting_details.html",
+        {"meeting": meeting, "form": form, "version": meeting.version, **conflict},
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 

@@ -255,13 +255,15 @@ def conflict_context(
     """What ``includes/version_conflict.html`` shows: the changes, a form that posts the
     user's own input again on the saved version, and a link to the saved version."""
     hidden: list[tuple[str, str]] = []
-    pressed = ""
+    pressed, pressed_value = "", ""
     if data is not None:
         for name in data:
             if name in ("csrfmiddlewaretoken", "version"):
                 continue
             if name in SUBMIT_NAMES:
-                pressed = pressed or name
+                if not pressed:
+                    # Pressed again with its own value ("action=cancel" is not "action=move").
+                    pressed, pressed_value = name, str(data.get(name) or "")
                 continue
             values: Iterable[str] = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
             hidden += [(name, v) for v in values]
@@ -274,6 +276,7 @@ def conflict_context(
             "version": exc.current,
             "hidden": hidden,
             "pressed": pressed,
+            "pressed_value": pressed_value,
             "retry_url": retry_url,
             "saved_url": saved_url,
             "keep_label": keep_label,

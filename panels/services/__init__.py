@@ -24,6 +24,7 @@ from .calendar import (
     cancel_meeting,
     generate_year,
     move_meeting,
+    update_meeting,
 )
 from .chairing import chair_recused_warning, name_acting_chair, settle_acting_chairs
 from .chairs_action import (
@@ -56,6 +57,7 @@ from .membership import (
     rota_plan,
     set_vice_chair,
     swap_chair,
+    update_panel,
 )
 from .moderation import reveal_spread, withdraw_conflict
 from .reviews import ReportedOutcomes, outcome_results_problem, report_outcomes, spent_problem
@@ -71,6 +73,7 @@ __all__ = [
     "Scheduled",
     "cancel_meeting",
     "move_meeting",
+    "update_meeting",
     "rota_plan",
     "schedule_many",
     "PanelError",
@@ -115,6 +118,7 @@ __all__ = [
     "save_letter_template",
     "schedule_request",
     "set_vice_chair",
+    "update_panel",
     "settle_acting_chairs",
     "spent_problem",
     "swap_chair",

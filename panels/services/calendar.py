@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -17,11 +18,19 @@ from django.db.models import Max
 
 from funding.services import record_note
 from funding.workflow import State
+from portal import versions
 from portal.errors import ConflictError
 from portal.notifications import announce
 
 from .. import policy
-from ..calendar import HORIZON, YearPlan, closing_date_for, day_refusal, plan_year
+from ..calendar import (
+    HORIZON,
+    YearPlan,
+    closing_date_for,
+    day_refusal,
+    is_working_day,
+    plan_year,
+)
 from ..models import AgendaItem, ItemKind, Meeting, MeetingStatus, Panel
 from ..selectors import later_meeting
 from ._common import PanelError, _today
@@ -90,7 +99,19 @@ def _reason(reason: str, what: str) -> str:
     return reason
 
 
-def _lock_scheduled(meeting: Meeting, what: str) -> Meeting:
+MEETING_LABELS = {"date": "Date of the meeting", "closing_date": "Closing date for requests",
+                  "location": "Venue"}  # fmt: skip
+
+
+def _lock_scheduled(
+    meeting: Meeting,
+    what: str,
+    version: int | None = None,
+    *,
+    yours: dict[str, Any] | None = None,
+) -> Meeting:
+    """The meeting row, locked, if not yet started; ``version`` (the one the change was
+    based on) checked, a stale one refused naming what differs, and moved on."""
     meeting = (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("panel", "chair__user")
@@ -101,6 +122,34 @@ def _lock_scheduled(meeting: Meeting, what: str) -> Meeting:
             f"The meeting is {meeting.get_status_display().lower()}: only a meeting not yet "
             f"started can be {what}."
         )
+    versions.check(meeting, version, yours=yours, labels=MEETING_LABELS, what="this meeting")
+    versions.advance(meeting)
+    return meeting
+
+
+@transaction.atomic
+def update_meeting(
+    meeting: Meeting,
+    *,
+    by: AbstractBaseUser,
+    closing_date: date,
+    location: str = "",
+    version: int | None = None,
+) -> Meeting:
+    """The LA SEND officer changes a meeting's closing date for requests or its venue
+    (its day moves with :func:`move_meeting`, which tells everyone). ``version``: the
+    meeting's version the change was based on (a stale one is refused)."""
+    policy.require_manage_panels(by)
+    location = (location or "").strip()
+    meeting = _lock_scheduled(
+        meeting, "changed", version, yours={"closing_date": closing_date, "location": location}
+    )
+    if closing_date > meeting.date:
+        raise PanelError("The closing date must be on or before the day of the meeting.")
+    if not is_working_day(closing_date):
+        raise PanelError(f"The closing date, {closing_date:%-d %B %Y}, must be a working day.")
+    meeting.closing_date, meeting.location = closing_date, location
+    meeting.save(update_fields=["closing_date", "location", "version"])
     return meeting
 
 
@@ -123,15 +172,20 @@ class Cancelled:
 
 @transaction.atomic
 def cancel_meeting(
-    meeting: Meeting, *, by: AbstractBaseUser, reason: str, today: date | None = None
+    meeting: Meeting,
+    *,
+    by: AbstractBaseUser,
+    reason: str,
+    today: date | None = None,
+    version: int | None = None,
 ) -> Cancelled:
     """Cancel a meeting not yet started, with a reason: its agenda moves to the panel's next
     meeting (or, if there is none, its requests go back to ready); members and the schools
-    with items are told."""
+    with items are told. ``version``: the meeting's version the page was read at."""
     policy.require_manage_panels(by)
     reason = _reason(reason, "cancelling")
     today = _today(today)
-    meeting = _lock_scheduled(meeting, "cancelled")
+    meeting = _lock_scheduled(meeting, "cancelled", version)
     items = _agenda(meeting)
     onward = later_meeting(meeting, today=today)
     if onward is None and any(i.kind == ItemKind.RATIFICATION for i in items):
@@ -171,7 +225,7 @@ def cancel_meeting(
             )
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancel_reason = reason
-    meeting.save(update_fields=["status", "cancel_reason"])
+    meeting.save(update_fields=["status", "cancel_reason", "version"])
     announce("meeting_cancelled", meeting=meeting, reason=reason, onward=onward, requests=requests)
     return Cancelled(meeting=meeting, moved_to=onward, items=len(items))
 
@@ -185,14 +239,19 @@ def move_meeting(
     reason: str,
     closing_date: date | None = None,
     today: date | None = None,
+    version: int | None = None,
 ) -> Meeting:
     """Move a meeting not yet started to another school day (the rules of publishing), with
     its closing date (by default the panel's usual one, on a working day); its agenda goes
-    with it; members and the schools with items are told."""
+    with it; members and the schools with items are told. ``version``: the meeting's
+    version the move was based on (a stale one is refused)."""
     policy.require_manage_panels(by)
     reason = _reason(reason, "the move")
     today = _today(today)
-    meeting = _lock_scheduled(meeting, "moved")
+    yours: dict[str, Any] = {"date": day}
+    if closing_date is not None:
+        yours["closing_date"] = closing_date
+    meeting = _lock_scheduled(meeting, "moved", version, yours=yours)
     if problem := day_refusal(meeting.panel, day, today=today, moving=meeting):
         raise PanelError(problem)
     if closing_date is not None and not today - HORIZON <= closing_date <= day:
@@ -212,7 +271,7 @@ def move_meeting(
     was = meeting.date
     meeting.moved_from = meeting.moved_from or was
     meeting.date, meeting.closing_date, meeting.move_reason = day, closing, reason
-    meeting.save(update_fields=["date", "closing_date", "moved_from", "move_reason"])
+    meeting.save(update_fields=["date", "closing_date", "moved_from", "move_reason", "version"])
     items = _agenda(meeting)
     for item in items:
         record_note(

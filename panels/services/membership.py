@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clusters.models import Membership, Role
+from portal import versions
 from portal.roles import scope_for
 
 from .. import policy, rota
@@ -28,6 +31,50 @@ def create_panel(
     )
 
 
+# What the panel's set-up form changes (the vice-chair and the members have their own).
+PANEL_FIELDS = ("name", "quorum_voting", "quorum_headteachers", "quorum_needs_chair",
+                "closing_days")  # fmt: skip
+PANEL_LABELS = {"quorum_voting": "Voting members needed",
+                "quorum_headteachers": "Headteachers needed",
+                "quorum_needs_chair": "The chair must be present",
+                "closing_days": "Days before a meeting that requests close",
+                "vice_chair": "Vice-chair"}  # fmt: skip
+
+
+def _lock_panel(panel: Panel, version: int | None, *, yours: dict[str, Any] | None = None) -> Panel:
+    """The panel row, locked, its version checked (a stale edit is refused, naming what
+    differs) and moved on for the caller's save (call inside a transaction)."""
+    locked = Panel.objects.select_for_update().get(pk=panel.pk)
+    versions.check(locked, version, yours=yours, labels=PANEL_LABELS, what="this panel")
+    versions.advance(locked)
+    return locked
+
+
+@transaction.atomic
+def update_panel(
+    panel: Panel, *, by: AbstractBaseUser, version: int | None = None, **fields: Any
+) -> Panel:
+    """The LA SEND officer changes the panel's name, quorum rule or closing days.
+
+    ``version``: the panel's version the change was based on (a stale one is refused,
+    naming each field's two values, and nothing changes)."""
+    policy.require_manage_panels(by)
+    unknown = set(fields) - set(PANEL_FIELDS)
+    if unknown:
+        raise PanelError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    locked = _lock_panel(panel, version, yours=fields)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if locked.quorum_headteachers > locked.quorum_voting:
+        raise PanelError("The headteachers needed must be no more than the voting members needed.")
+    try:
+        locked.full_clean(exclude=["cluster", "district", "vice_chair"])
+    except ValidationError as exc:
+        raise PanelError(" ".join(exc.messages)) from None
+    locked.save(update_fields=[*fields, "version"])
+    return locked
+
+
 @transaction.atomic
 def add_member(
     panel: Panel,
@@ -39,9 +86,13 @@ def add_member(
     start_date: date,
     end_date: date | None = None,
     school=None,
+    version: int | None = None,
 ) -> PanelMember:
-    """Add a member; a head or SENCO rep sits for their school, which drives recusal."""
+    """Add a member; a head or SENCO rep sits for their school, which drives recusal.
+
+    ``version``: the panel's version the page was read at (a stale one is refused)."""
     policy.require_manage_panels(by)
+    locked = _lock_panel(panel, version)
     if school is None and role in (MemberRole.HEADTEACHER, MemberRole.SENCO_REP):
         wanted = Role.HEADTEACHER if role == MemberRole.HEADTEACHER else Role.SENCO
         membership = (
@@ -74,31 +125,46 @@ def add_member(
     # dashboard and their scope know them.
     if school is None and panel.cluster_id and not scope_for(user).is_la:
         Membership.objects.get_or_create(user=user, role=Role.PANEL_MEMBER, cluster=panel.cluster)
+    locked.save(update_fields=["version"])
     rebalance_rota(panel)
     return member
 
 
 @transaction.atomic
-def end_membership(member: PanelMember, *, by: AbstractBaseUser, end_date: date) -> PanelMember:
+def end_membership(
+    member: PanelMember, *, by: AbstractBaseUser, end_date: date, version: int | None = None
+) -> PanelMember:
+    """``version``: the panel's version the page was read at (a stale one is refused)."""
     policy.require_manage_panels(by)
+    locked = _lock_panel(member.panel, version)
     if end_date < member.start_date:
         raise PanelError("The end date must be on or after the start date.")
     member.end_date = end_date
     member.save(update_fields=["end_date"])
+    locked.save(update_fields=["version"])
     rebalance_rota(member.panel)
     return member
 
 
 @transaction.atomic
 def record_absence(
-    member: PanelMember, *, by: AbstractBaseUser, start_date: date, end_date: date, reason: str = ""
+    member: PanelMember,
+    *,
+    by: AbstractBaseUser,
+    start_date: date,
+    end_date: date,
+    reason: str = "",
+    version: int | None = None,
 ) -> MemberAbsence:
+    """``version``: the panel's version the page was read at (a stale one is refused)."""
     policy.require_manage_panels(by)
+    locked = _lock_panel(member.panel, version)
     if end_date < start_date:
         raise PanelError("The end date must be on or after the start date.")
     absence = MemberAbsence.objects.create(
         member=member, start_date=start_date, end_date=end_date, reason=reason
     )
+    locked.save(update_fields=["version"])
     rebalance_rota(member.panel)
     return absence
 
@@ -198,16 +264,23 @@ def swap_chair(
 
 
 @transaction.atomic
-def set_vice_chair(panel: Panel, *, by: AbstractBaseUser, member: PanelMember | None) -> Panel:
+def set_vice_chair(
+    panel: Panel,
+    *,
+    by: AbstractBaseUser,
+    member: PanelMember | None,
+    version: int | None = None,
+) -> Panel:
     """The LA SEND officer names the panel's vice-chair (None: no vice-chair). The
-    vice-chair takes the chair for an item the meeting's chair is recused from."""
+    vice-chair takes the chair for an item the meeting's chair is recused from.
+    ``version``: the panel's version the change was based on (a stale one is refused)."""
     policy.require_manage_panels(by)
-    panel = Panel.objects.select_for_update().get(pk=panel.pk)
+    panel = _lock_panel(panel, version, yours={"vice_chair": member})
     if member is not None:
         if member.panel_id != panel.pk or not member.serves_on(_today(None)):
             raise PanelError(f"{member.name} is not a current member of this panel.")
         if not member.voting:
             raise PanelError(f"{member.name} is an advisory member: the vice-chair votes.")
     panel.vice_chair = member
-    panel.save(update_fields=["vice_chair"])
+    panel.save(update_fields=["vice_chair", "version"])
     return panel

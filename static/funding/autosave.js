@@ -1,0 +1,11 @@
+// The long text of a request step saves itself a few seconds after typing stops (htmx:
+// the textareas' hx-post, funding.views.autosave). Its answer always goes in the status
+// line, a refusal too: a stale version (409) says what someone else saved meanwhile, and
+// nothing of the page is lost or replaced.
+document.body.addEventListener("htmx:beforeSwap", function (event) {
+  const target = event.detail.target;
+  if (target && target.id === "autosave-status" && event.detail.xhr.status >= 400) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
