@@ -417,7 +417,7 @@ def _autosave_status(
     response = render_to_string(
         "funding/_autosave_status.html", {"message": message, "version": version, "status": status}
     )
-    answer = HttpResponse(response, status=status)
+    answer = HttpResponse(response.strip(), status=status)
     answer["Cache-Control"] = "no-store"
     return answer
 
