@@ -85,6 +85,7 @@ MUST_SEE = {
         "budgets:cluster", "budgets:budget", "budgets:request", "reports:list", "reports:detail",
         "accounts:invitations", "accounts:invite", "accounts:bulk",
         "reports:escalation", "funding:notices", "funding:notice",
+        "panels:setup", "panels:meeting_details",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",
@@ -226,7 +227,12 @@ def seeds(role, user):
     ]
     if role == "send":
         submitted = pk_of(everyone.filter(state="submitted"), "submitted request")
-        pages += [("panels:appeal", declined), ("funding:action", submitted, "return")]
+        upcoming = Meeting.objects.filter(status=MeetingStatus.SCHEDULED).order_by("date", "pk")
+        pages += [
+            ("panels:appeal", declined),
+            ("funding:action", submitted, "return"),
+            ("panels:meeting_details", pk_of(upcoming, "scheduled meeting")),
+        ]
     else:
         pages += [("budgets:move_pupil", active), ("budgets:reduce_award", active)]
     return pages

@@ -172,3 +172,33 @@ def test_back_never_shows_a_stale_copy_of_a_step(senco_a, login):
     for step in ("pupil", "needs", "evidence", "provision", "consent", "documents"):
         response = client.get(reverse(f"funding:{step}", args=[fr.pk]))
         assert response["Cache-Control"] == "no-store", step
+
+
+def test_the_outcomes_and_the_voices_save_themselves_too(senco_a, login):
+    fr = draft_request(senco_a)
+    client = login(senco_a)
+    for step, field in (("provision", "outcomes_sought"), ("consent", "parent_voice"),
+                        ("consent", "pupil_voice")):  # fmt: skip
+        page = text(client.get(reverse(f"funding:{step}", args=[fr.pk])))
+        tag = re.search(rf"<textarea[^>]*name=\"{field}\"[^>]*>", page).group(0)
+        assert f'hx-post="{reverse("funding:autosave", args=[fr.pk, step])}"' in tag, field
+        version = FundingRequest.objects.get(pk=fr.pk).version
+        answer = autosave(client, fr, step, **{field: f"Typed {field}", "version": str(version)})
+        assert answer.status_code == 200 and "Saved at" in text(answer), field
+        assert getattr(FundingRequest.objects.get(pk=fr.pk), field) == f"Typed {field}"
+
+
+def test_a_provision_line_typed_before_a_time_out_comes_back_in_its_form(senco_a, login, password):
+    fr = draft_request(senco_a)
+    url = reverse("funding:provision", args=[fr.pk])
+    client = Client()
+    kept = client.post(url, {"line-description": "Speech and language sessions",
+                             "line-hours_per_week": "2", "line-weeks": "30",
+                             "line-hourly_rate": "31.50", "add_line": "1", "version": "1"})  # fmt: skip
+    back = parse_qs(urlparse(kept["Location"]).query)["next"][0]
+    lines = fr.provision_lines.count()
+    assert client.login(username=senco_a.username, password=password)
+    page = client.get(back)
+    assert page.status_code == 200
+    assert 'value="Speech and language sessions"' in text(page)
+    assert fr.provision_lines.count() == lines  # not added until she adds it
