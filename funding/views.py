@@ -525,17 +525,20 @@ def edit_line(request: HttpRequest, fr: FundingRequest, line_id: int) -> HttpRes
     line = selectors.provision_line(fr, line_id)
     card = selectors.rate_card_for(fr)
     form_class = forms.ProvisionLineForm if line.is_staffing else forms.CostLineForm
-    form = form_class(_posted(request), instance=line, card=card)
+    restored = _restored(request)
+    data = restored if restored is not None else _posted(request)
+    form = form_class(data, instance=line, card=card)
     saved = request.method == "POST" and _save_line(request, fr, form, line=line)
     if saved is True:
         messages.success(request, "Provision line changed.")
         return redirect("funding:provision", pk=fr.pk)
     conflict = saved or {}
+    version = (posted(restored) or fr.version) if restored is not None else fr.version
     return render(
         request,
         "funding/line_form.html",
-        {"fr": fr, "form": form, "line": line, "card": card, "version": fr.version, **conflict},
-        status=409 if conflict else 400 if form.errors else 200,
+        {"fr": fr, "form": form, "line": line, "card": card, "version": version, **conflict},
+        status=409 if conflict else 400 if form.errors and restored is None else 200,
     )
 
 
@@ -562,8 +565,11 @@ def evidence(request: HttpRequest, fr: FundingRequest, cycle_id: int | None = No
         cycle = ReviewCycle.objects.filter(request=fr, pk=cycle_id).first()
         if cycle is None:
             raise Http404
-    form = forms.CycleForm(_posted(request), instance=cycle)
+    restored = _restored(request)
+    form = forms.CycleForm(restored if restored is not None else _posted(request), instance=cycle)
     conflict: dict = {}
+    if restored is not None:
+        return _evidence_page(request, fr, form, cycle, version=posted(restored), restored=True)
     if request.method == "POST":
         if "continue" in request.POST and not any(request.POST.get(f) for f in form.fields):
             # Nothing typed: the SENCO is moving on, not adding a cycle.
@@ -584,7 +590,9 @@ def evidence(request: HttpRequest, fr: FundingRequest, cycle_id: int | None = No
     return _evidence_page(request, fr, form, cycle, conflict)
 
 
-def _evidence_page(request, fr, form, cycle=None, conflict=None) -> HttpResponse:
+def _evidence_page(
+    request, fr, form, cycle=None, conflict=None, *, version=None, restored=False
+) -> HttpResponse:
     conflict = conflict or {}
     return render(
         request,
@@ -594,10 +602,10 @@ def _evidence_page(request, fr, form, cycle=None, conflict=None) -> HttpResponse
             "form": form,
             "cycles": list(fr.cycles.all()),
             "editing_cycle": cycle,
-            "version": fr.version,
+            "version": version or fr.version,
             **conflict,
         },
-        status=409 if conflict else 400 if form.errors else 200,
+        status=409 if conflict else 400 if form.errors and not restored else 200,
     )
 
 

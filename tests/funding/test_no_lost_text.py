@@ -202,3 +202,27 @@ def test_a_provision_line_typed_before_a_time_out_comes_back_in_its_form(senco_a
     assert page.status_code == 200
     assert 'value="Speech and language sessions"' in text(page)
     assert fr.provision_lines.count() == lines  # not added until she adds it
+
+
+def test_an_evidence_cycle_or_a_changed_line_typed_before_a_time_out_comes_back(senco_a, password):
+    fr = draft_request(senco_a)
+    line = fr.provision_lines.first()
+    typed = [
+        (reverse("funding:evidence", args=[fr.pk]),
+         {"assess": "Boxall profile in September", "plan": "Nurture group three mornings",
+          "duration_weeks": "12", "impact": "Fewer exits from class", "version": "1"},
+         "Boxall profile in September"),
+        (reverse("funding:edit_line", args=[fr.pk, line.pk]),
+         {"description": "One-to-one reading with a TA", "hours_per_week": "3", "weeks": "30",
+          "hourly_rate": "18", "version": "1"},
+         "One-to-one reading with a TA"),
+    ]  # fmt: skip
+    for url, data, shown_again in typed:
+        client = Client()
+        back = parse_qs(urlparse(client.post(url, data)["Location"]).query)["next"][0]
+        assert client.login(username=senco_a.username, password=password)
+        page = client.get(back)
+        assert page.status_code == 200, url
+        assert shown_again in text(page), url
+        assert "You were signed out before this was saved" in text(page), url
+    assert FundingRequest.objects.get(pk=fr.pk).version == 1  # nothing saved
