@@ -774,12 +774,17 @@ IMPACT_COLUMNS = [
     col("avoided", "Placements avoided (estimate)", "rate"),
     col("unit_cost", "Cost of a placement a year", "money"),
     col("saving", "Cost avoided a year (estimate)", "money"),
+    col("with_award", "With an award", "count"),
+    col("without_award", "Without an award (instead of money)", "count"),
+    col("follow_ups", "Support recorded", "count"),
+    col("due", "Follow-up date passed", "count"),
 ]
 IMPACT_ESCALATION_COLS = ["name", "cohort", "followed_12", "with_12", "rate_12", "followed_24",
                           "with_24", "rate_24"]  # fmt: skip
 IMPACT_SUSTAINED_COLS = ["name", "followed_12", "sustained_12", "sustained_12_pct", "followed_24",
                          "sustained_24", "sustained_24_pct"]  # fmt: skip
 IMPACT_OUTCOME_COLS = ["name", "dimension", "met", "partly", "not_met", "reviews", "met_pct"]
+IMPACT_SUPPORT_COLS = ["name", "with_award", "without_award", "follow_ups", "due"]
 IMPACT_COST_COLS = ["name", "funded_pupils", "funded_placed", "comparison_pupils",
                     "comparison_placed", "comparison_rate", "expected_placed", "avoided",
                     "unit_cost", "saving"]  # fmt: skip
@@ -810,17 +815,22 @@ def impact(
     comparison group, placements sustained, the cost-avoidance estimate with its
     workings, and outcomes at review by need, band, phase and fund. Every count of 1 to 4
     is shown as "low", and so is any rate made from one."""
+    from panels.models import FollowUpKind
+
     from . import impact as im
 
     pupils = {"1": (0, 0, 0), "0": (0, 0, 0)}
     events: dict[tuple[str, str], tuple[int, int]] = {}
     reviews: dict[tuple[str, str], dict[str, int]] = {}
+    support: dict[tuple[str, str], tuple[int, int]] = {}
     for section, a, b, n1, n2, n3 in figures_rows:
         n1, n2, n3 = int(n1 or 0), int(n2 or 0), int(n3 or 0)
         if section == "pupils":
             pupils[a] = (n1, n2, n3)
         elif section == "event":
             events[(a, b)] = (n2, n3)
+        elif section == "support":
+            support[(a, b)] = (n1, n2)
         else:
             reviews.setdefault((section, a or ""), dict.fromkeys(RESULTS, 0))[b] = n1
 
@@ -910,6 +920,20 @@ def impact(
                     "met_pct": im.share_met(met, partly, not_met),
                 }
             )
+    # Counts of decisions, not of pupils: shown in full (no pupil is found from them).
+    support_rows = []
+    for kind, label in FollowUpKind.choices:
+        with_award, due_with = support.get((kind, "1"), (0, 0))
+        alone, due_alone = support.get((kind, "0"), (0, 0))
+        support_rows.append(
+            {
+                "name": label,
+                "with_award": with_award,
+                "without_award": alone,
+                "follow_ups": with_award + alone,
+                "due": due_with + due_alone,
+            }
+        )
     all_reviews = [
         sum(c[k] for (d, _), c in reviews.items() if d == "need") for k in RESULTS
     ]  # each review once
@@ -947,6 +971,10 @@ def impact(
         "pupils followed; a negative figure means more placements than expected.",
         "Outcomes: the SENCO's review of each request submitted in the year (met, partly "
         "met or not met), by the pupil's primary need, band, school phase and fund.",
+        "Support beyond money: the advice and referrals (outreach, educational "
+        "psychologist, specialist teacher) the panels recorded with decisions taken in the "
+        "year, with an award or instead of one, and how many have reached the date the "
+        "panel set to follow them up.",
         'Small numbers: a count of 1 to 4 is shown as "low", as DfE statistics do, and so '
         "is a rate made from one, or from fewer than 5 pupils.",
     ]
@@ -977,6 +1005,7 @@ def impact(
             ),  # fmt: skip
             _plain_section("cost", "Cost avoidance: the workings", IMPACT_COST_COLS, cost_rows),
             _plain_section("outcomes", "Outcomes at review", IMPACT_OUTCOME_COLS, outcome_rows),
+            _plain_section("support", "Support beyond money", IMPACT_SUPPORT_COLS, support_rows),
         ],
         "summary": summary,
         "method": method + caveats,

@@ -291,13 +291,22 @@ def impact_figures(
       followed that long, for each kind, "left_mainstream" (a specialist or AP
       placement, or a permanent exclusion) and "any";
     * ``(dimension, value, result, reviews, 0, 0)`` for dimension need, band, phase and
-      stream: the outcome reviews of requests submitted in the year, met / partly / not.
+      stream: the outcome reviews of requests submitted in the year, met / partly / not;
+    * ``("support", kind, "1" with an award / "0" without, follow-ups, due by as_of, 0)``:
+      the support beyond money (advice, referrals) the panels recorded with decisions
+      taken in the year.
     """
-    from panels.models import Decision, OutcomeReview
+    from panels.models import Decision, DecisionAction, OutcomeReview
 
     from .models import EscalationRecord
 
-    req, dec, rev, ev = FundingRequest, Decision, OutcomeReview, EscalationRecord
+    req, dec, rev, ev, act = (
+        FundingRequest,
+        Decision,
+        OutcomeReview,
+        EscalationRecord,
+        DecisionAction,
+    )
     school_model = req._meta.get_field("school").related_model
     stream_model = req._meta.get_field("stream").related_model
     band_model = req._meta.get_field("band").related_model
@@ -387,6 +396,16 @@ def impact_figures(
         UNION ALL SELECT 'phase', phase, result, COUNT(*), 0, 0 FROM reviewed GROUP BY phase, result
         UNION ALL
         SELECT 'stream', stream, result, COUNT(*), 0, 0 FROM reviewed GROUP BY stream, result
+        UNION ALL
+        SELECT 'support', a.{_column(act, "kind")},
+               CASE WHEN d.{d_outcome} IN ({awarded}) THEN '1' ELSE '0' END,
+               COUNT(*), SUM(CASE WHEN a.{_column(act, "due_by")} <= %s THEN 1 ELSE 0 END), 0
+            FROM {_table(act)} a
+            JOIN {_table(dec)} d ON d.id = a.{_column(act, "decision")}
+            JOIN {_table(req)} r ON r.id = d.{d_req}
+            WHERE d.{d_at} >= %s AND d.{d_at} < %s{where}
+            GROUP BY a.{_column(act, "kind")},
+                     CASE WHEN d.{d_outcome} IN ({awarded}) THEN '1' ELSE '0' END
     """  # noqa: S608 - only quoted names and fixed codes; every value is a %s parameter
     all_params = [
         *params,
@@ -394,6 +413,10 @@ def impact_figures(
         as_of_date,
         window.start.date(),
         window.end.date(),
+        window.start,
+        window.end,
+        *params,
+        as_of_date,
         window.start,
         window.end,
         *params,

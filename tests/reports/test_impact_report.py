@@ -228,3 +228,39 @@ def test_the_impact_report_run_writes_files_that_agree_and_never_a_upn(
         for fmt, content in files.items():
             assert upn(n).encode() not in content, fmt
             assert key(n).encode() not in content, fmt
+
+
+@pytest.mark.usefixtures("impact_county")
+def test_support_beyond_money_is_counted_by_kind_with_and_instead_of_an_award_worked_by_hand():
+    from panels.models import Decision, DecisionAction
+
+    award = Decision.objects.filter(outcome="approved").order_by("pk")
+    decline = Decision.objects.filter(outcome="declined").order_by("pk")
+    officer = award[0].la_officer
+
+    def offer(decision, kind, due):
+        DecisionAction.objects.create(
+            decision=decision, kind=kind, detail="Support.", owner="County team", due_by=due,
+            created_by=officer,
+        )  # fmt: skip
+
+    # Two awards with an EP referral (one due before AS_OF), one with outreach; three
+    # declines with advice instead (two due); and a decision of another year, not counted.
+    offer(award[0], "educational_psychologist", date(2025, 1, 1))
+    offer(award[1], "educational_psychologist", date(2027, 1, 1))
+    offer(award[2], "outreach", date(2027, 2, 1))
+    dues = (date(2025, 1, 1), date(2025, 2, 1), date(2027, 1, 1))
+    for decision, due in zip(decline[:3], dues, strict=True):
+        offer(decision, "advice", due)
+    earlier = decline[3]
+    earlier.decided_at = datetime(2023, 10, 1, 12, tzinfo=LONDON)
+    earlier.save(update_fields=["decided_at"])
+    offer(earlier, "specialist_teacher", date(2024, 1, 1))
+
+    rows = {r["name"]: r for r in _rows(_result(), "support")}
+    ep = rows["Referred to an educational psychologist"]
+    assert (ep["with_award"], ep["without_award"], ep["follow_ups"], ep["due"]) == (2, 0, 2, 1)
+    assert rows["Referred for outreach"]["with_award"] == 1
+    advice = rows["Advice given"]
+    assert (advice["with_award"], advice["without_award"], advice["due"]) == (0, 3, 2)
+    assert rows["Referred to a specialist teacher"]["follow_ups"] == 0
