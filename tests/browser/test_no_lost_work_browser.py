@@ -1,16 +1,25 @@
 """No lost work, in a real browser: the same draft open in two tabs, a session that
-expires while the SENCO types, and the long text saving itself. Each page the story
+expires while the SENCO types, the long text saving itself, and two LA officers setting
+up the same panel and budget. Each page the story
 passes through is audited with axe (WCAG 2.2 AA)."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from budgets.models import FinancialYear
+from budgets.services import adjust
 from funding.models import FundingRequest
+from panels import services as panel_services
+from panels.models import Panel
 from tests.browser.conftest import accessibility_violations
+from tests.budgets.factories import ClusterBudgetFactory, allocate
 from tests.funding.factories import draft_request
+from tests.panels.factories import build_panel, head_of_new_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,3 +121,52 @@ def test_the_long_text_saves_itself_and_says_saved_at(
     click(page, "Save as draft")
     assert page.url.endswith(f"/requests/{fr.pk}/tasks/")
     assert saved(fr).version == 3
+
+
+def test_two_officers_set_up_the_same_panel_and_budget_the_second_sees_both_changes(
+    browser, sign_in, live_server, school_a, head_a, send_officer, finance_officer, password
+):
+    cluster = school_a.cluster
+    heads = [head_of_new_school(cluster, n) for n in ("chair_head", "head_d")] + [head_a]
+    panel = build_panel(cluster, send_officer, heads)
+    context = browser.new_context()
+    try:
+        page = sign_in(context.new_page(), send_officer.username, password)
+        page.goto(f"{live_server.url}/panels/{panel.pk}/")
+        page.get_by_test_id("panel-setup-link").click()
+        page.wait_for_load_state()
+        # Meanwhile another officer needs four voting members.
+        panel_services.update_panel(
+            panel, by=send_officer, version=Panel.objects.get(pk=panel.pk).version,
+            quorum_voting=4,
+        )  # fmt: skip
+        page.get_by_label("Voting members needed for a quorum").fill("2")
+        click(page, "Save")
+        conflict = page.get_by_test_id("version-conflict")
+        expect(conflict).to_contain_text("Someone else changed this panel")
+        row = conflict.locator('tr[data-field="quorum_voting"]')
+        expect(row).to_contain_text("2")
+        expect(row).to_contain_text("4")
+        assert Panel.objects.get(pk=panel.pk).quorum_voting == 4
+        assert accessibility_violations(page) == []
+    finally:
+        context.close()
+
+    budget = ClusterBudgetFactory(
+        cluster=cluster, year=FinancialYear.for_date(timezone.localdate())
+    )
+    allocate(budget, Decimal("20000.00"), user=finance_officer)
+    context = browser.new_context()
+    try:
+        page = sign_in(context.new_page(), finance_officer.username, password)
+        page.goto(f"{live_server.url}/budgets/adjust/?budget={budget.pk}")
+        adjust(budget, Decimal("2500"), user=finance_officer, reason="New pupil", version=1)
+        page.get_by_label("Amount (£)").fill("2500")
+        page.get_by_label("Reason").fill("The same new pupil")
+        click(page, "Record on the ledger")
+        conflict = page.get_by_test_id("version-conflict")
+        expect(conflict).to_contain_text("£2,500.00, The same new pupil")
+        expect(conflict).to_contain_text("£2,500.00, New pupil")
+        assert accessibility_violations(page) == []
+    finally:
+        context.close()
