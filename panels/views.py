@@ -55,7 +55,7 @@ from .forms import (
 from .models import CRITERIA, MeetingStatus, PanelMember, ProposalStatus
 from .pack import pack_download
 from .room import meeting_room
-from .services import PanelError, chair_recused_warning
+from .services import PanelError, RotaChangesUnconfirmed, chair_recused_warning
 from .services.membership import PANEL_FIELDS
 
 
@@ -213,10 +213,16 @@ def add_member(request: HttpRequest, pk: int) -> HttpResponse:
         raise PanelError(" ".join(e for errs in form.errors.values() for e in errs))
     try:
         member = services.add_member(
-            panel, by=request.user, version=posted(request.POST), **form.cleaned_data
+            panel,
+            by=request.user,
+            version=posted(request.POST),
+            confirm_chair_changes=_confirmed(request),
+            **form.cleaned_data,
         )
     except StaleVersion as exc:
         return _panel_page(request, panel, stale=exc, member_form=form)
+    except RotaChangesUnconfirmed as exc:
+        return _confirm_rota(request, panel, exc)
     messages.success(request, f"{member.name} joined the panel; the rota is re-balanced.")
     return redirect("panels:panel", pk=panel.pk)
 
@@ -235,9 +241,12 @@ def end_membership(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             end_date=form.cleaned_data["end_date"],
             version=posted(request.POST),
+            confirm_chair_changes=_confirmed(request),
         )
     except StaleVersion as exc:
         return _panel_page(request, member.panel, stale=exc)
+    except RotaChangesUnconfirmed as exc:
+        return _confirm_rota(request, member.panel, exc)
     messages.success(request, f"{member.name}'s membership ends; the rota is re-balanced.")
     return redirect("panels:panel", pk=member.panel_id)
 
@@ -252,12 +261,39 @@ def record_absence(request: HttpRequest, pk: int) -> HttpResponse:
         raise PanelError("Enter when the member is away.")
     try:
         services.record_absence(
-            member, by=request.user, version=posted(request.POST), **form.cleaned_data
+            member,
+            by=request.user,
+            version=posted(request.POST),
+            confirm_chair_changes=_confirmed(request),
+            **form.cleaned_data,
         )
     except StaleVersion as exc:
         return _panel_page(request, member.panel, stale=exc)
+    except RotaChangesUnconfirmed as exc:
+        return _confirm_rota(request, member.panel, exc)
     messages.success(request, f"{member.name} is away; the rota is re-balanced.")
     return redirect("panels:panel", pk=member.panel_id)
+
+
+def _confirm_rota(request: HttpRequest, panel, exc: RotaChangesUnconfirmed) -> HttpResponse:
+    """The changes of chair a change of membership would make, to confirm or cancel: the
+    form posts the same answers again with the confirmation."""
+    resend = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirm_chair_changes")
+        for value in values
+    ]
+    return render(
+        request,
+        "panels/confirm_rota.html",
+        {"panel": panel, "changes": exc.changes, "what": exc.what, "resend": resend},
+        status=409,
+    )
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("confirm_chair_changes") == "yes"
 
 
 def _member(request: HttpRequest, pk: int) -> PanelMember:

@@ -49,6 +49,7 @@ from .meetings import (
     unschedule_request,
 )
 from .membership import (
+    RotaChangesUnconfirmed,
     add_member,
     create_panel,
     end_membership,
@@ -105,6 +106,7 @@ __all__ = [
     "ratify_item",
     "rebalance_rota",
     "record_absence",
+    "RotaChangesUnconfirmed",
     "record_appeal",
     "record_attendance",
     "record_decision",

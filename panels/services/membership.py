@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clusters.models import Membership, Role
-from portal import versions
+from portal import versions, wording
+from portal.errors import ConflictError
 from portal.roles import scope_for
 
 from .. import policy, rota
@@ -75,6 +76,32 @@ def update_panel(
     return locked
 
 
+class RotaChangesUnconfirmed(ConflictError):
+    """A change of membership would change the chair of meetings already published: the
+    change is undone (its transaction), listed, and asked to be confirmed."""
+
+    def __init__(self, changes: list, what: str):
+        listed = "; ".join(
+            f"{c.meeting.date:%-d %B %Y}: {c.was.name if c.was else 'nobody'} → "
+            f"{c.becomes.name if c.becomes else 'nobody'}"
+            for c in changes
+        )
+        super().__init__(
+            f"{what} changes the chair of {wording.counted(len(changes), 'meeting')} already "
+            f"published ({listed}). Confirm the change to go ahead."
+        )
+        self.changes, self.what = changes, what
+
+
+def _replan(panel: Panel, *, confirmed: bool, what: str) -> int:
+    """Re-balance the rota after a change of membership, in the caller's transaction; if
+    that changes the chair of a published meeting, only once the officer has confirmed."""
+    _, changes = rota_plan(panel, [], today=_today(None))
+    if changes and not confirmed:
+        raise RotaChangesUnconfirmed(changes, what)
+    return rebalance_rota(panel)
+
+
 @transaction.atomic
 def add_member(
     panel: Panel,
@@ -87,10 +114,13 @@ def add_member(
     end_date: date | None = None,
     school=None,
     version: int | None = None,
+    confirm_chair_changes: bool = False,
 ) -> PanelMember:
     """Add a member; a head or SENCO rep sits for their school, which drives recusal.
 
-    ``version``: the panel's version the page was read at (a stale one is refused)."""
+    ``version``: the panel's version the page was read at (a stale one is refused).
+    ``confirm_chair_changes``: the officer has seen which published meetings' chairs the
+    re-balanced rota changes (without it, such a change is refused and nothing saved)."""
     policy.require_manage_panels(by)
     locked = _lock_panel(panel, version)
     if school is None and role in (MemberRole.HEADTEACHER, MemberRole.SENCO_REP):
@@ -126,15 +156,20 @@ def add_member(
     if school is None and panel.cluster_id and not scope_for(user).is_la:
         Membership.objects.get_or_create(user=user, role=Role.PANEL_MEMBER, cluster=panel.cluster)
     locked.save(update_fields=["version"])
-    rebalance_rota(panel)
+    _replan(panel, confirmed=confirm_chair_changes, what=f"Adding {member.name} to the panel")
     return member
 
 
 @transaction.atomic
 def end_membership(
-    member: PanelMember, *, by: AbstractBaseUser, end_date: date, version: int | None = None
+    member: PanelMember,
+    *,
+    by: AbstractBaseUser,
+    end_date: date,
+    version: int | None = None,
+    confirm_chair_changes: bool = False,
 ) -> PanelMember:
-    """``version``: the panel's version the page was read at (a stale one is refused)."""
+    """``version`` and ``confirm_chair_changes``: as for :func:`add_member`."""
     policy.require_manage_panels(by)
     locked = _lock_panel(member.panel, version)
     if end_date < member.start_date:
@@ -142,7 +177,11 @@ def end_membership(
     member.end_date = end_date
     member.save(update_fields=["end_date"])
     locked.save(update_fields=["version"])
-    rebalance_rota(member.panel)
+    _replan(
+        member.panel,
+        confirmed=confirm_chair_changes,
+        what=f"Ending {member.name}'s membership on {end_date:%-d %B %Y}",
+    )
     return member
 
 
@@ -155,8 +194,9 @@ def record_absence(
     end_date: date,
     reason: str = "",
     version: int | None = None,
+    confirm_chair_changes: bool = False,
 ) -> MemberAbsence:
-    """``version``: the panel's version the page was read at (a stale one is refused)."""
+    """``version`` and ``confirm_chair_changes``: as for :func:`add_member`."""
     policy.require_manage_panels(by)
     locked = _lock_panel(member.panel, version)
     if end_date < start_date:
@@ -165,7 +205,11 @@ def record_absence(
         member=member, start_date=start_date, end_date=end_date, reason=reason
     )
     locked.save(update_fields=["version"])
-    rebalance_rota(member.panel)
+    _replan(
+        member.panel,
+        confirmed=confirm_chair_changes,
+        what=f"{member.name} away from {start_date:%-d %B} to {end_date:%-d %B %Y}",
+    )
     return absence
 
 

@@ -1,6 +1,7 @@
 """The panel's story through its pages: schedule, agenda, attend, quorum, moderation,
 recusal, decision, minutes, notification, review."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -225,15 +226,24 @@ def test_the_la_builds_a_panel_and_a_fair_rota_through_the_pages(
     )
     published = panel.meetings.count()
     assert published >= 11
-    client.post(
-        reverse("panels:add_member", args=[panel.pk]),
-        {
-            "user": heads[3].username,
-            "role": "headteacher",
-            "voting": "on",
-            **dated("start_date", today),
-        },
-    )
+    joining = {
+        "user": heads[3].username,
+        "role": "headteacher",
+        "voting": "on",
+        **dated("start_date", today),
+    }
+    # A new member re-balances the rota: the published meetings whose chair changes are
+    # listed first, and nothing is saved until the officer confirms.
+    chairs_before = list(panel.meetings.order_by("date").values_list("chair_id", flat=True))
+    asked = client.post(reverse("panels:add_member", args=[panel.pk]), joining)
+    assert asked.status_code == 409 and 'data-testid="chair-change-table"' in asked.text
+    assert "Confirm the changes of chair" in asked.text
+    assert not panel.members.filter(user=heads[3]).exists()
+    assert list(panel.meetings.order_by("date").values_list("chair_id", flat=True)) == chairs_before
+    resent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', asked.text))
+    assert resent["confirm_chair_changes"] == "yes" and resent["user"] == heads[3].username
+    client.post(reverse("panels:add_member", args=[panel.pk]), resent)
+    assert panel.members.filter(user=heads[3]).exists()
     page = client.get(reverse("panels:panel", args=[panel.pk]))
     assert page.status_code == 200
     for head in heads:

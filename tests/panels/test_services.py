@@ -49,7 +49,15 @@ class TestRotaOnThePanel:
     def test_a_departing_head_is_taken_off_future_meetings(self, panel, send_officer, heads):
         services.generate_year(panel, by=send_officer, first_date=FIRST, today=TODAY)
         leaver = member(panel, heads[1])
-        services.end_membership(leaver, by=send_officer, end_date=TODAY + timedelta(days=100))
+        ends = TODAY + timedelta(days=100)
+        chairs = list(panel.meetings.order_by("date").values_list("chair_id", flat=True))
+        # The published meetings' chairs change: refused, named, nothing saved, until confirmed.
+        with pytest.raises(services.RotaChangesUnconfirmed, match="changes the chair of"):
+            services.end_membership(leaver, by=send_officer, end_date=ends)
+        leaver.refresh_from_db()
+        assert leaver.end_date is None
+        assert list(panel.meetings.order_by("date").values_list("chair_id", flat=True)) == chairs
+        services.end_membership(leaver, by=send_officer, end_date=ends, confirm_chair_changes=True)
         late = panel.meetings.filter(date__gt=TODAY + timedelta(days=100))
         assert late.exists() and not late.filter(chair=leaver).exists()
         counts = Counter(m.chair_id for m in late)
