@@ -500,6 +500,13 @@ class ChairsActionProposal(models.Model):
     def __str__(self) -> str:
         return f"Chair's action on {self.request}: {self.get_outcome_display()}"
 
+    @property
+    def ended_label(self) -> str:
+        """How a proposal that will not be confirmed ended, beside its reason."""
+        return {ProposalStatus.WITHDRAWN: "Withdrawn", ProposalStatus.LAPSED: "Lapsed"}.get(
+            self.status, "Refused"
+        )
+
 
 class AppealOutcome(models.TextChoices):
     UPHELD = "upheld", "Appeal upheld (decision overturned)"

@@ -778,6 +778,14 @@ IMPACT_COLUMNS = [
     col("without_award", "Without an award (instead of money)", "count"),
     col("follow_ups", "Support recorded", "count"),
     col("due", "Follow-up date passed", "count"),
+    col("decisions", "Decisions", "count"),
+    col("approval_pct", "% approved (in full or part)", "pct"),
+    col("county_approval_pct", "County % approved", "pct"),
+    col("mean_award", "Mean award", "money"),
+    col("county_mean_award", "County mean award", "money"),
+    col("within_band_pct", "% of banded awards within the band's usual range", "pct"),
+    col("items", "Items moderated by 2 or more", "count"),
+    col("mean_spread", "Mean spread of members' total scores (4 to 16)", "rate"),
 ]
 IMPACT_ESCALATION_COLS = ["name", "cohort", "followed_12", "with_12", "rate_12", "followed_24",
                           "with_24", "rate_24"]  # fmt: skip
@@ -800,6 +808,78 @@ def _plain_section(key: str, title: str, columns: list[str], rows: list[dict]) -
     }
 
 
+IMPACT_EQUALITY_COLS = ["name", "dimension", "decisions", "approval_pct", "mean_award",
+                        "within_band_pct"]  # fmt: skip
+IMPACT_CLUSTER_COLS = ["name", "decisions", "approval_pct", "county_approval_pct", "mean_award",
+                       "county_mean_award", "within_band_pct", "items", "mean_spread"]  # fmt: skip
+
+
+def _decision_measures(row: dict) -> dict:
+    from . import impact as im
+
+    return {
+        "decisions": im.suppress(row["decisions"]),
+        "approval_pct": im.rate(row["awards"], row["decisions"]),
+        "mean_award": _json(im.mean_award(row["awarded"], row["awards"])),
+        "within_band_pct": im.rate(row["within_band"], row["banded"]),
+    }
+
+
+def equalities(eq: dict[str, list[dict]]) -> list[dict]:
+    """The sections "Decisions by pupil group" and "Clusters against the county" from
+    ``queries.equalities_figures``: approval rate and mean award by sex, year group,
+    primary need, phase, and need and band, and each cluster beside the county with the
+    moderation spread; small numbers shown as "low"."""
+    from clusters.models import Phase
+    from funding.models import Sex, YearGroup
+
+    labels = {
+        "sex": ("Sex", dict(Sex.choices)),
+        "year_group": ("Year group", dict(YearGroup.choices)),
+        "need": ("Primary need", {}),
+        "phase": ("Phase", dict(Phase.choices)),
+    }
+    rows = []
+    for dimension, (title, names) in labels.items():
+        for row in eq.get(dimension, []):
+            value = row["value"]
+            rows.append(
+                {
+                    "name": names.get(value, value) or "Not given",
+                    "dimension": title,
+                    **_decision_measures(row),
+                }
+            )
+    for row in eq.get("need_band", []):
+        band = f"band {row['band']}" if row["band"] is not None else "no band"
+        rows.append(
+            {
+                "name": f"{row['need'] or 'Not given'}, {band}",
+                "dimension": "Need and band",
+                **_decision_measures(row),
+            }
+        )
+    county = _decision_measures(eq["all"][0]) if eq.get("all") else {}
+    spread = {s["cluster"]: s for s in eq.get("spread", [])}
+    clusters = []
+    for row in eq.get("cluster", []):
+        moderated = spread.get(row["value"], {})
+        clusters.append(
+            {
+                "name": row["value"],
+                **_decision_measures(row),
+                "county_approval_pct": county.get("approval_pct"),
+                "county_mean_award": county.get("mean_award"),
+                "items": moderated.get("items", 0),
+                "mean_spread": round(moderated["mean_spread"], 1) if moderated else None,
+            }
+        )
+    return [
+        _plain_section("equalities", "Decisions by pupil group", IMPACT_EQUALITY_COLS, rows),
+        _plain_section("consistency", "Clusters against the county", IMPACT_CLUSTER_COLS, clusters),
+    ]
+
+
 def _pct_or_none(value):
     return value if isinstance(value, float) else None
 
@@ -810,6 +890,7 @@ def impact(
     params: Params,
     unit_costs: dict[str, Decimal],
     stream_label: str | None = None,
+    equality_figures: dict[str, list[dict]] | None = None,
 ) -> dict:
     """The impact report from ``queries.impact_figures``' rows: escalation against the
     comparison group, placements sustained, the cost-avoidance estimate with its
@@ -971,6 +1052,13 @@ def impact(
         "pupils followed; a negative figure means more placements than expected.",
         "Outcomes: the SENCO's review of each request submitted in the year (met, partly "
         "met or not met), by the pupil's primary need, band, school phase and fund.",
+        "Equalities and consistency: the panels' decisions taken in the year (approved, "
+        "in part or declined) by the pupil's sex, year group, primary need, school phase, "
+        "and need and band — the share approved and the mean award — and each cluster "
+        "beside the county, with the share of banded awards within the band's usual range "
+        "and the moderation spread (the highest less the lowest of the members' total "
+        "scores on an item, averaged over items two or more members scored). A mean from "
+        'fewer than 5 awards is shown as "low".',
         "Support beyond money: the advice and referrals (outreach, educational "
         "psychologist, specialist teacher) the panels recorded with decisions taken in the "
         "year, with an award or instead of one, and how many have reached the date the "
@@ -1006,6 +1094,7 @@ def impact(
             _plain_section("cost", "Cost avoidance: the workings", IMPACT_COST_COLS, cost_rows),
             _plain_section("outcomes", "Outcomes at review", IMPACT_OUTCOME_COLS, outcome_rows),
             _plain_section("support", "Support beyond money", IMPACT_SUPPORT_COLS, support_rows),
+            *(equalities(equality_figures) if equality_figures is not None else []),
         ],
         "summary": summary,
         "method": method + caveats,

@@ -36,6 +36,15 @@ def rate(events: int, pupils: int) -> float | str | None:
     return round(100 * events / pupils, 1)
 
 
+def mean_award(total: Decimal, awards: int) -> Decimal | str | None:
+    """The mean award to the penny; "low" from fewer than 5 awards; None with none."""
+    if not awards:
+        return None
+    if awards < SMALLEST_SHOWN:
+        return LOW
+    return (Decimal(total) / awards).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later (the month's last day when it has no such day)."""
     month = day.month - 1 + months

@@ -424,3 +424,124 @@ def impact_figures(
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
         return [tuple(r) for r in cursor.fetchall()]
+
+
+# ------------------------------------------------- equalities and consistency (impact)
+
+EQUALITY_DIMENSIONS = {
+    "sex": "request__sex",
+    "year_group": "request__year_group",
+    "need": "request__primary_need",
+    "phase": "request__school__phase",
+    "cluster": "request__cluster__name",
+}
+
+
+def equalities_figures(
+    year: int,
+    *,
+    scope_kind: str = "county",
+    scope_id: int | None = None,
+    stream_id: int | None = None,
+) -> dict[str, list[dict]]:
+    """The panels' decisions taken in the academic year (approved, in part or declined),
+    grouped in the database by each of ``EQUALITY_DIMENSIONS`` and by need and band:
+    ``decisions``, ``awards``, ``awarded`` (the sum) and, for awards with a band, how many
+    fell within the band's usual range. Plus ``spread``: per cluster, the mean range
+    (highest less lowest) of the members' total scores on items with two views or more.
+    One query per grouping, whatever the size."""
+    from django.db.models import Count, Q
+
+    from panels.models import Decision
+
+    window = YearWindow(year)
+    awarded_outcomes = list(AWARD_OUTCOMES)
+    decisions = Decision.objects.filter(
+        decided_at__gte=window.start,
+        decided_at__lt=window.end,
+        outcome__in=[*awarded_outcomes, "declined"],
+    )
+    if scope_kind == "cluster":
+        decisions = decisions.filter(request__cluster_id=scope_id)
+    elif scope_kind == "district":
+        decisions = decisions.filter(request__cluster__district_id=scope_id)
+    if stream_id:
+        decisions = decisions.filter(request__stream_id=stream_id)
+    award = Q(outcome__in=awarded_outcomes)
+    banded = award & Q(request__band__isnull=False, request__band__usual_award_max__gt=0)
+    measures = {
+        "decisions": Count("pk"),
+        "awards": Count("pk", filter=award),
+        "awarded": Coalesce(Sum("amount", filter=award), Value(ZERO), output_field=DecimalField()),
+        "banded": Count("pk", filter=banded),
+        "within_band": Count(
+            "pk",
+            filter=banded
+            & Q(amount__gte=F("request__band__usual_award_min"))
+            & Q(amount__lte=F("request__band__usual_award_max")),
+        ),
+    }
+    out: dict[str, list[dict]] = {}
+    for dimension, path in EQUALITY_DIMENSIONS.items():
+        out[dimension] = [
+            {"value": row.pop(path), **row}
+            for row in decisions.values(path).annotate(**measures).order_by(path)
+        ]
+    out["need_band"] = [
+        {"need": r.pop("request__primary_need"), "band": r.pop("request__band__band"), **r}
+        for r in decisions.values("request__primary_need", "request__band__band")
+        .annotate(**measures)
+        .order_by("request__primary_need", "request__band__band")
+    ]
+    out["all"] = [decisions.aggregate(**measures)]
+    out["spread"] = _moderation_spread(window, scope_kind, scope_id, stream_id)
+    return out
+
+
+def _moderation_spread(window: YearWindow, scope_kind, scope_id, stream_id) -> list[dict]:
+    from panels.models import AgendaItem, Meeting, ModerationView
+
+    v, i, m, r = ModerationView, AgendaItem, Meeting, FundingRequest
+    total = " + ".join(
+        f"v.{_column(v, c)}"
+        for c in ("evidence_of_need", "graduated_approach", "likely_impact", "value_for_money")
+    )
+    filters, params = (
+        [f"mt.{_column(m, 'date')} >= %s", f"mt.{_column(m, 'date')} < %s"],
+        [
+            window.start.date(),
+            window.end.date(),
+        ],
+    )
+    if scope_kind == "cluster":
+        filters.append(f"r.{_column(r, 'cluster')} = %s")
+        params.append(scope_id)
+    elif scope_kind == "district":
+        in_district = f"SELECT id FROM {_table(Cluster)} WHERE {_column(Cluster, 'district')} = %s"  # noqa: S608, E501 - names only
+        filters.append(f"r.{_column(r, 'cluster')} IN ({in_district})")
+        params.append(scope_id)
+    if stream_id:
+        filters.append(f"r.{_column(r, 'stream')} = %s")
+        params.append(stream_id)
+    sql = f"""
+        SELECT c.{_column(Cluster, "name")}, COUNT(*), AVG(per_item.spread)
+        FROM (
+            SELECT r.{_column(r, "cluster")} AS cluster_id, MAX({total}) - MIN({total}) AS spread
+            FROM {_table(v)} v
+            JOIN {_table(i)} i ON i.id = v.{_column(v, "item")}
+            JOIN {_table(m)} mt ON mt.id = i.{_column(i, "meeting")}
+            JOIN {_table(r)} r ON r.id = i.{_column(i, "request")}
+            WHERE {" AND ".join(filters)}
+            GROUP BY v.{_column(v, "item")}, r.{_column(r, "cluster")}
+            HAVING COUNT(*) >= 2
+        ) per_item
+        JOIN {_table(Cluster)} c ON c.id = per_item.cluster_id
+        GROUP BY c.{_column(Cluster, "name")}
+        ORDER BY c.{_column(Cluster, "name")}
+    """  # noqa: S608 - only quoted names; every value is a %s parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            {"cluster": name, "items": int(n), "mean_spread": float(mean or 0)}
+            for name, n, mean in cursor.fetchall()
+        ]

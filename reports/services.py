@@ -317,7 +317,15 @@ def _compute_impact(run: ReportRun, scope: figures.ReportScope, params) -> tuple
             scope_id=scope.id,
             stream_id=stream.pk if stream else None,
         )
-    result = figures.impact(rows, scope, params, costs, stream.name if stream else None)
+        equality = queries.equalities_figures(
+            run.academic_year,
+            scope_kind=scope.kind,
+            scope_id=scope.id,
+            stream_id=stream.pk if stream else None,
+        )
+    result = figures.impact(
+        rows, scope, params, costs, stream.name if stream else None, equality_figures=equality
+    )
     fund = f", {stream.name}" if stream else ""
     result["title"] = f"Impact report: {scope.label}{fund}, {run.year_label}"
     return result, as_of

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from funding.models import FundingRequest
 from panels.models import OutcomeReview
 from reports import figures, queries, services
 from reports import impact as im
@@ -264,3 +265,75 @@ def test_support_beyond_money_is_counted_by_kind_with_and_instead_of_an_award_wo
     advice = rows["Advice given"]
     assert (advice["with_award"], advice["without_award"], advice["due"]) == (0, 3, 2)
     assert rows["Referred to a specialist teacher"]["follow_ups"] == 0
+
+
+def test_a_mean_award_is_to_the_penny_and_low_from_fewer_than_5_awards():
+    assert im.mean_award(Decimal("10000.00"), 3) == "low"
+    assert im.mean_award(Decimal("25000.00"), 6) == Decimal("4166.67")
+    assert im.mean_award(Decimal("0"), 0) is None
+
+
+@pytest.mark.usefixtures("impact_county")
+def test_decisions_by_group_and_each_cluster_against_the_county_worked_by_hand(impact_county):
+    from panels.models import AgendaItem, Meeting, ModerationView, Panel, PanelMember
+    from tests.factories import make_user
+
+    # Alpha's panel scored two of its items in 2024/25: 3+3+3+4 = 13 against 2+2+2+1 = 7
+    # (a spread of 6), and 4+4+4+4 = 16 against 3+3+3+3 = 12 (4): a mean spread of 5.0. A
+    # third item scored once is not a spread.
+    alpha = impact_county["clusters"]["A"]
+    panel = Panel.objects.create(cluster=alpha, name="Alpha panel")
+    meeting = Meeting.objects.create(
+        panel=panel, date=date(2024, 10, 10), closing_date=date(2024, 10, 1)
+    )
+    members = [
+        PanelMember.objects.create(
+            panel=panel, user=make_user("panel_member", cluster=alpha), role="educational_psychologist",
+            start_date=date(2024, 1, 1),
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    alpha_requests = list(
+        FundingRequest.objects.filter(cluster=alpha, decisions__isnull=False).distinct()[:3]
+    )
+    for order, (fr, scores) in enumerate(
+        zip(alpha_requests, [((3, 3, 3, 4), (2, 2, 2, 1)), ((4,) * 4, (3,) * 4), ((2,) * 4,)],
+            strict=True),
+        start=1,
+    ):  # fmt: skip
+        item = AgendaItem.objects.create(meeting=meeting, request=fr, order=order)
+        for member, (a, b, c, d) in zip(members, scores, strict=False):
+            ModerationView.objects.create(
+                item=item, member=member, evidence_of_need=a, graduated_approach=b,
+                likely_impact=c, value_for_money=d, recommendation="approve",
+            )  # fmt: skip
+
+    eq = queries.equalities_figures(2024)
+    sections = {
+        s["key"]: s["rows"]
+        for s in figures.impact(
+            queries.impact_figures(2024, as_of=AS_OF),
+            figures.ReportScope("county", None, "the county"),
+            figures.Params(year=2024),
+            {"specialist_placement": Decimal("25000.00"), "ap_placement": Decimal("18000.00")},
+            equality_figures=eq,
+        )["sections"]
+    }
+    # 14 decisions in 2024/25: Alpha's 7 awards (6 × £5,000 and £4,000) and pupil 7's
+    # earlier decline; Beta's 6 declines. County: 7 of 14 approved, £34,000 / 7.
+    clusters = {r["name"]: r for r in sections["consistency"]}
+    assert clusters["Alpha"]["decisions"] == 8 and clusters["Alpha"]["approval_pct"] == 87.5
+    assert clusters["Alpha"]["mean_award"] == "4857.14"
+    assert clusters["Alpha"]["county_approval_pct"] == 50.0
+    assert clusters["Alpha"]["county_mean_award"] == "4857.14"
+    assert (clusters["Alpha"]["items"], clusters["Alpha"]["mean_spread"]) == (2, 5.0)
+    assert clusters["Beta"]["approval_pct"] == 0.0 and clusters["Beta"]["mean_award"] is None
+    # By pupil group, every decision once per dimension; a need with fewer than 5
+    # decisions shows "low".
+    groups = sections["equalities"]
+    for dimension in ("Sex", "Year group", "Primary need", "Phase", "Need and band"):
+        shown = [r["decisions"] for r in groups if r["dimension"] == dimension]
+        assert sum(eq_row["decisions"] for eq_row in eq["all"]) == 14
+        assert all(n == "low" or isinstance(n, int) for n in shown), dimension
+    phase = {r["name"]: r for r in groups if r["dimension"] == "Phase"}
+    assert phase["Primary"]["decisions"] == 14 and phase["Primary"]["approval_pct"] == 50.0
