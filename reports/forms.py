@@ -12,6 +12,22 @@ from .models import ReportKind, ScopeKind
 from .selectors import requestable_clusters, requestable_districts
 
 
+def _weight(whose: str, example: int, help_text: str = "") -> forms.DecimalField:
+    """One fair-share weight of need for a run (optional; zero or more)."""
+    return forms.DecimalField(
+        label=f"Weight of {whose} (fair share, optional)",
+        help_text=help_text,
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
+        error_messages={
+            "invalid": f"Enter the weight of {whose} as a number, like {example}",
+            "min_value": "A weight cannot be below zero",
+        },
+    )
+
+
 class ReportRequestForm(PlainMessagesMixin, forms.Form):
     kind = forms.ChoiceField(
         label="Which report",
@@ -41,35 +57,14 @@ class ReportRequestForm(PlainMessagesMixin, forms.Form):
     )
 
     # The fair-share report's weights of need for this run (empty: the LA's formula).
-    weight_roll = forms.DecimalField(
-        label="Weight of pupils on roll (fair share, optional)",
+    weight_roll = _weight(
+        "pupils on roll",
+        50,
         help_text="Leave the three weights empty to use the weights the LA allocated with. "
         "They need not add up to 100: each counts in proportion.",
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=7,
-        decimal_places=2,
-        error_messages={"invalid": "Enter the weight of pupils on roll as a number, like 50",
-                        "min_value": "A weight cannot be below zero"},
-    )  # fmt: skip
-    weight_fsm = forms.DecimalField(
-        label="Weight of FSM pupils (fair share, optional)",
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=7,
-        decimal_places=2,
-        error_messages={"invalid": "Enter the weight of FSM pupils as a number, like 25",
-                        "min_value": "A weight cannot be below zero"},
-    )  # fmt: skip
-    weight_sen_support = forms.DecimalField(
-        label="Weight of SEN-support pupils (fair share, optional)",
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=7,
-        decimal_places=2,
-        error_messages={"invalid": "Enter the weight of SEN-support pupils as a number, like 25",
-                        "min_value": "A weight cannot be below zero"},
-    )  # fmt: skip
+    )
+    weight_fsm = _weight("FSM pupils", 25)
+    weight_sen_support = _weight("SEN-support pupils", 25)
     # The impact report's own: a fund (else all) and the LA's yearly placement costs.
     stream = forms.ChoiceField(
         label="Fund (impact report, optional)",

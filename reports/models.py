@@ -187,6 +187,13 @@ class EscalationImport(models.Model):
     def __str__(self) -> str:
         return f"Escalation import {self.pk}: {self.get_status_display()}"
 
+    @property
+    def heading(self) -> str:
+        """What its page says of it, as its heading and title."""
+        return {"succeeded": "Extract imported", "failed": "Extract not imported"}.get(
+            self.status, "Checking the extract"
+        )
+
 
 class EscalationRecord(models.Model):
     """One event in the LA's records for a pupil, by pupil key (never the UPN)."""
