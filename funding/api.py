@@ -24,6 +24,7 @@ from .serializers import (
     DocumentUploadSerializer,
     EventSerializer,
     MessageSerializer,
+    NeedBandSerializer,
     NoticeSerializer,
     RateSerializer,
     ReconsiderSerializer,
@@ -341,6 +342,54 @@ class RateCardViewSet(
         }
         saved = services.save_rate(user=request.user, entry=entry, **data)
         return Response(RateSerializer(saved).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        return self._save(request, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise MethodNotAllowed(request.method)
+        return self._save(request, self.get_object())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Need bands: the banded descriptors of need and usual awards"),
+    retrieve=extend_schema(summary="One need band"),
+    create=extend_schema(
+        summary="LA SEND officers: add a need band",
+        responses={201: NeedBandSerializer, 400: REFUSED, 403: None},
+    ),
+    partial_update=extend_schema(
+        summary="LA SEND officers: change a need band (a band in use keeps its need and level)",
+        responses={200: NeedBandSerializer, 400: REFUSED, 403: None, 404: None},
+    ),
+)
+class NeedBandViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every signed-in user reads the bands (schools place pupils in them); the LA SEND
+    officer changes them, through the same service as the page."""
+
+    serializer_class = NeedBandSerializer
+    filterset_fields = ["need"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.need_bands()
+
+    def _save(self, request, band=None, status_code=status.HTTP_200_OK):
+        if not policy.can_manage_need_bands(request.user):
+            raise PermissionDenied("Only LA SEND officers change the need bands.")
+        serializer = NeedBandSerializer(band, data=request.data, partial=band is not None)
+        serializer.is_valid(raise_exception=True)
+        fields = ("need", "band", "descriptor", "usual_award_min", "usual_award_max")
+        data = {f: getattr(band, f, None) for f in fields} | dict(serializer.validated_data)
+        saved = services.save_need_band(user=request.user, need_band=band, **data)
+        return Response(NeedBandSerializer(selectors.need_band(saved.pk)).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
         return self._save(request, status_code=status.HTTP_201_CREATED)

@@ -28,6 +28,7 @@ from .models import (
     RateCardEntry,
     RequestType,
     ReviewCycle,
+    SEN2Need,
     YearGroup,
 )
 from .uploads import too_big_message
@@ -653,6 +654,42 @@ class RateForm(GDSForm):
     hourly_rate = MoneyField(
         label="Rate (£ an hour)", name="the hourly rate", example="15.50",
         min_value=Decimal("0.01"), max_value=rules.MAX_HOURLY_RATE, max_digits=8, width=5,
+    )  # fmt: skip
+
+
+class NeedBandForm(GDSForm):
+    """A banded descriptor of need: the need, the level, what it looks like, the usual range."""
+
+    need = forms.ChoiceField(
+        label="Primary need",
+        choices=[("", "Choose the primary need"), *SEN2Need.choices],
+        error_messages={"required": "Choose the primary need the band describes"},
+    )
+    band = forms.IntegerField(
+        label="Band",
+        help_text="1 is the least need; the band's number is how panels and reports name it.",
+        widget=_number(2),
+        error_messages={
+            "required": "Enter the band, like 2",
+            "invalid": "Enter the band as a number, like 2",
+        },
+    )
+    descriptor = forms.CharField(
+        label="What need at this band looks like",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={
+            "required": "Describe the need at this band",
+            "max_length": "Describe the need in 2,000 characters or fewer",
+        },
+    )
+    usual_award_min = MoneyField(
+        label="Lowest usual award (£)", name="the lowest usual award", example="2,000",
+        min_value=0, max_value=Decimal("100000"), width=10,
+    )  # fmt: skip
+    usual_award_max = MoneyField(
+        label="Highest usual award (£)", name="the highest usual award", example="6,000",
+        min_value=0, max_value=Decimal("100000"), width=10,
     )  # fmt: skip
 
 

@@ -66,6 +66,18 @@ def require_manage_streams(user: User) -> None:
         raise EditError("Only LA SEND officers manage funding streams.")
 
 
+def can_manage_need_bands(user: User) -> bool:
+    """The LA SEND officer keeps the banded descriptors of need (schools and panels read them)."""
+    return acts_as_send_officer(user)
+
+
+def require_manage_need_bands(user: User) -> None:
+    if not can_manage_need_bands(user):
+        from .services import EditError
+
+        raise EditError("Only LA SEND officers change the need bands.")
+
+
 def can_manage_rate_card(user: User) -> bool:
     """LA officers (SEND and finance) keep the LA's standard hourly rates."""
     return scope_for(user).is_la

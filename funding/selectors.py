@@ -33,6 +33,7 @@ from .models import (
     FundingRequest,
     FundingStream,
     IntentionNotice,
+    NeedBand,
     ProvisionLine,
     RateCardEntry,
     RequestDocument,
@@ -622,6 +623,18 @@ def rate_card_by_year() -> list[tuple[int, list[RateCardEntry]]]:
     for entry in RateCardEntry.objects.order_by("-year", "role"):
         years.setdefault(entry.year, []).append(entry)
     return list(years.items())
+
+
+def need_bands() -> QuerySet[NeedBand]:
+    """Every band with how many requests (drafts included) are placed in it."""
+    live = Q(fundingrequest__deleted_at__isnull=True)
+    return NeedBand.objects.annotate(requests_using=Count("fundingrequest", filter=live)).order_by(
+        "need", "band"
+    )
+
+
+def need_band(band_id: Any) -> NeedBand:
+    return get_object_or_404(need_bands(), pk=band_id)
 
 
 def rates() -> QuerySet[RateCardEntry]:

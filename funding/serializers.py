@@ -108,6 +108,30 @@ class ProvisionLineSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class NeedBandSerializer(serializers.ModelSerializer):
+    """A banded descriptor of need and the usual range of awards at it."""
+
+    need = serializers.ChoiceField(choices=NeedBand._meta.get_field("need").choices)
+    need_label = serializers.CharField(source="get_need_display", read_only=True)
+    band = serializers.IntegerField(min_value=1, max_value=9)
+    usual_award_min = ApiMoneyField(
+        name="the lowest usual award", example="2000.00", min_value=0, max_value=100000
+    )
+    usual_award_max = ApiMoneyField(
+        name="the highest usual award", example="6000.00", min_value=0, max_value=100000
+    )
+    requests_using = serializers.IntegerField(
+        read_only=True, help_text="Requests placed in this band (drafts included)."
+    )
+
+    class Meta:
+        model = NeedBand
+        fields = ["id", "need", "need_label", "band", "descriptor", "usual_award_min",
+                  "usual_award_max", "requests_using"]  # fmt: skip
+        # The service checks the pair (with a plain-English message), not DRF's validator.
+        validators: list = []
+
+
 class RateSerializer(serializers.ModelSerializer):
     """One standard hourly rate on the LA's rate card."""
 

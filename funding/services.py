@@ -46,6 +46,7 @@ from portal.notifications import announce_transition
 from portal.storage import STORAGE_ERRORS, UNAVAILABLE_MESSAGE
 from portal.versions import advance as _advance
 from portal.versions import check as _check_version
+from portal.wording import counted
 
 from . import policy, rules
 from .models import (
@@ -54,12 +55,14 @@ from .models import (
     FundingRequest,
     FundingStream,
     IntentionNotice,
+    NeedBand,
     ProvisionLine,
     RateCardEntry,
     ReferenceCounter,
     RequestDocument,
     RequestEvent,
     ReviewCycle,
+    SEN2Need,
 )
 from .uploads import too_big_message
 from .workflow import EDITABLE, TRANSITIONS, Actor, Award, Command, State, Submit, Transition
@@ -1169,6 +1172,78 @@ def save_rate(
     entry.updated_by = user
     entry.save()
     return entry
+
+
+# The largest usual award a band may suggest: no fund's maximum is near it.
+MAX_BAND_AWARD = Decimal("100000.00")
+MAX_BAND_LEVEL = 9
+ZERO = Decimal("0.00")
+
+
+@transaction.atomic
+def save_need_band(
+    *,
+    user: AbstractBaseUser,
+    need_band: NeedBand | None = None,
+    need: str,
+    band: int,
+    descriptor: str,
+    usual_award_min: Decimal,
+    usual_award_max: Decimal,
+) -> NeedBand:
+    """The LA SEND officer adds a banded descriptor of need or changes one.
+
+    A band requests are already placed in keeps its need and level (those requests would
+    silently change meaning): the officer adds a new band instead. Its descriptor and
+    usual range may change; decisions already made keep the award they made.
+    """
+    policy.require_manage_need_bands(user)
+    descriptor = (descriptor or "").strip()
+    labels = dict(SEN2Need.choices)
+    if need not in labels:
+        raise EditError("Choose the primary need the band describes.", field="need")
+    if not 1 <= band <= MAX_BAND_LEVEL:
+        raise EditError(f"The band must be a number from 1 to {MAX_BAND_LEVEL}.", field="band")
+    if not descriptor:
+        raise EditError("Describe the need at this band.", field="descriptor")
+    if len(descriptor) > 2000:
+        raise EditError("The description must be 2,000 characters or fewer.", field="descriptor")
+    for name, value, words in (
+        ("usual_award_min", usual_award_min, "The lowest usual award"),
+        ("usual_award_max", usual_award_max, "The highest usual award"),
+    ):
+        if not ZERO <= value <= MAX_BAND_AWARD:
+            raise EditError(
+                f"{words} must be between £0.00 and {format_gbp(MAX_BAND_AWARD)}.", field=name
+            )
+    if usual_award_max < usual_award_min:
+        raise EditError(
+            "The highest usual award must be the same as or more than the lowest.",
+            field="usual_award_max",
+        )
+    clash = NeedBand.objects.filter(need=need, band=band)
+    if need_band is not None:
+        clash = clash.exclude(pk=need_band.pk)
+        need_band = NeedBand.objects.select_for_update().get(pk=need_band.pk)
+        moved = (need_band.need, need_band.band) != (need, band)
+        in_use = FundingRequest.objects.filter(band=need_band).count()
+        if moved and in_use:
+            raise EditError(
+                f"{counted(in_use, 'request')} {'is' if in_use == 1 else 'are'} placed in this band, so its "
+                "need and level cannot change: add a new band instead.",
+                field="band",
+            )
+    if clash.exists():
+        raise EditError(
+            f"There is already a band {band} for {labels[need].lower()}: change that one instead.",
+            field="band",
+        )
+    need_band = need_band or NeedBand()
+    need_band.need, need_band.band, need_band.descriptor = need, band, descriptor
+    need_band.usual_award_min = Decimal(usual_award_min).quantize(Decimal("0.01"))
+    need_band.usual_award_max = Decimal(usual_award_max).quantize(Decimal("0.01"))
+    need_band.save()
+    return need_band
 
 
 # --- Rotating the pupil key secret ----------------------------------------------------

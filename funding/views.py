@@ -1007,6 +1007,40 @@ def rate_edit(request: HttpRequest, rate_id: int | None = None) -> HttpResponse:
     )
 
 
+# --- Need bands -------------------------------------------------------------------------
+
+
+@login_required
+def need_bands(request: HttpRequest) -> HttpResponse:
+    """The banded descriptors of need: schools place a pupil in one, panels read its range."""
+    if not policy.can_manage_need_bands(request.user):
+        raise Http404
+    return render(request, "funding/need_bands.html", {"bands": selectors.need_bands()})
+
+
+@login_required
+def need_band_edit(request: HttpRequest, band_id: int | None = None) -> HttpResponse:
+    if not policy.can_manage_need_bands(request.user):
+        raise Http404
+    band = selectors.need_band(band_id) if band_id is not None else None
+    initial = {} if band is None else {f: getattr(band, f) for f in forms.NeedBandForm.base_fields}
+    form = forms.NeedBandForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_need_band(user=request.user, need_band=band, **form.cleaned_data)
+        except EditError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Need band saved.")
+            return redirect("funding:need_bands")
+    return render(
+        request,
+        "funding/need_band_form.html",
+        {"form": form, "band": band},
+        status=400 if form.errors else 200,
+    )
+
+
 # --- Intention to request notices ------------------------------------------------------
 
 

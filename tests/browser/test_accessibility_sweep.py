@@ -86,6 +86,7 @@ MUST_SEE = {
         "accounts:invitations", "accounts:invite", "accounts:bulk",
         "reports:escalation", "funding:notices", "funding:notice",
         "panels:setup", "panels:meeting_details",
+        "funding:need_bands", "funding:need_band_new", "funding:need_band_edit",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",

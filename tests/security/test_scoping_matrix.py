@@ -84,6 +84,15 @@ def a_rate():
     )[0]
 
 
+def a_band():
+    """A need band the LA keeps, whoever made it."""
+    from funding.models import NeedBand
+
+    return NeedBand.objects.get_or_create(need="ASD", band=2, defaults={"descriptor": "Moderate"})[
+        0
+    ]
+
+
 def an_invitation(w: World):
     """A pending invitation the LA SEND officer sent to school A."""
     from accounts.models import Invitation
@@ -292,6 +301,15 @@ ROUTES: dict[str, Route] = {
         methods=BOTH,
         finance="404",
     ),
+    # Need bands: the LA SEND officer keeps them (tests/funding/test_need_bands.py).
+    "funding:need_bands": Route(LA, r("funding:need_bands"), "send_officer"),
+    "funding:need_band_new": Route(LA, r("funding:need_band_new"), "send_officer", methods=BOTH),
+    "funding:need_band_edit": Route(
+        LA,
+        lambda w: reverse("funding:need_band_edit", args=[a_band().pk]),
+        "send_officer",
+        methods=BOTH,
+    ),
     # The LA's rate card: LA officers keep it (tests/funding/test_costs.py).
     "funding:rate_card": Route(LA, r("funding:rate_card"), "finance_officer"),
     "funding:rate_new": Route(LA, r("funding:rate_new"), "send_officer", methods=BOTH),
@@ -468,6 +486,12 @@ ROUTES: dict[str, Route] = {
     "rate-card-list": Route(OPEN, r("rate-card-list"), methods=BOTH),
     "rate-card-detail": Route(
         OPEN, lambda w: reverse("rate-card-detail", args=[a_rate().pk]), methods=("GET", "PATCH")
+    ),
+    # Need bands: every signed-in user reads them; only the LA SEND officer changes them
+    # (a school's POST or PATCH is a 403: tests/funding/test_need_bands.py).
+    "need-band-list": Route(OPEN, r("need-band-list"), methods=BOTH),
+    "need-band-detail": Route(
+        OPEN, lambda w: reverse("need-band-detail", args=[a_band().pk]), methods=("GET", "PATCH")
     ),
     "funding-stream-detail": Route(OPEN, r("funding-stream-detail", "a.decided.stream_id")),
     # --- API: panels ----------------------------------------------------------------
