@@ -67,7 +67,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         if sociallogin.is_existing:
             user = sociallogin.user
-            if not user.is_active or not Membership.objects.filter(user=user).exists():
+            if not user.is_active or not Membership.objects.current().filter(user=user).exists():
                 _refuse(request, "Your account has no role in the portal.")
             return
         user = User.objects.filter(email__iexact=email).order_by("-is_active", "pk").first()

@@ -1,10 +1,12 @@
 """Districts, locality clusters, schools, their yearly statistics, and who belongs where."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class District(models.Model):
@@ -156,8 +158,25 @@ SCHOOL_ROLES = {Role.SENCO, Role.HEADTEACHER}
 LA_ROLES = {Role.LA_SEND_OFFICER, Role.LA_FINANCE_OFFICER}
 
 
+def current_membership(prefix: str = "", on: date | None = None) -> Q:
+    """The one rule of a current membership (docs/architecture.md §2, "Leavers"): one
+    ended from a date stops giving access on that date. ``prefix`` reaches memberships
+    from another model (``"memberships__"`` from a user, inside the same ``filter()`` so
+    the conditions apply to the same membership)."""
+    on = on or timezone.localdate()
+    return Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gt": on})
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on: date | None = None) -> "MembershipQuerySet":
+        """Memberships giving access on ``on`` (today): every scope starts here."""
+        return self.filter(current_membership(on=on))
+
+
 class Membership(models.Model):
-    """What a user is, and where: a school role, a cluster role, or an LA-wide role."""
+    """What a user is, and where: a school role, a cluster role, or an LA-wide role.
+
+    A leaver's membership is ended (``ends_on``), never deleted: the record stays."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -170,6 +189,10 @@ class Membership(models.Model):
         Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
     created = models.DateTimeField(auto_now_add=True)
+    # The first day the membership no longer gives access (null: it has not ended).
+    ends_on = models.DateField("ends on", null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["user", "role"]
@@ -197,3 +220,15 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.school or self.cluster or "county"
         return f"{self.user} — {self.get_role_display()} — {where}"
+
+    @property
+    def place(self) -> str:
+        return str(self.school or self.cluster or "The county")
+
+    @property
+    def has_ended(self) -> bool:
+        """Ended or ending: an end date is set (the page offers no second end)."""
+        return self.ends_on is not None
+
+    def is_current(self, on: date | None = None) -> bool:
+        return self.ends_on is None or self.ends_on > (on or timezone.localdate())

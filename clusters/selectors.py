@@ -232,7 +232,10 @@ def school_detail(user: User, urn: int) -> SchoolPage:
     people = None
     if policy.can_see_people(user, school):
         people = list(
-            Membership.objects.filter(school=school).select_related("user").order_by("role")
+            Membership.objects.current()
+            .filter(school=school)
+            .select_related("user")
+            .order_by("role")
         )
     return SchoolPage(
         school=school,

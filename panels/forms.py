@@ -7,7 +7,7 @@ from crispy_forms_gds.layout import HTML, Fieldset, Layout, Size
 from django import forms
 from django.contrib.auth import get_user_model
 
-from clusters.models import Role
+from clusters.models import Role, current_membership
 from portal.fields import MoneyField
 from portal.forms import DateField, PlainMessagesMixin
 
@@ -385,7 +385,7 @@ class ChairsActionForm(GDSForm):
         widget=forms.RadioSelect,
     )
     officer = forms.ModelChoiceField(
-        queryset=User.objects.filter(memberships__role=Role.LA_SEND_OFFICER).distinct(),
+        queryset=User.objects.none(),  # set per form: "current" is today's
         label="LA SEND officer to confirm it",
         help_text="They are told, and confirm or refuse it themselves: nothing is decided "
         "until they confirm.",
@@ -398,6 +398,12 @@ class ChairsActionForm(GDSForm):
     rationale = forms.CharField(widget=forms.Textarea)
     conditions = forms.CharField(widget=forms.Textarea, required=False)
     review_date = _date("Review date", required=False, help_text="Needed for an approval.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = User.objects.filter(
+            current_membership("memberships__"), memberships__role=Role.LA_SEND_OFFICER
+        ).distinct()
 
 
 class RefuseProposalForm(GDSForm):

@@ -69,6 +69,8 @@ class Recusals:
         self.members = {m.pk: m for m in members}
         user_ids = {m.user_id for m in members}
         self.user_schools: dict[int, set[int]] = defaultdict(set)
+        # Every membership, ended ones too (not ``current()``): having worked at the
+        # requesting school is reason enough to stand aside; recusal only narrows.
         for user_id, school_id in Membership.objects.filter(
             user_id__in=user_ids, school__isnull=False
         ).values_list("user_id", "school_id"):

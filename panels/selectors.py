@@ -115,7 +115,14 @@ def visible_panels(user: AbstractBaseUser) -> QuerySet[Panel]:
     panels = Panel.objects.select_related("cluster", "district")
     if scope.is_la:
         return panels
-    return panels.filter(Exists(PanelMember.objects.filter(panel=OuterRef("pk"), user=user)))
+    if not scope.roles:
+        # No current membership (a leaver): no panel, whatever seats remain.
+        return panels.none()
+    # A seat for a school the user has left gives nothing (their scope no longer has it).
+    seats = PanelMember.objects.filter(panel=OuterRef("pk"), user=user).filter(
+        Q(school__isnull=True) | Q(school_id__in=scope.school_ids)
+    )
+    return panels.filter(Exists(seats))
 
 
 def get_panel(user: AbstractBaseUser, pk: int) -> Panel:

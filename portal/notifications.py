@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from clusters.models import Membership, Role
+from clusters.models import Membership, Role, current_membership
 
 from .models import Notification
 from .money import format_gbp
@@ -77,7 +77,11 @@ def announce(event: str, **facts: Any) -> None:
 
 
 def _with_role(role: str) -> list[User]:
-    return list(User.objects.filter(memberships__role=role, is_active=True).distinct())
+    return list(
+        User.objects.filter(
+            current_membership("memberships__"), memberships__role=role, is_active=True
+        ).distinct()
+    )
 
 
 def la_send_officers(**_: Any) -> list[User]:
@@ -92,7 +96,11 @@ def school_sencos(*, fr, user=None, **_: Any) -> list[User]:
     """The request's author and its school's SENCOs, less whoever acted."""
     users = User.objects.filter(
         Q(pk=fr.created_by_id)
-        | Q(memberships__role=Role.SENCO, memberships__school_id=fr.school_id),
+        | Q(
+            current_membership("memberships__"),
+            memberships__role=Role.SENCO,
+            memberships__school_id=fr.school_id,
+        ),
         is_active=True,
     ).distinct()
     return [u for u in users if user is None or u.pk != user.pk]
@@ -102,9 +110,9 @@ def school_staff(*, fr, **_: Any) -> list[User]:
     """Who hears of a decision: the school's SENCOs and whoever made the request."""
     users = {
         m.user
-        for m in Membership.objects.filter(school_id=fr.school_id, role=Role.SENCO).select_related(
-            "user"
-        )
+        for m in Membership.objects.current()
+        .filter(school_id=fr.school_id, role=Role.SENCO)
+        .select_related("user")
     }
     users.add(fr.created_by)
     return sorted(users, key=lambda u: u.pk)
@@ -116,9 +124,11 @@ def cluster_staff(*, meeting, **_: Any) -> list[User]:
         return []
     staff = [
         m.user
-        for m in Membership.objects.filter(
+        for m in Membership.objects.current()
+        .filter(
             school__cluster_id=meeting.panel.cluster_id, role__in=[Role.HEADTEACHER, Role.SENCO]
-        ).select_related("user")
+        )
+        .select_related("user")
     ]
     return list({u.pk: u for u in staff}.values())
 
@@ -127,7 +137,11 @@ def letter_readers(*, school, letters, **_: Any) -> list[User]:
     """Who receives a school's decision letters: its SENCOs and headteachers, and whoever
     made each request."""
     users = User.objects.filter(
-        Q(memberships__school_id=school.pk, memberships__role__in=[Role.SENCO, Role.HEADTEACHER])
+        Q(
+            current_membership("memberships__"),
+            memberships__school_id=school.pk,
+            memberships__role__in=[Role.SENCO, Role.HEADTEACHER],
+        )
         | Q(pk__in=[letter.item.request.created_by_id for letter in letters]),
         is_active=True,
     ).distinct()
@@ -147,9 +161,9 @@ def meeting_people(*, meeting, requests=(), **_: Any) -> list[User]:
     school_ids = {fr.school_id for fr in requests}
     users |= {
         m.user
-        for m in Membership.objects.filter(
-            school_id__in=school_ids, role=Role.SENCO
-        ).select_related("user")
+        for m in Membership.objects.current()
+        .filter(school_id__in=school_ids, role=Role.SENCO)
+        .select_related("user")
     }
     users |= {fr.created_by for fr in requests if fr.created_by_id}
     return sorted(users, key=lambda u: u.pk)

@@ -78,9 +78,10 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     if cached is not None:
         return cached
     rows = list(
-        Membership.objects.filter(user_id=user.pk).values_list(
-            "role", "school_id", "school__cluster_id", "cluster_id"
-        )
+        # Current memberships only: a leaver loses access the day their membership ends.
+        Membership.objects.current()
+        .filter(user_id=user.pk)
+        .values_list("role", "school_id", "school__cluster_id", "cluster_id")
     )
     scope = Scope(
         user_id=user.pk,

@@ -20,9 +20,9 @@ def headteacher_cluster_ids(user: AbstractBaseUser) -> set[int]:
     cached = getattr(user, "_report_head_clusters", None)
     if cached is None:
         cached = set(
-            Membership.objects.filter(
-                user_id=user.pk, role=Role.HEADTEACHER, school__cluster__isnull=False
-            ).values_list("school__cluster_id", flat=True)
+            Membership.objects.current()
+            .filter(user_id=user.pk, role=Role.HEADTEACHER, school__cluster__isnull=False)
+            .values_list("school__cluster_id", flat=True)
         )
         user._report_head_clusters = cached
     return cached

@@ -126,7 +126,10 @@ def add_member(
     if school is None and role in (MemberRole.HEADTEACHER, MemberRole.SENCO_REP):
         wanted = Role.HEADTEACHER if role == MemberRole.HEADTEACHER else Role.SENCO
         membership = (
-            Membership.objects.filter(user=user, role=wanted).select_related("school").first()
+            Membership.objects.current()
+            .filter(user=user, role=wanted)
+            .select_related("school")
+            .first()
         )
         if membership is None:
             raise PanelError(
