@@ -4,17 +4,25 @@
 from __future__ import annotations
 
 from django.utils.dateparse import parse_date
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from portal.api_errors import REFUSED
 from portal.filters import as_id
 
 from . import policy, selectors, services
 from .allocation import Weights, default_stats_year, plan_allocation
-from .models import AllocationRun, BudgetOverride, LedgerEntry, PaymentInstalment
+from .models import (
+    TERM_DAY_FIELDS,
+    AllocationRun,
+    BudgetOverride,
+    LedgerEntry,
+    PaymentInstalment,
+    TermDates,
+)
 from .serializers import (
     AdjustmentInputSerializer,
     AllocationInputSerializer,
@@ -27,6 +35,7 @@ from .serializers import (
     PaymentRunSerializer,
     ReduceAwardInputSerializer,
     RequestMoneySerializer,
+    TermDatesSerializer,
 )
 
 FILTERS = [
@@ -253,3 +262,57 @@ class PaymentRunViewSet(viewsets.GenericViewSet):
         _finance_only(request)
         paid = services.pay_due_instalments(user=request.user)
         return Response({"paid": paid}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The LA's term dates entered, by academic year"),
+    retrieve=extend_schema(summary="One academic year's term dates"),
+    create=extend_schema(
+        summary="LA SEND officers: enter a year's term dates",
+        responses={201: TermDatesSerializer, 400: REFUSED, 403: None},
+    ),
+    partial_update=extend_schema(
+        summary="LA SEND officers: change a year's term dates (send the version read)",
+        responses={200: TermDatesSerializer, 400: REFUSED, 403: None, 404: None, 409: REFUSED},
+    ),
+)
+class TermDatesViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every signed-in user reads the term dates; the LA SEND officer enters and changes
+    them, through the same service as the page."""
+
+    serializer_class = TermDatesSerializer
+    lookup_field = "academic_year"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return TermDates.objects.order_by("-academic_year")
+
+    def _save(self, request, existing=None, status_code=status.HTTP_200_OK):
+        if not policy.can_manage_term_dates(request.user):
+            raise PermissionDenied("Only LA SEND officers change the term dates.")
+        serializer = TermDatesSerializer(existing, data=request.data, partial=existing is not None)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        days = {f: data.get(f, getattr(existing, f, None)) for f in TERM_DAY_FIELDS}
+        saved = services.save_term_dates(
+            user=request.user,
+            term_dates=existing,
+            academic_year=existing.academic_year if existing else data["academic_year"],
+            version=data.get("version"),
+            **days,
+        )
+        return Response(TermDatesSerializer(saved).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        return self._save(request, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise MethodNotAllowed(request.method)
+        return self._save(request, self.get_object())

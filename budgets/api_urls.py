@@ -12,5 +12,6 @@ router.register("adjustments", api.AdjustmentViewSet, basename="adjustment")
 router.register("budget-overrides", api.OverrideViewSet, basename="budget-override")
 router.register("request-money", api.RequestMoneyViewSet, basename="request-money")
 router.register("payment-runs", api.PaymentRunViewSet, basename="payment-run")
+router.register("term-dates", api.TermDatesViewSet, basename="term-dates")
 
 urlpatterns = router.urls

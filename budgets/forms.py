@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Fieldset, Layout, Size
 from django import forms
 
 from clusters.models import Cluster, School
 from funding.models import FundingRequest, FundingStream
 from portal.fields import MoneyField
-from portal.forms import PlainMessagesMixin
+from portal.forms import DateField, PlainMessagesMixin
 
 from .allocation import Weights
-from .models import ClusterBudget, FinancialYear
+from .models import TERMS, ClusterBudget, FinancialYear, TermDates
 
 
 class GovukMixin(PlainMessagesMixin):
@@ -186,3 +188,48 @@ class ReduceAwardForm(GovukMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter a reason: it is kept on the ledger"},
     )
+
+
+class TermDatesForm(PlainMessagesMixin, forms.Form):
+    """One academic year's terms and half-terms, a fieldset per term (GOV.UK date inputs)."""
+
+    academic_year = forms.IntegerField(
+        label="Academic year it starts",
+        help_text="The year the academic year starts in September: 2026 for 2026/27.",
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
+        ),
+        error_messages={
+            "required": "Enter the year the academic year starts, like 2026",
+            "invalid": "Enter the year the academic year starts, like 2026",
+        },
+    )
+
+    def __init__(self, *args, existing: TermDates | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        fieldsets = []
+        for key, name, half, _after in TERMS:
+            names = []
+            for part, words in (
+                ("first", "First day of term"),
+                ("half_first", f"First day of the {half}"),
+                ("half_last", f"Last day of the {half}"),
+                ("last", "Last day of term"),
+            ):
+                field_name = f"{key}_{part}"
+                label = str(TermDates._meta.get_field(field_name).verbose_name)
+                self.fields[field_name] = DateField(label=words, name=f"the {label}")
+                self.fields[field_name].help_text = "For example, 3 9 2026"
+                names.append(field_name)
+            fieldsets.append(Fieldset(*names, legend=f"{name} term", legend_size=Size.MEDIUM))
+        if existing is not None:
+            del self.fields["academic_year"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *([] if existing is not None else ["academic_year"]), *fieldsets
+        )
+
+    def days(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "academic_year"}

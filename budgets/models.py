@@ -351,3 +351,96 @@ class Overpayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} overpaid {format_gbp(self.amount)}"
+
+
+# The terms of one academic year, in order: (field prefix, name, its half-term's name,
+# the holiday that follows it).
+TERMS = (
+    ("autumn", "Autumn", "October half term", "Christmas holidays"),
+    ("spring", "Spring", "February half term", "Easter holidays"),
+    ("summer", "Summer", "May half term", "Summer holidays"),
+)
+TERM_DAY_FIELDS = tuple(
+    f"{term}_{part}" for term, *_ in TERMS for part in ("first", "half_first", "half_last", "last")
+)
+
+
+class TermDates(models.Model):
+    """The LA's term dates for one academic year: three terms, each with its half-term.
+
+    Entered by the LA SEND officer, they replace the usual English pattern
+    (``budgets.terms``) for that year: payments fall due on the first day of each term,
+    panel meetings sit outside the half-terms and the holidays between the terms.
+    """
+
+    academic_year = models.PositiveSmallIntegerField(
+        unique=True, help_text="The year the academic year starts: 2026 for 2026/27."
+    )
+    autumn_first = models.DateField("first day of the autumn term")
+    autumn_half_first = models.DateField("first day of the October half term")
+    autumn_half_last = models.DateField("last day of the October half term")
+    autumn_last = models.DateField("last day of the autumn term")
+    spring_first = models.DateField("first day of the spring term")
+    spring_half_first = models.DateField("first day of the February half term")
+    spring_half_last = models.DateField("last day of the February half term")
+    spring_last = models.DateField("last day of the spring term")
+    summer_first = models.DateField("first day of the summer term")
+    summer_half_first = models.DateField("first day of the May half term")
+    summer_half_last = models.DateField("last day of the May half term")
+    summer_last = models.DateField("last day of the summer term")
+    version = VersionField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-academic_year"]
+        verbose_name_plural = "term dates"
+        constraints = [
+            # Each day after the one before: a half-term inside its term, the terms in order.
+            models.CheckConstraint(
+                condition=Q(
+                    *[
+                        Q(
+                            **{
+                                f"{later}__gt" if later.endswith("first") else f"{later}__gte": F(
+                                    earlier
+                                )
+                            }
+                        )
+                        for earlier, later in zip(
+                            TERM_DAY_FIELDS, TERM_DAY_FIELDS[1:], strict=False
+                        )
+                    ]
+                ),
+                name="term_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(academic_year__gte=2000) & Q(academic_year__lte=2100),
+                name="term_dates_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Term dates {self.label}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+
+    def terms(self) -> list[dict]:
+        """Each term with its days and names, in order, for pages and the calendar."""
+        return [
+            {
+                "key": key,
+                "name": name,
+                "half_term": half,
+                "holiday_after": after,
+                "first": getattr(self, f"{key}_first"),
+                "half_first": getattr(self, f"{key}_half_first"),
+                "half_last": getattr(self, f"{key}_half_last"),
+                "last": getattr(self, f"{key}_last"),
+            }
+            for key, name, half, after in TERMS
+        ]

@@ -14,6 +14,23 @@ from portal.roles import scope_for
 User = AbstractBaseUser | AnonymousUser
 
 
+def can_manage_term_dates(user: User) -> bool:
+    """The LA SEND officer keeps the term dates; payments and panel calendars follow them."""
+    return scope_for(user).is_send_officer
+
+
+def require_manage_term_dates(user: User) -> None:
+    if not can_manage_term_dates(user):
+        from .services import BudgetError
+
+        raise BudgetError("Only LA SEND officers change the term dates.")
+
+
+def can_see_term_dates(user: User) -> bool:
+    """LA officers read the term dates page (everyone signed in reads them in the API)."""
+    return scope_for(user).is_la
+
+
 def can_see_budgets(user: User) -> bool:
     """LA officers see every cluster's budget; school staff their own cluster's."""
     scope = scope_for(user)

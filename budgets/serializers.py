@@ -8,7 +8,15 @@ from clusters.models import School
 from funding.models import FundingRequest, FundingStream
 from portal.fields import ApiMoneyField
 
-from .models import AllocationRun, ClusterBudget, FinancialYear, LedgerEntry, PaymentInstalment
+from .models import (
+    TERM_DAY_FIELDS,
+    AllocationRun,
+    ClusterBudget,
+    FinancialYear,
+    LedgerEntry,
+    PaymentInstalment,
+    TermDates,
+)
 from .selectors import totals_from_sums
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -211,3 +219,23 @@ class ReduceAwardInputSerializer(serializers.Serializer):
 
 class PaymentRunSerializer(serializers.Serializer):
     paid = serializers.IntegerField(read_only=True)
+
+
+class TermDatesSerializer(serializers.ModelSerializer):
+    """One academic year's terms and half-terms (ISO dates)."""
+
+    academic_year = serializers.IntegerField(
+        min_value=2000, max_value=2100, help_text="The year it starts: 2026 for 2026/27."
+    )
+    label = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The version you read: a change based on an older one is refused (409).",
+    )
+
+    class Meta:
+        model = TermDates
+        fields = ["academic_year", "label", *TERM_DAY_FIELDS, "version", "updated_at"]
+        read_only_fields = ["updated_at"]
+        validators: list = []  # the service says why, in words

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from clusters.models import School
+from clusters.models import School, academic_year_label
 from funding import services as funding_services
 from funding.models import FundingRequest, FundingStream
 from funding.workflow import FUNDED, State
@@ -29,11 +29,14 @@ from portal.errors import ConflictError, DomainError
 from portal.money import format_gbp as gbp
 from portal.notifications import announce
 from portal.versions import NOTHING, Change, StaleVersion
+from portal.versions import advance as advance_version
+from portal.versions import check as check_version
 
 from . import policy, selectors
 from .allocation import AllocationPlan, Weights, plan_allocation
 from .models import (
     PENNY,
+    TERM_DAY_FIELDS,
     ZERO,
     AllocationRun,
     BudgetOverride,
@@ -44,6 +47,7 @@ from .models import (
     LedgerEntry,
     Overpayment,
     PaymentInstalment,
+    TermDates,
 )
 from .terms import instalment_plan
 
@@ -874,3 +878,115 @@ def pay_due_instalments(
     if news:
         _tell_finance_of_skips(news, day)
     return paid
+
+
+# --- Term dates --------------------------------------------------------------------------
+
+
+def _day_words(model_field: str) -> str:
+    return str(TermDates._meta.get_field(model_field).verbose_name)
+
+
+def _capital(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def _term_dates_refusal(academic_year: int, days: dict[str, date]) -> BudgetError | None:
+    """Why these term dates cannot be the LA's (None: they can), naming the field."""
+    if not 2000 <= academic_year <= 2100:
+        return BudgetError(
+            "Enter the year the academic year starts, like 2026.", field="academic_year"
+        )
+    label = academic_year_label(academic_year)
+    for name in TERM_DAY_FIELDS:
+        if days.get(name) is None:
+            return BudgetError(f"Enter the {_day_words(name)}.", field=name)
+    # Terms start and end on school days; a half-term may be given with its weekends.
+    for name in (f for f in TERM_DAY_FIELDS if "half" not in f):
+        if days[name].weekday() >= 5:
+            return BudgetError(
+                f"The {_day_words(name)} is a {days[name]:%A}: choose a weekday.", field=name
+            )
+    for earlier, later in zip(TERM_DAY_FIELDS, TERM_DAY_FIELDS[1:], strict=False):
+        after = (
+            days[later] > days[earlier] if later.endswith("first") else days[later] >= days[earlier]
+        )
+        if not after:
+            return BudgetError(
+                f"{_capital(_day_words(later))} must be after the {_day_words(earlier)} "
+                f"({days[earlier]:%-d %B %Y}).",
+                field=later,
+            )
+    autumn, summer_end = days["autumn_first"], days["summer_last"]
+    if not (autumn.year == academic_year and 8 <= autumn.month <= 10):
+        return BudgetError(
+            f"The autumn term of {label} must start in August, September or October "
+            f"{academic_year}.",
+            field="autumn_first",
+        )
+    if not (summer_end.year == academic_year + 1 and 6 <= summer_end.month <= 8):
+        return BudgetError(
+            f"The summer term of {label} must end in June, July or August {academic_year + 1}.",
+            field="summer_last",
+        )
+    return None
+
+
+@transaction.atomic
+def save_term_dates(
+    *,
+    user: AbstractBaseUser,
+    academic_year: int,
+    term_dates: TermDates | None = None,
+    version: int | None = None,
+    **days: date,
+) -> TermDates:
+    """The LA SEND officer enters or changes one academic year's terms and half-terms.
+
+    From then on that year's payments fall due on its term days and panel meetings keep
+    out of its holidays; instalments already planned and meetings already published keep
+    their dates. A year may not overlap the years either side of it.
+    """
+    policy.require_manage_term_dates(user)
+    unknown = set(days) - set(TERM_DAY_FIELDS)
+    if unknown:
+        raise BudgetError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    if term_dates is not None:
+        academic_year = term_dates.academic_year
+    if refusal := _term_dates_refusal(academic_year, days):
+        raise refusal
+    # The neighbours are locked too, so two officers cannot enter overlapping years at once.
+    years = {
+        t.academic_year: t
+        for t in TermDates.objects.select_for_update().filter(
+            academic_year__in=[academic_year - 1, academic_year, academic_year + 1]
+        )
+    }
+    label = academic_year_label(academic_year)
+    if term_dates is None and academic_year in years:
+        raise BudgetError(
+            f"The term dates for {label} are already entered: change them instead.",
+            field="academic_year",
+        )
+    if (before := years.get(academic_year - 1)) and before.summer_last >= days["autumn_first"]:
+        raise BudgetError(
+            f"The autumn term must start after the summer term of {before.label} ends "
+            f"({before.summer_last:%-d %B %Y}).",
+            field="autumn_first",
+        )
+    if (after := years.get(academic_year + 1)) and after.autumn_first <= days["summer_last"]:
+        raise BudgetError(
+            f"The summer term must end before the autumn term of {after.label} starts "
+            f"({after.autumn_first:%-d %B %Y}).",
+            field="summer_last",
+        )
+    if term_dates is not None:
+        term_dates = years[academic_year]
+        check_version(term_dates, version, yours=days, what=f"the term dates for {label}")
+        advance_version(term_dates)
+    term_dates = term_dates or TermDates(academic_year=academic_year)
+    for name, value in days.items():
+        setattr(term_dates, name, value)
+    term_dates.updated_by = user
+    term_dates.save()
+    return term_dates

@@ -17,6 +17,9 @@ urlpatterns = [
     path("requests/<int:pk>/move/", views.move_pupil, name="move_pupil"),
     path("requests/<int:pk>/reduce/", views.reduce_award, name="reduce_award"),
     path("payments/", views.payments, name="payments"),
+    path("terms/", views.term_dates, name="term_dates"),
+    path("terms/new/", views.term_dates_edit, name="term_dates_new"),
+    path("terms/<int:year>/", views.term_dates_edit, name="term_dates_edit"),
     path("export/", views.export, {"what": "ledger", "fmt": "csv"}, name="exports"),
     re_path(r"^export/(?P<what>ledger|payments)\.(?P<fmt>csv|xlsx)$", views.export, name="export"),
 ]

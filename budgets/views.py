@@ -28,8 +28,9 @@ from .forms import (
     MovePupilForm,
     OverrideForm,
     ReduceAwardForm,
+    TermDatesForm,
 )
-from .models import FinancialYear
+from .models import TERM_DAY_FIELDS, FinancialYear
 
 POLL = "every 3s"
 
@@ -429,3 +430,63 @@ def payments(request: HttpRequest) -> HttpResponse:
             "skipped": skipped,
         },
     )
+
+
+# --- Term dates ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def term_dates(request: HttpRequest) -> HttpResponse:
+    """The LA's term dates by academic year: the years entered and what they mean."""
+    if not policy.can_see_term_dates(request.user):
+        raise Http404
+    return render(request, "budgets/term_dates.html", {"years": selectors.term_dates()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_dates_edit(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """Enter a year's terms and half-terms, or change them (a stale change is a 409)."""
+    if not policy.can_manage_term_dates(request.user):
+        raise Http404
+    existing = selectors.term_dates_for(year) if year is not None else None
+    initial = (
+        {"academic_year": _number(request, "year")}
+        if existing is None
+        else {f: getattr(existing, f) for f in TERM_DAY_FIELDS}
+    )
+    form = TermDatesForm(request.POST or None, initial=initial, existing=existing)
+    conflict: dict = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_term_dates(
+                user=request.user,
+                term_dates=existing,
+                academic_year=existing.academic_year
+                if existing
+                else form.cleaned_data["academic_year"],
+                version=posted(request.POST),
+                **form.days(),
+            )
+        except StaleVersion as exc:
+            conflict = conflict_context(
+                exc,
+                data=request.POST,
+                retry_url=request.path,
+                saved_url=request.path,
+            )
+        except services.BudgetError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Term dates for {saved.label} saved.")
+            return redirect("budgets:term_dates")
+    if existing is not None:
+        existing.refresh_from_db()  # the hidden version is the one saved now
+    return render(
+        request,
+        "budgets/term_dates_form.html",
+        {"form": form, "existing": existing, "version": existing.version if existing else "",
+         **conflict},
+        status=409 if conflict else 400 if form.errors else 200,
+    )  # fmt: skip

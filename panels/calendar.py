@@ -2,7 +2,7 @@
 
 A meeting sits on a school day: not a weekend, not an English bank holiday (the
 ``holidays`` package), not in the school holidays (the LA's term dates,
-``budgets.terms.school_holidays``, the same dates payments use). A closing date falls
+``budgets.terms.TermCalendar``, the same dates payments use). A closing date falls
 on a working day (not a weekend nor a bank holiday), the panel's ``closing_days`` before
 the meeting or the working day before that. Publishing a year and moving a meeting
 apply the same rules (``day_refusal``); the planning here is pure reads, so a preview
@@ -17,7 +17,7 @@ from functools import cache
 
 import holidays
 
-from budgets.terms import school_holidays
+from budgets.terms import TermCalendar
 
 from .models import Meeting, MeetingStatus, Panel, PanelMember
 
@@ -34,24 +34,22 @@ def bank_holiday(day: date) -> str | None:
     return _bank_holidays(day.year).get(day)
 
 
-def school_holiday(day: date) -> str | None:
-    for first, last, name in school_holidays(day.year, day.year):
-        if first <= day <= last:
-            return name
-    return None
+def school_holiday(day: date, calendar: TermCalendar | None = None) -> str | None:
+    return (calendar or TermCalendar.load()).school_holiday(day)
 
 
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and bank_holiday(day) is None
 
 
-def why_closed(day: date) -> str | None:
-    """Why no meeting can sit on ``day`` (None: it can)."""
+def why_closed(day: date, calendar: TermCalendar | None = None) -> str | None:
+    """Why no meeting can sit on ``day`` (None: it can). ``calendar``: the term dates,
+    loaded once for a calculation that asks about many days."""
     if day.weekday() >= 5:
         return f"a {day:%A}"
     if name := bank_holiday(day):
         return f"a bank holiday ({name})"
-    if name := school_holiday(day):
+    if name := school_holiday(day, calendar):
         return f"in the school holidays ({name})"
     return None
 
@@ -159,9 +157,10 @@ def plan_year(
     days = []
     nominal = first_date
     until = first_date + timedelta(days=363)
+    terms = TermCalendar.load()
     while nominal <= until:
-        day, because = nominal, why_closed(nominal)
-        while why_closed(day):
+        day, because = nominal, why_closed(nominal, terms)
+        while why_closed(day, terms):
             day += timedelta(days=1)
         following = nominal + timedelta(weeks=every_weeks)
         if day in existing:

@@ -165,6 +165,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "clusters.membership",
     "funding.fundingstream",
     "funding.needband",
+    "budgets.termdates",
     "panels.panel",
     "panels.panelmember",
     "panels.meeting",

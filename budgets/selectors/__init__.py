@@ -15,7 +15,8 @@ One module per concern; every public name is re-exported here, so callers keep
 * ``boards``: the county and cluster dashboards and their live-refresh versions;
 * ``settlement``: closing an award at review;
 * ``money``: one request's money and a pupil's move;
-* ``payments``: instalments due and overpayments to recover.
+* ``payments``: instalments due and overpayments to recover;
+* ``terms``: the LA's term dates by academic year.
 """
 
 from .boards import (
@@ -68,6 +69,7 @@ from .settlement import (
     settlement_preview,
     spent_too_much,
 )
+from .terms import YearOfTerms, term_dates, term_dates_for
 from .totals import (
     ALERT_AMBER,
     ALERT_RED,
@@ -133,6 +135,8 @@ __all__ = [
     "skipped_count",
     "skipped_instalments",
     "spent_too_much",
+    "term_dates",
+    "term_dates_for",
     "totals_from_sums",
     "unused_override",
     "visible_budgets",
@@ -140,4 +144,5 @@ __all__ = [
     "visible_instalments",
     "visible_ledger",
     "with_totals",
+    "YearOfTerms",
 ]

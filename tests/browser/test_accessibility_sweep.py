@@ -87,13 +87,14 @@ MUST_SEE = {
         "reports:escalation", "funding:notices", "funding:notice",
         "panels:setup", "panels:meeting_details",
         "funding:need_bands", "funding:need_band_new", "funding:need_band_edit",
+        "budgets:term_dates", "budgets:term_dates_new",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",
         "budgets:cluster", "budgets:budget", "budgets:request", "budgets:allocate",
         "budgets:adjust", "budgets:override", "budgets:payments", "budgets:move_pupil",
         "budgets:reduce_award", "panels:decision", "panels:minutes", "reports:list",
-        "reports:detail", "reports:escalation",
+        "reports:detail", "reports:escalation", "budgets:term_dates",
     },
 }  # fmt: skip
 

@@ -93,6 +93,18 @@ def a_band():
     ]
 
 
+def some_term_dates():
+    """The LA's term dates for 2027/28, entered by whoever."""
+    from datetime import date, timedelta
+
+    from budgets.models import TERM_DAY_FIELDS, TermDates
+
+    first = date(2027, 9, 2)
+    # Each date a week after the one before: in order, and each a Thursday.
+    days = {name: first + timedelta(weeks=3 * i) for i, name in enumerate(TERM_DAY_FIELDS)}
+    return TermDates.objects.get_or_create(academic_year=2027, defaults=days)[0]
+
+
 def an_invitation(w: World):
     """A pending invitation the LA SEND officer sent to school A."""
     from accounts.models import Invitation
@@ -301,6 +313,16 @@ ROUTES: dict[str, Route] = {
         methods=BOTH,
         finance="404",
     ),
+    # Term dates: LA officers read them, the LA SEND officer enters them
+    # (tests/budgets/test_term_dates.py).
+    "budgets:term_dates": Route(LA, r("budgets:term_dates"), "finance_officer"),
+    "budgets:term_dates_new": Route(LA, r("budgets:term_dates_new"), "send_officer", methods=BOTH),
+    "budgets:term_dates_edit": Route(
+        LA,
+        lambda w: reverse("budgets:term_dates_edit", args=[some_term_dates().academic_year]),
+        "send_officer",
+        methods=BOTH,
+    ),  # fmt: skip
     # Need bands: the LA SEND officer keeps them (tests/funding/test_need_bands.py).
     "funding:need_bands": Route(LA, r("funding:need_bands"), "send_officer"),
     "funding:need_band_new": Route(LA, r("funding:need_band_new"), "send_officer", methods=BOTH),
@@ -490,6 +512,13 @@ ROUTES: dict[str, Route] = {
     # Need bands: every signed-in user reads them; only the LA SEND officer changes them
     # (a school's POST or PATCH is a 403: tests/funding/test_need_bands.py).
     "need-band-list": Route(OPEN, r("need-band-list"), methods=BOTH),
+    # Term dates are public: everyone signed in reads them; a school's POST is a 403.
+    "term-dates-list": Route(OPEN, r("term-dates-list"), methods=BOTH),
+    "term-dates-detail": Route(
+        OPEN,
+        lambda w: reverse("term-dates-detail", args=[some_term_dates().academic_year]),
+        methods=("GET", "PATCH"),
+    ),
     "need-band-detail": Route(
         OPEN, lambda w: reverse("need-band-detail", args=[a_band().pk]), methods=("GET", "PATCH")
     ),
