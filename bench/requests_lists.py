@@ -1,4 +1,5 @@
-"""Time the request lists (triage queue, "my school's requests", API) at 50,000 requests.
+"""Time the request lists (triage queue, "my school's requests", API) and the header's
+search at 50,000 requests.
 
     .venv/bin/python bench/requests_lists.py \\
         --database-url postgres://postgres@127.0.0.1:5432/portal_funding_bench [--requests 50000]
@@ -138,6 +139,14 @@ def measure(users: dict, runs: int) -> None:
         ("my school's requests (SENCO)", "senco", "/requests/"),
         ("API list (LA)", "officer", "/api/v1/requests/"),
         ("API list (SENCO)", "senco", "/api/v1/requests/"),
+        # The header's search: by reference, pupil initials, school name (a typo too) or URN.
+        ("search, a reference (LA)", "officer", "/search/?q=ENG-2026-04321"),
+        ("search, part of a reference (LA)", "officer", "/search/?q=2026-043"),
+        ("search, pupil initials (LA)", "officer", "/search/?q=AB"),
+        ("search, school name (LA)", "officer", "/search/?q=School+123"),
+        ("search, misspelt name (LA)", "officer", "/search/?q=Schol"),
+        ("search, URN (LA)", "officer", "/search/?q=100123"),
+        ("search, pupil initials (SENCO)", "senco", "/search/?q=AB"),
     ]  # fmt: skip
     total = FundingRequest.objects.count()
     print(f"{total} requests; {runs} runs per page (first run discarded as warm-up)")
