@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from clusters.models import Role
 from portal.api_errors import REFUSED
 
 from . import policy, selectors, services
@@ -19,6 +20,7 @@ from .serializers import (
     BulkSerializer,
     InvitationSerializer,
     InviteSerializer,
+    MembershipSerializer,
 )
 
 
@@ -119,3 +121,37 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         _officer_only(request)
         invitation = services.revoke(by=request.user, invitation=self.get_object())
         return Response(InvitationSerializer(invitation).data)
+
+
+PEOPLE_FILTERS = [
+    OpenApiParameter("q", str, description="Words of the person's name, email or username"),
+    OpenApiParameter("school", str, description="A school's URN, or part of its name"),
+    OpenApiParameter("cluster", int, description="A cluster's id (its schools' staff too)"),
+    OpenApiParameter("role", str, enum=[value for value, _ in Role.choices]),
+]
+
+
+def _people_only(request) -> None:
+    # As the pages: for anyone but the LA SEND officer the memberships are not there.
+    if not policy.can_manage_people(request.user):
+        raise NotFound()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="LA SEND officer: everyone's memberships (current and ended), filtered",
+        parameters=PEOPLE_FILTERS,
+        responses={200: MembershipSerializer(many=True), 404: None},
+    ),
+)
+class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = MembershipSerializer
+    filter_backends: list = []  # the people page's filters (PeopleFilters), not django-filter
+
+    def get_queryset(self):
+        filters = selectors.PeopleFilters.from_params(self.request.query_params)
+        return selectors.memberships(self.request.user, filters)
+
+    def list(self, request, *args, **kwargs):
+        _people_only(request)
+        return super().list(request, *args, **kwargs)

@@ -6,5 +6,6 @@ from . import api
 
 router = SimpleRouter()
 router.register("invitations", api.InvitationViewSet, basename="invitation")
+router.register("memberships", api.MembershipViewSet, basename="membership")
 
 urlpatterns = router.urls

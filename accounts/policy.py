@@ -21,3 +21,9 @@ def can_see_invitations(user: User) -> bool:
 def can_reset_two_factor(user: User) -> bool:
     """Only an administrator resets another person's two-factor sign-in."""
     return bool(getattr(user, "is_superuser", False))
+
+
+def can_manage_people(user: User) -> bool:
+    """The people page and ending a membership: the LA SEND officer (an administrator
+    too). Anyone else is not shown the pages at all (404)."""
+    return scope_for(user).is_send_officer

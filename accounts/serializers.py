@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from clusters.models import Cluster, Role, School
+from clusters.models import Cluster, Membership, Role, School
 
 from .models import Invitation
 
@@ -81,3 +81,24 @@ class BulkAnswerSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     rows = BulkRowSerializer(many=True)
     problems = BulkProblemSerializer(many=True)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
+    school_urn = serializers.IntegerField(source="school.urn", read_only=True, allow_null=True)
+    school_name = serializers.CharField(source="school.name", read_only=True, allow_null=True)
+    cluster_code = serializers.CharField(source="cluster.code", read_only=True, allow_null=True)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id", "username", "name", "email", "role", "school_urn", "school_name",
+            "cluster_code", "created", "ends_on", "current",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_current(self, membership: Membership) -> bool:
+        return membership.is_current()

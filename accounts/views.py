@@ -3,16 +3,20 @@ page an invited person opens from their email. Thin: each calls a service or sel
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clusters.models import Cluster, Role
 from portal.errors import DomainError
 
 from . import forms, policy, selectors, services, sso
@@ -215,4 +219,36 @@ def account_closed(request: HttpRequest) -> HttpResponse:
         "accounts/not_invited.html",
         {"reason": "Your account is closed: ask your LA's administrator to open it."},
         status=403,
+    )
+
+
+# --- People and memberships (docs/architecture.md §2, "Leavers") ---------------------
+
+PEOPLE_PAGE_SIZE = 50
+
+
+def _people_only(request: HttpRequest) -> None:
+    # Not even that the page exists: 404, as for anything out of scope.
+    if not policy.can_manage_people(request.user):
+        raise Http404
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    _people_only(request)
+    filters = selectors.PeopleFilters.from_params(request.GET)
+    page = Paginator(selectors.people(request.user, filters), PEOPLE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/people.html",
+        {
+            "page": page,
+            "filters": filters,
+            "roles": Role.choices,
+            "clusters": Cluster.objects.select_related("district").order_by("name"),
+            "querystring": urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v]),
+        },
     )

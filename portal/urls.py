@@ -35,6 +35,7 @@ urlpatterns = [
     path("account/two-factor/", include("portal.twofactor.urls")),
     path("account/", include(account_urlpatterns)),
     path("invitations/", include("accounts.urls")),
+    path("people/", include("accounts.people_urls")),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
     path("clusters/", include("clusters.urls")),

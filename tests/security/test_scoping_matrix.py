@@ -199,6 +199,8 @@ ROUTES: dict[str, Route] = {
     "accounts:bulk": Route(LA, r("accounts:bulk"), "send_officer", methods=BOTH),
     "accounts:revoke": Route(LA, INVITED("accounts:revoke"), methods=POST),
     "accounts:resend": Route(LA, INVITED("accounts:resend"), methods=POST),
+    # People and memberships (tests/accounts/test_people.py, test_leavers.py).
+    "people:list": Route(LA, r("people:list"), "send_officer"),
     # Open to whoever holds the link (tests/accounts/test_invitations.py).
     "accounts:accept": Route(OPEN, INVITATION_LINK, methods=BOTH),
     "account_reset_password": Route(OPEN, r("account_reset_password"), methods=BOTH),
@@ -622,6 +624,7 @@ ROUTES: dict[str, Route] = {
     "invitation-detail": Route(LA, INVITED("invitation-detail"), "send_officer"),
     "invitation-bulk": Route(LA, r("invitation-bulk"), methods=POST),
     "invitation-revoke": Route(LA, INVITED("invitation-revoke"), methods=POST),
+    "membership-list": Route(LA, r("membership-list"), "send_officer"),
     # --- API: budgets ---------------------------------------------------------------
     "budget-list": Route(
         LIST, r("budget-list"), "head_a", marker=lambda w: f'"cluster_name":"{w.a.cluster.name}"'
