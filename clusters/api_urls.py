@@ -8,5 +8,6 @@ router = SimpleRouter()
 router.register("districts", api.DistrictViewSet, basename="district")
 router.register("clusters", api.ClusterViewSet, basename="cluster")
 router.register("schools", api.SchoolViewSet, basename="school")
+router.register("school-imports", api.SchoolImportViewSet, basename="school-import")
 
 urlpatterns = router.urls

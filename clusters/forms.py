@@ -1,8 +1,12 @@
 """Forms for the cluster pages."""
 
+from crispy_forms_gds.helper import FormHelper
 from django import forms
+from django.conf import settings
 
 from portal.forms import PlainMessagesMixin
+
+from .importers import _mb, parse_academic_year
 
 
 class YearForm(PlainMessagesMixin, forms.Form):
@@ -13,3 +17,96 @@ class YearForm(PlainMessagesMixin, forms.Form):
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, f"{y}/{(y + 1) % 100:02d}") for y in years]
+
+
+def check_csv(upload, what: str):
+    """A CSV by its name, within the imports' size limit; its text is checked as read."""
+    if upload is None:
+        return upload
+    if not upload.name.lower().endswith((".csv", ".txt")):
+        raise forms.ValidationError(f"The {what} must be a CSV file (ending .csv)")
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The {what} is {_mb(upload.size)}: the limit is {_mb(limit)}. "
+            "Filter it to the LA's rows first"
+        )
+    return upload
+
+
+def _file_messages(what: str) -> dict:
+    choose = f"Choose the {what} to upload"
+    return {
+        "required": choose,
+        "invalid": choose,
+        "missing": choose,
+        "empty": f"The {what} is empty",
+    }
+
+
+class _YearField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=9, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if not value:
+            return None
+        year, error = parse_academic_year(value)
+        if error:
+            raise forms.ValidationError(error.rstrip("."))
+        return year
+
+
+class _GDSForm(PlainMessagesMixin, forms.Form):
+    """GOV.UK markup through crispy-forms-gds; the page supplies <form> and buttons."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class GiasUploadForm(_GDSForm):
+    extract = forms.FileField(
+        label="GIAS extract (CSV)",
+        help_text="The 'establishment fields' CSV downloaded from Get Information about "
+        "Schools: all of England is fine, only the LA's rows are read.",
+        error_messages=_file_messages("GIAS extract"),
+    )
+    mapping = forms.FileField(
+        label="Cluster mapping (CSV, optional)",
+        required=False,
+        help_text="Columns URN, District, Cluster and, optionally, Cluster code and "
+        "District code. Schools it does not name keep their cluster.",
+        error_messages=_file_messages("cluster mapping"),
+    )
+    year = _YearField(
+        label="Academic year of GIAS's pupil numbers (optional)",
+        help_text="For example, 2025/26: GIAS's roll, FSM and SEN counts then set that "
+        "year's figures. Leave it blank to change no figures.",
+    )
+
+    def clean_extract(self):
+        return check_csv(self.cleaned_data["extract"], "GIAS extract")
+
+    def clean_mapping(self):
+        return check_csv(self.cleaned_data.get("mapping"), "cluster mapping")
+
+
+class StatsUploadForm(_GDSForm):
+    statistics = forms.FileField(
+        label="School statistics (CSV)",
+        help_text="The DfE's school-level 'Special educational needs in England' file, "
+        "or the LA template (urn, academic_year and the figures).",
+        error_messages=_file_messages("statistics file"),
+    )
+    year = _YearField(
+        label="Academic year (optional)",
+        help_text="For example, 2025/26: only that year's rows are imported. Leave it "
+        "blank to import every year in the file.",
+    )
+
+    def clean_statistics(self):
+        return check_csv(self.cleaned_data["statistics"], "statistics file")

@@ -3,10 +3,13 @@
 from datetime import date
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from portal.storage import private_storage
 
 
 class District(models.Model):
@@ -232,3 +235,140 @@ class Membership(models.Model):
 
     def is_current(self, on: date | None = None) -> bool:
         return self.ends_on is None or self.ends_on > (on or timezone.localdate())
+
+
+class ImportKind(models.TextChoices):
+    GIAS = "gias", "GIAS establishments"
+    STATS = "stats", "School statistics"
+
+
+class ImportStatus(models.TextChoices):
+    REJECTED = "rejected", "Not imported: the file has problems"
+    PREVIEW = "preview", "Ready to apply"
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Importing"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Not imported"
+    DISCARDED = "discarded", "Discarded"
+
+
+def _import_upload_to(instance, filename):  # pragma: no cover - saved by name
+    return f"imports/{filename}"
+
+
+class SchoolImport(models.Model):
+    """One upload of a GIAS extract (with its optional cluster mapping) or a statistics
+    file by the LA SEND officer: its problems, or the preview of what it will change;
+    then the worker's apply, its progress and what it did.
+
+    The files are kept in the private storage only from the preview until the import
+    is applied or discarded (docs/architecture.md §8)."""
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    file = models.FileField(
+        storage=private_storage, upload_to=_import_upload_to, max_length=300, blank=True
+    )
+    mapping_filename = models.CharField(max_length=200, blank=True)
+    mapping_file = models.FileField(
+        storage=private_storage, upload_to=_import_upload_to, max_length=300, blank=True
+    )
+    la_code = models.CharField(max_length=10, blank=True)
+    academic_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    # [{"line", "column", "message", "source"}]
+    errors = models.JSONField(default=list, blank=True)
+    # What the file will change: counts and lists (see clusters.uploads).
+    preview = models.JSONField(default=dict, blank=True)
+    # The URNs whose rows the preview read, and a hash of those rows as they were then:
+    # an apply whose rows have changed since (another import, a move) is refused.
+    scope = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")), name="import_done_within_total"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.pk}: {self.get_status_display()}"
+
+    @property
+    def heading(self) -> str:
+        """The page's heading and title."""
+        what = "GIAS extract" if self.kind == ImportKind.GIAS else "statistics file"
+        title = what[0].upper() + what[1:]
+        return {
+            ImportStatus.REJECTED: f"{title} not imported: problems found",
+            ImportStatus.PREVIEW: f"Check what the {what} will change",
+            ImportStatus.QUEUED: f"Importing the {what}",
+            ImportStatus.RUNNING: f"Importing the {what}",
+            ImportStatus.SUCCEEDED: f"{title} imported",
+            ImportStatus.FAILED: f"{title} not imported",
+            ImportStatus.DISCARDED: f"{title} discarded",
+        }[self.status]
+
+    @property
+    def is_gias(self) -> bool:
+        return self.kind == ImportKind.GIAS
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ImportStatus.REJECTED
+
+    @property
+    def is_preview(self) -> bool:
+        return self.status == ImportStatus.PREVIEW
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def is_succeeded(self) -> bool:
+        return self.status == ImportStatus.SUCCEEDED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ImportStatus.FAILED
+
+    @property
+    def is_finished(self) -> bool:
+        return not (self.is_preview or self.is_working)
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the file's rows read by the worker (100 once written)."""
+        if self.is_succeeded:
+            return 100
+        return self.rows_done * 100 // self.rows_total if self.rows_total else 0
+
+
+# Who uploaded, applied or discarded an import, and what it did (django-auditlog; the
+# other set-up models are listed in settings.AUDITLOG_INCLUDE_TRACKING_MODELS).
+auditlog.register(
+    SchoolImport,
+    exclude_fields=["preview", "scope", "errors", "rows_done", "progress_message"],
+)

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from portal.roles import Scope, scope_for
@@ -289,4 +290,31 @@ def county_summary() -> CountySummary:
         open_schools=School.objects.filter(is_open=True).count(),
         unmapped_count=unmapped.count(),
         unmapped=list(unmapped.order_by("name")[:20]),
+    )
+
+
+# ---------------------------------------------------------------- imports by upload
+
+
+def school_imports(user, kind: str | None = None) -> QuerySet:
+    """The LA SEND officer's imports by upload, newest first (nobody else has any)."""
+    from .models import SchoolImport
+    from .policy import can_import_schools
+
+    if not can_import_schools(user):
+        return SchoolImport.objects.none()
+    imports = SchoolImport.objects.select_related("uploaded_by", "applied_by").defer(
+        "preview", "scope"
+    )
+    return imports.filter(kind=kind) if kind else imports
+
+
+def get_school_import(user, pk: int):
+    from .models import SchoolImport
+    from .policy import can_import_schools
+
+    if not can_import_schools(user):
+        raise Http404
+    return get_object_or_404(
+        SchoolImport.objects.select_related("uploaded_by", "applied_by"), pk=pk
     )

@@ -1,14 +1,17 @@
 """Cluster directory, cluster and school pages. Scoping lives in the selectors."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.errors import ConflictError, DomainError
 from portal.roles import scope_for
 
-from . import selectors
-from .forms import YearForm
-from .models import academic_year_label
+from . import policy, selectors, uploads
+from .forms import GiasUploadForm, StatsUploadForm, YearForm
+from .models import ImportKind, academic_year_label
 
 
 def _year(request: HttpRequest) -> dict:
@@ -50,3 +53,128 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def school_detail(request: HttpRequest, urn: int) -> HttpResponse:
     page = selectors.school_detail(request.user, urn)
     return render(request, "clusters/school_detail.html", {"page": page, "school": page.school})
+
+
+# ---------------------------------------------------------------- imports by upload
+
+# Each list of a preview shows this many rows; the counts above it are whole.
+PREVIEW_SHOWN = 100
+
+
+def _require_imports(request: HttpRequest) -> None:
+    if not policy.can_import_schools(request.user):
+        raise Http404
+
+
+def _upload_page(request: HttpRequest, kind: str) -> HttpResponse:
+    _require_imports(request)
+    form_class = GiasUploadForm if kind == ImportKind.GIAS else StatsUploadForm
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if kind == ImportKind.GIAS:
+                mapping = data.get("mapping")
+                run = uploads.upload_gias(
+                    user=request.user,
+                    data=data["extract"].file,
+                    filename=data["extract"].name,
+                    mapping=mapping.file if mapping else None,
+                    mapping_filename=mapping.name if mapping else "",
+                    year=data["year"],
+                )
+            else:
+                run = uploads.upload_stats(
+                    user=request.user,
+                    data=data["statistics"].file,
+                    filename=data["statistics"].name,
+                    year=data["year"],
+                )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("clusters:import", pk=run.pk)
+    context = {
+        "form": form,
+        "kind": kind,
+        "imports": selectors.school_imports(request.user, kind)[:20],
+    }
+    return render(
+        request, "clusters/import_upload.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_gias(request: HttpRequest) -> HttpResponse:
+    """Upload a GIAS extract (and a cluster mapping) to see what it would change."""
+    return _upload_page(request, ImportKind.GIAS)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_stats(request: HttpRequest) -> HttpResponse:
+    """Upload the schools' statistics to see what they would change."""
+    return _upload_page(request, ImportKind.STATS)
+
+
+def _shown_lists(run) -> dict:
+    names = ("new", "updated", "closed", "unmapped", "changed", "unknown")
+    return {
+        name: run.preview[name][:PREVIEW_SHOWN] for name in names if name in (run.preview or {})
+    }
+
+
+def _detail(request: HttpRequest, run, *, refusal: str = "", status: int = 200) -> HttpResponse:
+    context = {
+        "run": run,
+        "shown": _shown_lists(run),
+        "counts": (run.preview or {}).get("counts", {}),
+        "limit": PREVIEW_SHOWN,
+        "refusal": refusal,
+    }
+    return render(request, "clusters/import_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file's problems, or the preview of what it will change, then its progress."""
+    return _detail(request, selectors.get_school_import(request.user, pk))
+
+
+@login_required
+@require_GET
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel, polled by htmx until the import is done or has failed."""
+    run = selectors.get_school_import(request.user, pk)
+    response = render(request, "clusters/_import_status.html", {"run": run})
+    if run.is_finished and request.htmx:
+        response["HX-Refresh"] = "true"  # the page then says what was done
+    return response
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.get_school_import(request.user, pk)
+    try:
+        uploads.request_apply(user=request.user, run_id=run.pk)
+    except ConflictError as exc:
+        return _detail(request, run, refusal=exc.message, status=409)
+    messages.success(request, "The import is queued: you can leave this page and come back.")
+    return redirect("clusters:import", pk=run.pk)
+
+
+@login_required
+@require_POST
+def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.get_school_import(request.user, pk)
+    try:
+        uploads.discard(user=request.user, run_id=run.pk)
+    except ConflictError as exc:
+        return _detail(request, run, refusal=exc.message, status=409)
+    messages.success(request, "The upload is discarded: nothing was imported.")
+    return redirect(
+        "clusters:import_gias" if run.is_gias else "clusters:import_stats",
+    )

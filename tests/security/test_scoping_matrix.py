@@ -157,6 +157,19 @@ def an_import():
     return EscalationImport.objects.get_or_create(filename="world.csv")[0]
 
 
+def a_school_import():
+    """A GIAS upload waiting in its preview, whoever made it."""
+    from clusters.models import SchoolImport
+
+    return SchoolImport.objects.get_or_create(
+        filename="world-gias.csv", defaults={"kind": "gias", "status": "preview"}
+    )[0]
+
+
+def SCHOOL_IMPORT(name: str) -> Callable[[World], str]:  # noqa: N802 - reads like r(...)
+    return lambda w: reverse(name, args=[a_school_import().pk])
+
+
 POST = ("POST",)
 BOTH = ("GET", "POST")
 REF = lambda w: w.a.submitted.reference  # noqa: E731
@@ -226,6 +239,14 @@ ROUTES: dict[str, Route] = {
     ),
     "clusters:cluster": Route(OBJECT, r("clusters:cluster", "a.cluster.pk"), "head_a"),
     "clusters:school": Route(OBJECT, r("clusters:school", "a.school.urn"), "head_a"),
+    # Imports by upload: the LA SEND officer only (tests/clusters/test_import_upload.py,
+    # which also has the finance officer refused).
+    "clusters:import_gias": Route(LA, r("clusters:import_gias"), "send_officer", methods=BOTH),
+    "clusters:import_stats": Route(LA, r("clusters:import_stats"), "send_officer", methods=BOTH),
+    "clusters:import": Route(LA, SCHOOL_IMPORT("clusters:import"), "send_officer"),
+    "clusters:import_status": Route(LA, SCHOOL_IMPORT("clusters:import_status"), "send_officer"),
+    "clusters:import_apply": Route(LA, SCHOOL_IMPORT("clusters:import_apply"), methods=POST),
+    "clusters:import_discard": Route(LA, SCHOOL_IMPORT("clusters:import_discard"), methods=POST),
     # --- funding pages --------------------------------------------------------------
     "funding:list": Route(LIST, r("funding:list"), "senco_a", finance="no_pupil", marker=REF),
     "funding:export": Route(LIST, r("funding:export"), "senco_a", finance="no_pupil", marker=REF),
@@ -659,6 +680,10 @@ ROUTES: dict[str, Route] = {
     "reports-api-detail": Route(OBJECT, r("reports-api-detail", "a.report.pk"), "head_a"),
     "reports-api-download": Route(OBJECT, r("reports-api-download", "a.report.pk", "html")),
     "escalation-api-list": Route(LA, r("escalation-api-list"), "send_officer", methods=BOTH),
+    "school-import-list": Route(LA, r("school-import-list"), "send_officer", methods=BOTH),
+    "school-import-detail": Route(LA, SCHOOL_IMPORT("school-import-detail"), "send_officer"),
+    "school-import-apply": Route(LA, SCHOOL_IMPORT("school-import-apply"), methods=POST),
+    "school-import-discard": Route(LA, SCHOOL_IMPORT("school-import-discard"), methods=POST),
     "escalation-api-detail": Route(
         LA, lambda w: reverse("escalation-api-detail", args=[an_import().pk]), "send_officer"
     ),
