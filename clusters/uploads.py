@@ -454,8 +454,9 @@ def _enqueue(pk: int) -> None:
 
 
 class _CountingReader(io.RawIOBase):
-    """The stored file, telling how many lines have been read since it was last rewound
-    (the parser reads it twice: the encoding check, then the rows)."""
+    """The stored file, telling how many lines have been read since it was last rewound.
+    The parser reads it twice: to the end to choose the encoding (``phase`` 0), then the
+    rows (``phase`` 1); a phase ends when the file's end is reached."""
 
     def __init__(self, raw, report: Callable[[int, int], None]):
         self.raw, self.report = raw, report
@@ -472,15 +473,17 @@ class _CountingReader(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self.lines += data.count(b"\n")
-        if self.lines - self._told >= PROGRESS_EVERY:
+        if not n:
+            self.report(self.phase, self.lines)
+            self.phase = 1
+        elif self.lines - self._told >= PROGRESS_EVERY:
             self._told = self.lines
             self.report(self.phase, self.lines)
         return n
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if offset == 0 and whence == io.SEEK_SET and self.lines:
-            self.report(self.phase, self.lines)
-            self.phase, self.lines, self._told = self.phase + 1, 0, 0
+        if offset == 0 and whence == io.SEEK_SET:
+            self.lines, self._told = 0, 0
         return self.raw.seek(offset, whence)
 
     def tell(self) -> int:
@@ -498,9 +501,10 @@ def _parse_stored(run: SchoolImport):
     """Read the stored file again with the same parsers, saving progress as it goes."""
 
     def report(phase: int, lines: int) -> None:
+        lines = max(0, lines - 1)  # the header is no row
         of = f"{min(lines, run.rows_total):,} of {run.rows_total:,}"
         what = "Checking the file's encoding" if phase == 0 else "Reading the rows"
-        _progress(run, lines if phase else 0, f"{what}: line {of}")
+        _progress(run, lines if phase else 0, f"{what}: {of} rows")
 
     with private_storage().open(run.file.name, "rb") as stored:
         handle = io.BufferedReader(_CountingReader(stored, report))

@@ -5,7 +5,9 @@ test_worker.py`` with test-only knobs in its environment (the product has none):
   killed worker is handed out again within seconds (in production Redis' hour applies);
 - ``REPORTS_TEST_PAUSE_SECONDS``: the report task stops that long part-way, once the
   HTML and CSV files are written and before the spreadsheet is, so a test can watch its
-  progress or kill the worker with a report half-written.
+  progress or kill the worker with a report half-written;
+- ``IMPORTS_TEST_PAUSE_SECONDS``: a school import stops that long each time it saves how
+  far it has read, so a test can watch its progress (tests/clusters/test_import_worker.py).
 """
 
 import os
@@ -41,3 +43,27 @@ def _pause_report_part_way(sender=None, **_):
 
     paused_render_xlsx.paused_for_tests = True
     rendering.render_xlsx = paused_render_xlsx
+
+
+IMPORT_PAUSE_SECONDS = float(os.environ.get("IMPORTS_TEST_PAUSE_SECONDS") or 0)
+
+
+@task_prerun.connect
+def _pause_import_progress(sender=None, **_):
+    """Slow a school import down after each progress save, so a test sees it part-way."""
+    if not IMPORT_PAUSE_SECONDS or sender is None:
+        return
+    if sender.name != "clusters.tasks.apply_school_import":
+        return
+    from clusters import uploads
+
+    if getattr(uploads._progress, "paused_for_tests", False):
+        return
+    progress = uploads._progress
+
+    def paused_progress(*args, **kwargs):
+        progress(*args, **kwargs)
+        time.sleep(IMPORT_PAUSE_SECONDS)
+
+    paused_progress.paused_for_tests = True
+    uploads._progress = paused_progress
