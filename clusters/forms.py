@@ -110,3 +110,77 @@ class StatsUploadForm(_GDSForm):
 
     def clean_statistics(self):
         return check_csv(self.cleaned_data["statistics"], "statistics file")
+
+
+class ClusterNameForm(_GDSForm):
+    name = forms.CharField(
+        label="Cluster name",
+        max_length=120,
+        error_messages={
+            "required": "Enter the cluster's name",
+            "max_length": "The cluster's name must be 120 characters or fewer",
+        },
+    )
+    # The name the page showed: a rename made meanwhile is not overwritten.
+    expected_name = forms.CharField(widget=forms.HiddenInput, required=False, max_length=120)
+
+
+class ClusterCreateForm(_GDSForm):
+    district = forms.ModelChoiceField(
+        label="District",
+        queryset=None,
+        empty_label="Choose the district",
+        error_messages={
+            "required": "Choose the district the cluster is in",
+            "invalid_choice": "Choose the district the cluster is in",
+        },
+    )
+    name = forms.CharField(
+        label="Cluster name",
+        max_length=120,
+        error_messages={
+            "required": "Enter the cluster's name",
+            "max_length": "The cluster's name must be 120 characters or fewer",
+        },
+    )
+    code = forms.CharField(
+        label="Cluster code (optional)",
+        required=False,
+        max_length=30,
+        help_text="The code the LA's cluster mapping uses. Leave it blank to make one from the names.",
+        error_messages={"max_length": "The code must be 30 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import District
+
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.order_by("name")
+
+
+class _ClusterChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.district.name})"
+
+
+class MoveSchoolForm(_GDSForm):
+    cluster = _ClusterChoice(
+        label="Move to",
+        queryset=None,
+        empty_label="Choose the cluster",
+        error_messages={
+            "required": "Choose the cluster to move the school to",
+            "invalid_choice": "Choose the cluster to move the school to",
+        },
+    )
+    # The cluster the page showed (blank: none): a move made meanwhile is not overwritten.
+    expected_cluster = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, school=None, **kwargs):
+        from .models import Cluster
+
+        super().__init__(*args, **kwargs)
+        clusters = Cluster.objects.select_related("district").order_by("district__name", "name")
+        if school is not None and school.cluster_id:
+            clusters = clusters.exclude(pk=school.cluster_id)
+        self.fields["cluster"].queryset = clusters

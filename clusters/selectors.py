@@ -318,3 +318,21 @@ def get_school_import(user, pk: int):
     return get_object_or_404(
         SchoolImport.objects.select_related("uploaded_by", "applied_by"), pk=pk
     )
+
+
+# ---------------------------------------------------------------- the cluster map
+
+
+def cluster_for_editing(pk: int) -> Cluster:
+    """A cluster as the LA SEND officer edits it (the view has checked the policy)."""
+    return get_object_or_404(Cluster.objects.select_related("district"), pk=pk)
+
+
+def cluster_schools(cluster: Cluster) -> list[School]:
+    return list(
+        cluster.schools.order_by("-is_open", "name").only("urn", "name", "is_open", "cluster_id")
+    )
+
+
+def school_for_moving(urn: int) -> School:
+    return get_object_or_404(School.objects.select_related("cluster__district"), urn=urn)

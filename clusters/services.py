@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
+from portal.errors import ConflictError, DomainError
+
+from . import policy
 from .importers import (
     SEN_LAYOUT,
     FileRejected,
@@ -344,9 +348,99 @@ def import_school_stats(stats: StatsFile) -> StatsImportReport:
     return report
 
 
+# --- the cluster map, edited in the portal (the LA SEND officer) -------------------------
+
+_UNCHECKED = object()
+
+
 @transaction.atomic
-def move_school(school: School, cluster: Cluster) -> School:
-    """Connect a school to a (different) cluster."""
+def move_school(
+    school: School,
+    cluster: Cluster,
+    *,
+    user: AbstractBaseUser | None = None,
+    expected_cluster_id: int | None | object = _UNCHECKED,
+) -> School:
+    """Connect a school to a (different) cluster: its new requests go to that cluster's
+    panel and budget, its staff see that cluster (requests already made keep theirs).
+
+    ``expected_cluster_id`` is the cluster the page showed: a school moved meanwhile by
+    someone else is not moved again over it (409). Recorded by django-auditlog.
+    """
+    if user is not None:
+        policy.require_edit_cluster_map(user)
+    school = (
+        School.objects.select_for_update(of=("self",)).select_related("cluster").get(pk=school.pk)
+    )
+    if expected_cluster_id is not _UNCHECKED and school.cluster_id != expected_cluster_id:
+        now = school.cluster.name if school.cluster else "no cluster"
+        raise ConflictError(
+            f"{school.name} was moved meanwhile and is now in {now}: nothing was changed. "
+            "Check where it is and move it again if you still need to."
+        )
+    if school.cluster_id == cluster.pk:
+        raise DomainError(f"{school.name} is already in {cluster.name}.", field="cluster")
     school.cluster = cluster
     school.save(update_fields=["cluster"])
     return school
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("Enter the cluster's name.", field="name")
+    if len(name) > 120:
+        raise DomainError("The cluster's name must be 120 characters or fewer.", field="name")
+    return name
+
+
+def _name_free(district: District, name: str, *, but: Cluster | None = None) -> None:
+    taken = Cluster.objects.filter(district=district, name__iexact=name)
+    if but is not None:
+        taken = taken.exclude(pk=but.pk)
+    if taken.exists():
+        raise DomainError(f"{district.name} already has a cluster called {name}.", field="name")
+
+
+@transaction.atomic
+def rename_cluster(
+    *, user: AbstractBaseUser, cluster: Cluster, name: str, expected_name: str | None = None
+) -> Cluster:
+    """Rename a cluster; ``expected_name`` is the name the page showed (renamed meanwhile
+    by someone else: refused, 409). Its code, schools, panel and budgets stay."""
+    policy.require_edit_cluster_map(user)
+    cluster = (
+        Cluster.objects.select_for_update(of=("self",))
+        .select_related("district")
+        .get(pk=cluster.pk)
+    )
+    if expected_name is not None and cluster.name != expected_name:
+        raise ConflictError(
+            f"The cluster was renamed meanwhile to {cluster.name}: nothing was changed. "
+            "Check the name and rename it again if you still need to."
+        )
+    name = _clean_name(name)
+    _name_free(cluster.district, name, but=cluster)
+    cluster.name = name
+    cluster.save(update_fields=["name"])
+    return cluster
+
+
+@transaction.atomic
+def create_cluster(
+    *, user: AbstractBaseUser, district: District, name: str, code: str = ""
+) -> Cluster:
+    """A new cluster in a district (its code made from the names when none is given)."""
+    policy.require_edit_cluster_map(user)
+    name = _clean_name(name)
+    _name_free(district, name)
+    code = (code or "").strip().upper()
+    taken = set(Cluster.objects.values_list("code", flat=True))
+    if code:
+        if len(code) > 30:
+            raise DomainError("The code must be 30 characters or fewer.", field="code")
+        if code in taken:
+            raise DomainError(f"Another cluster has the code {code}.", field="code")
+    else:
+        code = _unique_code(f"{district.code} {name}", taken, 30)
+    return Cluster.objects.create(district=district, name=name, code=code)

@@ -9,8 +9,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.errors import ConflictError, DomainError
 from portal.roles import scope_for
 
-from . import policy, selectors, uploads
-from .forms import GiasUploadForm, StatsUploadForm, YearForm
+from . import policy, selectors, services, uploads
+from .forms import (
+    ClusterCreateForm,
+    ClusterNameForm,
+    GiasUploadForm,
+    MoveSchoolForm,
+    StatsUploadForm,
+    YearForm,
+)
 from .models import ImportKind, academic_year_label
 
 
@@ -177,4 +184,99 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, "The upload is discarded: nothing was imported.")
     return redirect(
         "clusters:import_gias" if run.is_gias else "clusters:import_stats",
+    )
+
+
+# ---------------------------------------------------------------- the cluster map
+
+
+def _require_cluster_map(request: HttpRequest) -> None:
+    if not policy.can_edit_cluster_map(request.user):
+        raise Http404
+
+
+def _refused(form, exc: DomainError) -> int:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return exc.status
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cluster_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a cluster, and move its schools (each from its own page)."""
+    _require_cluster_map(request)
+    cluster = selectors.cluster_for_editing(pk)
+    form = ClusterNameForm(
+        request.POST or None, initial={"name": cluster.name, "expected_name": cluster.name}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.rename_cluster(
+                    user=request.user,
+                    cluster=cluster,
+                    name=form.cleaned_data["name"],
+                    expected_name=form.cleaned_data["expected_name"] or None,
+                )
+            except DomainError as exc:
+                status = _refused(form, exc)
+            else:
+                messages.success(request, "The cluster's name is saved.")
+                return redirect("clusters:edit", pk=cluster.pk)
+        else:
+            status = 400
+    context = {"cluster": cluster, "form": form, "schools": selectors.cluster_schools(cluster)}
+    return render(request, "clusters/cluster_edit.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cluster_new(request: HttpRequest) -> HttpResponse:
+    _require_cluster_map(request)
+    form = ClusterCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                cluster = services.create_cluster(user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                status = _refused(form, exc)
+            else:
+                messages.success(request, f"{cluster.name} is added to {cluster.district.name}.")
+                return redirect("clusters:edit", pk=cluster.pk)
+        else:
+            status = 400
+    return render(request, "clusters/cluster_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_school(request: HttpRequest, urn: int) -> HttpResponse:
+    """Move a school to another cluster: its new requests go to that cluster's panel."""
+    _require_cluster_map(request)
+    school = selectors.school_for_moving(urn)
+    form = MoveSchoolForm(
+        request.POST or None, school=school, initial={"expected_cluster": school.cluster_id}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.move_school(
+                    school,
+                    form.cleaned_data["cluster"],
+                    user=request.user,
+                    expected_cluster_id=form.cleaned_data["expected_cluster"],
+                )
+            except DomainError as exc:
+                status = _refused(form, exc)
+            else:
+                moved_to = form.cleaned_data["cluster"]
+                messages.success(request, f"{school.name} is now in {moved_to.name}.")
+                return redirect("clusters:edit", pk=moved_to.pk)
+        else:
+            status = 400
+    return render(
+        request, "clusters/move_school.html", {"school": school, "form": form}, status=status
     )

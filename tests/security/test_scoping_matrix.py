@@ -239,6 +239,12 @@ ROUTES: dict[str, Route] = {
     ),
     "clusters:cluster": Route(OBJECT, r("clusters:cluster", "a.cluster.pk"), "head_a"),
     "clusters:school": Route(OBJECT, r("clusters:school", "a.school.urn"), "head_a"),
+    # The cluster map: the LA SEND officer only (tests/clusters/test_cluster_map.py).
+    "clusters:new": Route(LA, r("clusters:new"), "send_officer", methods=BOTH),
+    "clusters:edit": Route(LA, r("clusters:edit", "a.cluster.pk"), "send_officer", methods=BOTH),
+    "clusters:move_school": Route(
+        LA, r("clusters:move_school", "a.school.urn"), "send_officer", methods=BOTH
+    ),
     # Imports by upload: the LA SEND officer only (tests/clusters/test_import_upload.py,
     # which also has the finance officer refused).
     "clusters:import_gias": Route(LA, r("clusters:import_gias"), "send_officer", methods=BOTH),
