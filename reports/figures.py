@@ -1113,3 +1113,312 @@ def impact(
             "declined": declined_n,
         },
     }
+
+
+# ---------------------------------------------------------------- the budget forecast
+
+FORECAST_COLUMNS = [
+    col("level", "Table"),
+    col("name", "Name"),
+    col("allocated", "Allocated", "money"),
+    col("committed", "Committed so far", "money"),
+    col("paid", "Paid so far", "money"),
+    col("available", "Available now", "money"),
+    col("requests", "Requests submitted, undecided", "int"),
+    col("requested", "Asked for by undecided requests", "money"),
+    col("approval_rate", "Approval rate used", "factor"),
+    col("award_ratio", "Award ratio used", "factor"),
+    col("rates_from", "Rates from"),
+    col("pipeline_expected", "Expected from undecided", "money"),
+    col("left_best", "Left at 31 March, best case", "money"),
+    col("left_expected", "Left at 31 March, expected", "money"),
+    col("left_worst", "Left at 31 March, worst case", "money"),
+    col("run_out_best", "Runs out, best case"),
+    col("run_out_expected", "Runs out, expected"),
+    col("run_out_worst", "Runs out, worst case"),
+    col("next_year", "Due after 31 March (next year)", "money"),
+    col("next_year_awards", "Awards running into next year", "int"),
+    col("share", "Share of the months left", "share"),
+    col("expected_month", "Expected commitments in the month", "money"),
+    col("worst_month", "Worst-case commitments in the month", "money"),
+    col("spend_expected", "Spend to date, expected", "money"),
+    col("spend_worst", "Spend to date, worst case", "money"),
+    col("decisions", "Decisions", "int"),
+    col("awards", "Awards", "int"),
+    col("awarded", "Awarded", "money"),
+    col("asked", "Asked for by those awards", "money"),
+    col("earlier", "Committed in the years before", "money"),
+    col("year_share", "Share of the year", "share"),
+    col("in_forecast", "A month left", "flag"),
+]
+FORECAST_BUDGET_COLS = ["name", "allocated", "committed", "paid", "available", "requests",
+                        "requested", "approval_rate", "award_ratio", "rates_from",
+                        "pipeline_expected",
+                        "left_best", "left_expected", "left_worst", "run_out_best",
+                        "run_out_expected", "run_out_worst", "next_year",
+                        "next_year_awards"]  # fmt: skip
+FORECAST_BUDGET_PRINT = ["name", "allocated", "committed", "paid", "requested",
+                         "pipeline_expected", "left_expected", "left_worst", "run_out_expected",
+                         "run_out_worst", "next_year"]  # fmt: skip
+FORECAST_MONTH_COLS = ["name", "share", "expected_month", "worst_month", "spend_expected",
+                       "spend_worst", "allocated"]  # fmt: skip
+FORECAST_RATE_COLS = ["name", "decisions", "awards", "awarded", "asked", "approval_rate",
+                      "award_ratio", "rates_from"]  # fmt: skip
+FORECAST_PATTERN_COLS = ["name", "earlier", "year_share", "in_forecast"]
+SCENARIOS = ("best", "expected", "worst")
+# A cluster with fewer decisions than this in the window is forecast at the county's rates.
+FORECAST_MIN_DECISIONS = 5
+
+
+def _money_json(value: Decimal) -> str:
+    return str(Decimal(value).quantize(PENNY))
+
+
+def forecast(data: dict, scope: ReportScope, start_year: int, as_of) -> dict:
+    """The budget forecast from ``queries.forecast_figures``: each budget's committed and
+    paid so far, the undecided requests weighted by its cluster's rates (best: none
+    approved; worst: all in full), spread over the months left by last years' pattern to
+    the penny, the month each case runs out, and what is due after 31 March. The
+    scope's total is the sum of its budgets, month by month, so it adds up exactly."""
+    from . import forecast as fc
+
+    year = year_label(start_year)
+    window, earlier_years = data.get("rate_window_months", 24), data.get("pattern_years", 3)
+    months = fc.months_left(start_year, as_of)
+    by_month = {int(r["month"]): Decimal(r["total"]) for r in data["pattern"]}
+    pattern, followed = fc.pattern_for(months, by_month)
+
+    # The rates: each cluster's own from 5 decisions up, else the county's.
+    county_counts = [sum(r[k] for r in data["rates"]) for k in ("decisions", "awards")]
+    county_money = [sum((r[k] for r in data["rates"]), ZERO) for k in ("awarded", "asked")]
+    county_rates = fc.rates(*county_counts, *county_money)
+    counts = {r["cluster_id"]: r for r in data["rates"]}
+
+    def rates_of(cluster_id: int) -> tuple[float, float, str]:
+        r = counts.get(cluster_id)
+        if r and r["decisions"] >= FORECAST_MIN_DECISIONS:
+            return (*fc.rates(r["decisions"], r["awards"], r["awarded"], r["asked"]), "the cluster")
+        return (*county_rates, "the county")
+
+    pairs: dict[tuple[int, int], dict] = {}
+    for b in data["budgets"]:
+        pairs[(b["cluster_id"], b["stream_id"])] = {**b, "requests": 0, "requested": ZERO}
+    for p in data["pipeline"]:
+        row = pairs.setdefault(
+            (p["cluster_id"], p["stream_id"]),
+            {"cluster_id": p["cluster_id"], "cluster": p["cluster"], "stream": p["stream"],
+             "allocated": ZERO, "committed": ZERO, "paid": ZERO, "next_year": ZERO,
+             "next_year_awards": 0},
+        )  # fmt: skip
+        row["requests"], row["requested"] = p["requests"], p["requested"]
+
+    zeros = [ZERO] * len(months)
+    total_months = {s: list(zeros) for s in SCENARIOS}
+    budget_rows, chart_units, shown_clusters = [], [], {}
+    for (cluster_id, _), b in sorted(
+        pairs.items(), key=lambda kv: (kv[1]["cluster"], kv[1]["stream"])
+    ):
+        approval, ratio, source = rates_of(cluster_id)
+        shown_clusters[cluster_id] = b["cluster"]
+        requested = [b["requested"]] if months else []  # the year over: none to come in it
+        row = {
+            "name": f"{b['cluster']}: {b['stream']}",
+            "allocated": b["allocated"],
+            "committed": b["committed"],
+            "paid": b["paid"],
+            "available": b["allocated"] - b["committed"],
+            "requests": b["requests"],
+            "requested": b["requested"],
+            "approval_rate": approval,
+            "award_ratio": ratio,
+            "rates_from": source,
+            "next_year": b["next_year"],
+            "next_year_awards": b["next_year_awards"],
+        }
+        for case in fc.scenarios(b["allocated"], b["committed"], requested, approval, ratio):
+            monthly = fc.spread(case.pipeline, pattern) if months else []
+            for i, amount in enumerate(monthly):
+                total_months[case.name][i] += amount
+            month = fc.run_out_month(
+                b["allocated"], b["committed"], list(zip(months, monthly, strict=True))
+            )
+            row[f"pipeline_{case.name}"] = case.pipeline
+            row[f"left_{case.name}"] = case.left
+            row[f"spend_{case.name}"] = case.spend
+            row[f"run_out_{case.name}"] = fc.run_out_text(b["allocated"], b["committed"], month)
+        budget_rows.append(row)
+        chart_units.append(row)
+
+    total = {"name": f"Total: {scope.label}", "rates_from": ""}
+    for k in ("allocated", "committed", "paid", "available", "requested", "next_year",
+              *(f"{p}_{s}" for p in ("pipeline", "left", "spend") for s in SCENARIOS)):  # fmt: skip
+        total[k] = sum((r[k] for r in budget_rows), ZERO)
+    for k in ("requests", "next_year_awards"):
+        total[k] = sum(r[k] for r in budget_rows)
+    for s in SCENARIOS:
+        month = fc.run_out_month(
+            total["allocated"], total["committed"], list(zip(months, total_months[s], strict=True))
+        )
+        total[f"run_out_{s}"] = fc.run_out_text(total["allocated"], total["committed"], month)
+
+    month_rows, running = [], {"expected": total["committed"], "worst": total["committed"]}
+    pattern_total = sum(pattern) or 1
+    for i, m in enumerate(months):
+        for s in ("expected", "worst"):
+            running[s] += total_months[s][i]
+        month_rows.append(
+            {
+                "name": m.strftime("%B %Y"),
+                "share": pattern[i] / pattern_total,
+                "expected_month": total_months["expected"][i],
+                "worst_month": total_months["worst"][i],
+                "spend_expected": running["expected"],
+                "spend_worst": running["worst"],
+                "allocated": total["allocated"],
+            }
+        )
+    if month_rows:
+        month_rows.append(
+            {
+                "name": "Total of the months left",
+                "share": 1.0,
+                "expected_month": sum(total_months["expected"], ZERO),
+                "worst_month": sum(total_months["worst"], ZERO),
+            }
+        )
+
+    rate_rows = []
+    for cluster_id, name in sorted(shown_clusters.items(), key=lambda kv: kv[1]):
+        r = counts.get(cluster_id, {"decisions": 0, "awards": 0, "awarded": ZERO, "asked": ZERO})
+        approval, ratio, source = rates_of(cluster_id)
+        rate_rows.append(
+            {"name": name, **{k: r[k] for k in ("decisions", "awards", "awarded", "asked")},
+             "approval_rate": approval, "award_ratio": ratio, "rates_from": source}
+        )  # fmt: skip
+    rate_rows.append(
+        {"name": "The county (every cluster)", "decisions": county_counts[0],
+         "awards": county_counts[1], "awarded": county_money[0], "asked": county_money[1],
+         "approval_rate": county_rates[0], "award_ratio": county_rates[1], "rates_from": ""}
+    )  # fmt: skip
+
+    year_total = sum(by_month.values(), ZERO)
+    left = {m.month for m in months}
+    pattern_rows = [
+        {
+            "name": m.strftime("%B"),
+            "earlier": by_month.get(m.month, ZERO),
+            "year_share": float(by_month.get(m.month, ZERO) / year_total) if year_total else None,
+            "in_forecast": m.month in left,
+        }
+        for m in fc.financial_months(start_year)
+    ]
+
+    def section(key, title, columns, rows, print_columns=None):
+        s = _plain_section(key, title, columns, [_json_row(r) for r in rows])
+        if print_columns:
+            s["print_columns"] = print_columns
+        return s
+
+    summary = [
+        ["Allocated", _money_json(total["allocated"]), "money"],
+        ["Committed so far", _money_json(total["committed"]), "money"],
+        ["Paid so far", _money_json(total["paid"]), "money"],
+        ["Requests submitted and undecided", total["requests"], "int"],
+        ["Asked for by undecided requests", _money_json(total["requested"]), "money"],
+        ["Expected from undecided requests", _money_json(total["pipeline_expected"]), "money"],
+        ["Left at 31 March, best case", _money_json(total["left_best"]), "money"],
+        ["Left at 31 March, expected", _money_json(total["left_expected"]), "money"],
+        ["Left at 31 March, worst case", _money_json(total["left_worst"]), "money"],
+        ["Runs out, best case", total["run_out_best"], "text"],
+        ["Runs out, expected", total["run_out_expected"], "text"],
+        ["Runs out, worst case", total["run_out_worst"], "text"],
+        [
+            f"Due after 31 March {start_year + 1} from awards running into the next year",
+            _money_json(total["next_year"]),
+            "money",
+        ],  # fmt: skip
+    ]
+    first_left = months[0].strftime("%B %Y") if months else None
+    method = [
+        f"The financial year {year} (1 April {start_year} to 31 March {start_year + 1}), as "
+        f"of {as_of:%-d %B %Y}. Allocated, committed and paid are sums over each cluster "
+        "budget's ledger: allocations and adjustments; commitments less releases; payments.",
+        "Undecided requests: those submitted and not yet decided (submitted, returned for "
+        "more information, ready for panel, on an agenda or deferred), the £ they ask for, "
+        "by cluster and fund. Drafts are not counted.",
+        "Best case: none of them approved. Expected: the £ asked for × the cluster's "
+        "approval rate × its award ratio, to the penny. Worst case: every one approved in "
+        "full.",
+        f"The rates: a cluster's panels' decisions in the {window} months to the snapshot — the "
+        "approval rate is awards (approved in full or in part) ÷ decisions, the award ratio "
+        "the £ awarded ÷ the £ those awards asked for, each to 4 places. A cluster with "
+        f"fewer than {FORECAST_MIN_DECISIONS} decisions is forecast at the county's rates "
+        "(every cluster's decisions together).",
+        (
+            f"The spread: what is expected is committed over the months left ({first_left} "
+            f"to March {start_year + 1}, this month counted) as the county's commitments "
+            f"fell in those months over the financial years {start_year - earlier_years}/"
+            f"{(start_year - earlier_years + 1) % 100:02d} to {start_year - 1}/{start_year % 100:02d}, to the "
+            "penny (largest remainder)."
+            if followed
+            else f"The spread: nothing was committed in the months left in the "
+            f"{earlier_years} years before, so what is expected is spread evenly over the months left "
+            f"({first_left} to March {start_year + 1}), to the penny."
+        )
+        if months
+        else "The year is over: no months are left in it, so undecided requests are not "
+        "forecast on its budgets (they will be committed on the next year's).",
+        "The run-out month: the first month in which the committed so far plus the "
+        'commitments spread to that month go above the allocation; "Does not run out" '
+        "when they never do by 31 March. The scope's total is the sum of its budgets, "
+        "month by month, and runs out when their total does.",
+        f"Next year: the instalments of awards committed on {year}'s budgets that are still "
+        f"scheduled to be paid after 31 March {start_year + 1} (the awards running into the "
+        "next year), by budget.",
+        "Caveats: new requests not yet submitted are not forecast, nor are releases at "
+        "review, adjustments or transfers; the rates and the pattern are the past's.",
+    ]
+    return {
+        "kind": "forecast",
+        "columns": FORECAST_COLUMNS,
+        "sections": [
+            section(
+                "budgets",
+                "Budgets to 31 March and after",
+                FORECAST_BUDGET_COLS,
+                [*budget_rows, total],
+                FORECAST_BUDGET_PRINT,
+            ),
+            section("months", "The months left, one by one", FORECAST_MONTH_COLS, month_rows),
+            section("rates", "The rates used", FORECAST_RATE_COLS, rate_rows),
+            section("pattern", "Last years' monthly pattern", FORECAST_PATTERN_COLS, pattern_rows),
+        ],
+        "summary": summary,
+        "method": method,
+        "thresholds": [],
+        "charts": [
+            _chart(
+                "year_end",
+                "Spend at 31 March against the allocation, by budget",
+                chart_units,
+                [
+                    ("allocated", "Allocated"),
+                    ("spend_expected", "Expected spend"),
+                    ("spend_worst", "Worst-case spend"),
+                ],  # fmt: skip
+                "money",
+            ),
+            _chart(
+                "months",
+                "Commitments expected in each month left, from undecided requests",
+                month_rows[:-1],
+                [("expected_month", "Expected"), ("worst_month", "Worst case")],
+                "money",
+            ),
+        ],
+        "totals": {k: _json(v) for k, v in total.items()},
+    }
+
+
+def _json_row(row: dict) -> dict:
+    return {k: _json(v) for k, v in row.items()}

@@ -1,7 +1,7 @@
 """A budget forecast with the pipeline: pure functions, no database.
 
-Not yet drawn into a report (issue 13, item 5): these are the calculations, tested
-against cases worked by hand, that the forecast section is to use.
+The calculations of the budget forecast report (``figures.forecast`` draws them into
+the report from ``queries.forecast_figures``), tested against cases worked by hand.
 
 * The pipeline: requests submitted but undecided, weighted by the cluster's approval rate
   and mean award ratio (awarded ÷ requested) — the expected case; the worst case
@@ -9,6 +9,8 @@ against cases worked by hand, that the forecast section is to use.
 * The spread: what is committed and expected is paid month by month as last years'
   payments were (their monthly shares), to the penny (largest remainder).
 * The run-out month: the first month the cumulative spend goes above the allocation.
+* The rates: a cluster's approval rate (awards ÷ decisions) and award ratio (awarded ÷
+  requested, over its awards), each to 4 places so the workings can be redone by hand.
 """
 
 from __future__ import annotations
@@ -83,3 +85,46 @@ def run_out_month(
         if running > allocated:
             return month
     return None
+
+
+RATE_PLACES = 4
+
+
+def financial_months(start_year: int) -> list[date]:
+    """The first day of each month of the financial year starting in April ``start_year``."""
+    return [date(start_year + (m < 4), m, 1) for m in (*range(4, 13), 1, 2, 3)]
+
+
+def months_left(start_year: int, as_of: date) -> list[date]:
+    """The months of the year still to come, the snapshot's month counted (decisions are
+    still to be taken in it); all twelve before the year starts, none once it is over."""
+    return [
+        m for m in financial_months(start_year) if (m.year, m.month) >= (as_of.year, as_of.month)
+    ]
+
+
+def rates(decisions: int, awards: int, awarded: Decimal, requested: Decimal) -> tuple[float, float]:
+    """(approval rate, award ratio) to 4 places: awards ÷ decisions, and awarded ÷ requested
+    over the awards (1 when the awards asked for nothing); (0, 0) with no decisions."""
+    if not decisions:
+        return 0.0, 0.0
+    approval = round(awards / decisions, RATE_PLACES)
+    ratio = round(float(awarded) / float(requested), RATE_PLACES) if requested else 1.0
+    return approval, ratio
+
+
+def pattern_for(months: Sequence[date], by_month: dict[int, Decimal]) -> tuple[list[float], bool]:
+    """Last years' commitments in each of ``months`` (by calendar month), as the pattern
+    to spread by, and whether it was followed: with nothing committed in those months in
+    earlier years, an even spread instead (False)."""
+    pattern = [float(by_month.get(m.month, 0)) for m in months]
+    if sum(pattern) > 0:
+        return pattern, True
+    return [1.0] * len(months), False
+
+
+def run_out_text(allocated: Decimal, committed: Decimal, month: date | None) -> str:
+    """The run-out month as the report writes it."""
+    if committed > allocated:
+        return "Already over the allocation"
+    return month.strftime("%B %Y") if month else "Does not run out"

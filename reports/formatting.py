@@ -30,6 +30,8 @@ _WRITERS: dict[str, Callable[[Any], str]] = {
     "share": lambda v: f"{100 * float(v):.1f}%",
     "rate": lambda v: f"{float(v):.2f}",
     "ratio": lambda v: f"{float(v):.2f}",
+    # A rate the forecast multiplies by, to the 4 places it uses (reports/forecast.py).
+    "factor": lambda v: f"{float(v):.4f}",
     "index": _index,
     "flag": lambda v: "Yes" if v else "No",
     "phase": lambda v: PHASES.get(v, str(v)),
@@ -58,7 +60,7 @@ def format_value(value, fmt: str) -> str:
 # The decimal places a figure is shown with on the page (``_WRITERS``): a file's cell
 # carries the same rounded figure, so the CSV reads as the page does. Shares are
 # fractions shown as percentages to one place, so three places here.
-PLACES = {"pct": 1, "share": 3, "rate": 2, "ratio": 2, "index": 2}
+PLACES = {"pct": 1, "share": 3, "rate": 2, "ratio": 2, "index": 2, "factor": 4}
 
 
 def numeric(value, fmt: str):

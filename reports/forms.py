@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
+from budgets.models import FinancialYear
 from clusters.models import SchoolYearStats
 from funding.models import FundingStream
 from portal.fields import MoneyField
@@ -100,10 +101,11 @@ class ReportRequestForm(PlainMessagesMixin, forms.Form):
         clusters = [(f"cluster:{c.pk}", f"{c.name} cluster") for c in requestable_clusters(user)]
         choices.append(("Clusters", clusters))
         self.fields["scope"].choices = choices
-        years = list(
-            SchoolYearStats.objects.order_by("-academic_year")
-            .values_list("academic_year", flat=True)
-            .distinct()
+        # The years with school figures, and those with budgets (the forecast's).
+        years = sorted(
+            set(SchoolYearStats.objects.values_list("academic_year", flat=True).distinct())
+            | set(FinancialYear.objects.values_list("start_year", flat=True)),
+            reverse=True,
         )
         self.fields["academic_year"].choices = [(y, f"{y}/{(y + 1) % 100:02d}") for y in years] or [
             (2025, "2025/26")

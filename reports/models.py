@@ -13,6 +13,7 @@ class ReportKind(models.TextChoices):
     INCLUSIVENESS = "inclusiveness", "Inclusiveness"
     FAIR_SHARE = "fair_share", "Fair share"
     IMPACT = "impact", "Impact"
+    FORECAST = "forecast", "Budget forecast"
 
 
 class ScopeKind(models.TextChoices):
@@ -123,6 +124,12 @@ class ReportRun(models.Model):
     @property
     def year_label(self) -> str:
         return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+
+    @property
+    def year_caption(self) -> str:
+        """The year as its page names it: the forecast is of a financial year."""
+        kind = "Financial" if self.kind == ReportKind.FORECAST else "Academic"
+        return f"{kind} year {self.year_label}"
 
     @property
     def scope_label(self) -> str:

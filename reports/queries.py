@@ -545,3 +545,152 @@ def _moderation_spread(window: YearWindow, scope_kind, scope_id, stream_id) -> l
             {"cluster": name, "items": int(n), "mean_spread": float(mean or 0)}
             for name, n, mean in cursor.fetchall()
         ]
+
+
+# ---------------------------------------------------------------- the budget forecast
+
+PIPELINE_STATES = ("submitted", "returned", "ready", "on_agenda", "deferred")
+RATE_WINDOW_MONTHS = 24  # a cluster's rates are its decisions over the two years to the snapshot
+PATTERN_YEARS = 3  # last years' monthly pattern: the three financial years before
+
+
+def forecast_figures(
+    start_year: int,
+    *,
+    as_of: datetime,
+    scope_kind: str = "county",
+    scope_id: int | None = None,
+) -> dict[str, list[dict]]:
+    """The budget forecast's aggregates, five grouped queries whatever the size:
+
+    * ``budgets``: each cluster budget of the financial year in scope, with its ledger
+      sums (allocated, committed, paid) and the instalments still scheduled after
+      31 March (``next_year``, ``next_year_awards``);
+    * ``pipeline``: per cluster and fund, the requests submitted but undecided, their
+      number and the £ they ask for;
+    * ``rates``: per cluster (every cluster: the county's rates are their sum), the
+      panels' decisions in the ``RATE_WINDOW_MONTHS`` to the snapshot, the awards, the £
+      awarded and the £ those awards had asked for;
+    * ``pattern``: the county's commitments in each calendar month of the
+      ``PATTERN_YEARS`` financial years before (commitments, not releases: the timing
+      of new awards is what is spread).
+    """
+    from django.db.models import Count, Q
+    from django.db.models.functions import ExtractMonth
+
+    from budgets.models import ClusterBudget, EntryKind, InstalmentStatus, LedgerEntry
+    from budgets.models import PaymentInstalment as Instalment
+    from budgets.selectors.totals import totals_from_sums, with_totals
+    from panels.models import Decision
+
+    from .impact import add_months
+
+    def in_scope(prefix: str = "") -> Q:
+        if scope_kind == "cluster":
+            return Q(**{f"{prefix}cluster_id": scope_id})
+        if scope_kind == "district":
+            return Q(**{f"{prefix}cluster__district_id": scope_id})
+        return Q()
+
+    year_end = datetime(start_year + 1, 3, 31).date()
+
+    budgets = with_totals(
+        ClusterBudget.objects.filter(in_scope(), year__start_year=start_year)
+    ).values(
+        "id",
+        "cluster_id",
+        "stream_id",
+        "sum_allocation",
+        "sum_adjustment",
+        "sum_commitment",
+        "sum_release",
+        "sum_payment",
+        cluster_name=F("cluster__name"),
+        stream_name=F("stream__name"),
+    )
+    later = {
+        r["budget_id"]: r
+        for r in Instalment.objects.filter(
+            in_scope("budget__"),
+            budget__year__start_year=start_year,
+            status=InstalmentStatus.SCHEDULED,
+            due_date__gt=year_end,
+        )
+        .values("budget_id")
+        .annotate(total=_money(Sum("amount")), awards=Count("request_id", distinct=True))
+        .order_by()
+    }
+    budget_rows = []
+    for b in budgets.order_by("cluster__name", "stream__name"):
+        t = totals_from_sums(b)
+        after = later.get(b["id"], {})
+        budget_rows.append(
+            {
+                "budget_id": b["id"],
+                "cluster_id": b["cluster_id"],
+                "stream_id": b["stream_id"],
+                "cluster": b["cluster_name"],
+                "stream": b["stream_name"],
+                "allocated": t.allocated,
+                "committed": t.committed,
+                "paid": t.paid,
+                "next_year": Decimal(after.get("total", ZERO)).quantize(Decimal("0.01")),
+                "next_year_awards": after.get("awards", 0),
+            }
+        )
+
+    pipeline = [
+        {
+            **r,
+            "cluster": r.pop("cluster_name"),
+            "stream": r.pop("stream_name"),
+            "requested": Decimal(r["requested"]).quantize(Decimal("0.01")),
+        }
+        for r in FundingRequest.objects.filter(in_scope(), state__in=PIPELINE_STATES)
+        .values(
+            "cluster_id",
+            "stream_id",
+            cluster_name=F("cluster__name"),
+            stream_name=F("stream__name"),
+        )
+        .annotate(requests=Count("pk"), requested=_money(Sum("amount_requested")))
+        .order_by("cluster__name", "stream__name")
+    ]
+
+    since = add_months(as_of.date(), -RATE_WINDOW_MONTHS)
+    award = Q(outcome__in=list(AWARD_OUTCOMES))
+    rates = list(
+        Decision.objects.filter(
+            outcome__in=[*AWARD_OUTCOMES, "declined"],
+            decided_at__gte=datetime(since.year, since.month, since.day, tzinfo=as_of.tzinfo),
+            decided_at__lte=as_of,
+        )
+        .values("request__cluster_id")
+        .annotate(
+            decisions=Count("pk"),
+            awards=Count("pk", filter=award),
+            awarded=_money(Sum("amount", filter=award)),
+            asked=_money(Sum("request__amount_requested", filter=award)),
+        )
+        .order_by("request__cluster_id")
+    )
+
+    pattern = list(
+        LedgerEntry.objects.filter(
+            kind=EntryKind.COMMITMENT,
+            budget__year__start_year__gte=start_year - PATTERN_YEARS,
+            budget__year__start_year__lt=start_year,
+        )
+        .annotate(month=ExtractMonth("created_at"))
+        .values("month")
+        .annotate(total=_money(Sum("amount")))
+        .order_by("month")
+    )
+    return {
+        "budgets": budget_rows,
+        "pipeline": pipeline,
+        "rates": [{"cluster_id": r.pop("request__cluster_id"), **r} for r in rates],
+        "pattern": pattern,
+        "rate_window_months": RATE_WINDOW_MONTHS,
+        "pattern_years": PATTERN_YEARS,
+    }

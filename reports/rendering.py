@@ -16,7 +16,7 @@ from . import figures
 from .formatting import format_value, formatter, numeric
 from .xlsx import Workbook, column_refs, string_cell
 
-NUMERIC_FORMATS = {"money", "int", "count", "pct", "share", "rate", "ratio", "index"}
+NUMERIC_FORMATS = {"money", "int", "count", "pct", "share", "rate", "ratio", "index", "factor"}
 
 
 # The page and the PDF list at most this many rows of a table (every row is in the
@@ -294,6 +294,7 @@ XLSX_FORMATS = {
     "share": "0.0%",
     "rate": "0.00",
     "ratio": "0.00",
+    "factor": "0.0000",
     "index": "+0.00;-0.00;0.00",
 }
 

@@ -274,6 +274,8 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
     scope = _scope(run)
     if run.kind == ReportKind.IMPACT:
         return _compute_impact(run, scope, params)
+    if run.kind == ReportKind.FORECAST:
+        return _compute_forecast(run, scope)
     with _snapshot() as as_of:
         schools = queries.school_figures(run.academic_year)
         clocks = (
@@ -328,6 +330,23 @@ def _compute_impact(run: ReportRun, scope: figures.ReportScope, params) -> tuple
     )
     fund = f", {stream.name}" if stream else ""
     result["title"] = f"Impact report: {scope.label}{fund}, {run.year_label}"
+    return result, as_of
+
+
+def _compute_forecast(run: ReportRun, scope: figures.ReportScope) -> tuple[dict, datetime]:
+    """The budget forecast of the financial year starting in April of the run's year
+    (2025/26's budgets for the academic year 2025/26), as of the snapshot."""
+    with _snapshot() as as_of:
+        data = queries.forecast_figures(
+            run.academic_year, as_of=as_of, scope_kind=scope.kind, scope_id=scope.id
+        )
+    if not data["budgets"] and not data["pipeline"]:
+        raise ReportError(
+            f"There are no budgets for {run.year_label} in {scope.label} and no undecided "
+            "requests: allocate the year's budgets, then ask again."
+        )
+    result = figures.forecast(data, scope, run.academic_year, timezone.localdate(as_of))
+    result["title"] = f"Budget forecast: {scope.label}, financial year {run.year_label}"
     return result, as_of
 
 

@@ -82,7 +82,10 @@ class Workbook:
         widths: Sequence[float] = (),
         freeze: bool = False,
     ) -> None:
-        """A sheet of ``rows``, each the XML of one row's cells (``Row``)."""
+        """A sheet of ``rows``, each the XML of one row's cells (``Row``). The title is
+        made one Excel accepts: none of : \\ / ? * [ ], 31 characters at most."""
+        title = re.sub(r"\s*[:\\/?*\[\]]", " -", title)[:31].strip(" '")
+        title = title or f"Sheet {len(self._sheets) + 1}"
         self._sheets.append(title)
         n = len(self._sheets)
         with self._zip.open(f"xl/worksheets/sheet{n}.xml", "w") as out:

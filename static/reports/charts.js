@@ -6,7 +6,11 @@
     pct: function (v) { return v.toFixed(1) + "%"; },
     share: function (v) { return (100 * v).toFixed(1) + "%"; },
     ratio: function (v) { return v.toFixed(2); },
-    index: function (v) { return (v > 0 ? "+" : "") + v.toFixed(2); }
+    index: function (v) { return (v > 0 ? "+" : "") + v.toFixed(2); },
+    money: function (v) {
+      return (v < 0 ? "\u2212\u00a3" : "\u00a3") +
+        Math.abs(v).toLocaleString("en-GB", { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+    }
   };
   document.querySelectorAll("canvas[id^='chart-']").forEach(function (canvas) {
     var block = document.getElementById(canvas.id.replace("chart-", "chart-data-"));
