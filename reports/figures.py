@@ -1378,8 +1378,17 @@ def forecast(data: dict, scope: ReportScope, start_year: int, as_of) -> dict:
         "Caveats: new requests not yet submitted are not forecast, nor are releases at "
         "review, adjustments or transfers; the rates and the pattern are the past's.",
     ]
+    basis = [
+        ["Financial year", f"{year}: 1 April {start_year} to 31 March {start_year + 1}"],
+        ["Months left", f"{first_left} to March {start_year + 1}" if months else "none"],
+        ["Rates from", f"the panels' decisions in the {window} months to the snapshot; the "
+         f"county's below {FORECAST_MIN_DECISIONS} decisions"],
+        ["Monthly pattern", f"the county's commitments, {earlier_years} years before"
+         + ("" if followed or not months else " (none in the months left: even)")],
+    ]  # fmt: skip
     return {
         "kind": "forecast",
+        "basis": basis,
         "columns": FORECAST_COLUMNS,
         "sections": [
             section(

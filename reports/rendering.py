@@ -95,7 +95,8 @@ def tables(
                 "key": section["key"],
                 "title": section["title"],
                 "left_out": left_out,
-                "compact": bool(keys),
+                # Says "the main columns" only where the PDF leaves some out.
+                "compact": bool(keys) and list(keys) != list(section["columns"]),
                 "headers": [
                     {
                         "label": c[1],
@@ -184,6 +185,8 @@ def parameters(run, result: dict) -> list[dict]:
                     "text": format_value(cost, "money"),
                 }
             )
+    if result.get("kind") == "forecast":
+        out += [{"label": label, "text": text} for label, text in result.get("basis", [])]
     weights = p.get("weights") or {}
     if result.get("kind") == "fair_share" and weights:
         total = sum(float(w) for w in weights.values()) or 1

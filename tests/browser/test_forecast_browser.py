@@ -44,3 +44,5 @@ def test_the_la_officer_reads_the_budget_forecast_in_a_browser(
     page.screenshot(path=str(shot), full_page=True)
     if os.environ.get("SCREENSHOT_DIR"):
         shutil.copy(shot, os.environ["SCREENSHOT_DIR"])
+        with open(os.path.join(os.environ["SCREENSHOT_DIR"], "forecast.pdf"), "wb") as out:
+            out.write(run.open_file("pdf").read())
