@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from clusters.models import Cluster, School
@@ -87,6 +88,60 @@ class ClusterBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster} — {self.stream} — {self.year}"
+
+
+BALANCE_KINDS = ("allocation", "adjustment", "commitment", "release", "payment")
+
+
+class BudgetBalance(models.Model):
+    """The running sums of one budget's ledger, by kind, so that dashboards read one row
+    per budget instead of summing its ledger.
+
+    Kept by the ledger itself: each entry written (``LedgerEntry.save`` or the ledger's
+    ``bulk_create``) adds its amount here in the same transaction, under this row's lock
+    (the UPDATE's), after the services' lock on the budget. The ledger stays the truth:
+    ``budgets.services.balance_differences`` proves every balance equals its ledger's sums
+    (a nightly task alerts on any difference) and ``repair_balances`` rebuilds them.
+    """
+
+    budget = models.OneToOneField(
+        ClusterBudget, on_delete=models.CASCADE, primary_key=True, related_name="balance"
+    )
+    allocation = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    adjustment = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    commitment = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    release = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    payment = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    overrides = models.PositiveIntegerField(default=0)
+    last_entry_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Balance of budget {self.budget_id}"
+
+    @classmethod
+    def record(cls, entries: list[LedgerEntry], last_entry_id: int | None = None) -> None:
+        """Add newly written ledger entries to their budgets' balances (inside their
+        transaction): one UPDATE per budget, in budget order so two writers never deadlock."""
+        by_budget: dict[int, dict] = {}
+        for entry in entries:
+            row = by_budget.setdefault(
+                entry.budget_id, {k: ZERO for k in BALANCE_KINDS} | {"overrides": 0, "last": 0}
+            )
+            row[entry.kind] += entry.amount
+            row["overrides"] += entry.override_id is not None
+            row["last"] = max(row["last"], entry.pk or last_entry_id or 0)
+        if not by_budget:
+            return
+        cls.objects.bulk_create(
+            [cls(budget_id=b) for b in sorted(by_budget)], ignore_conflicts=True
+        )
+        for budget_id in sorted(by_budget):
+            row = by_budget[budget_id]
+            changes = {k: F(k) + row[k] for k in BALANCE_KINDS if row[k]}
+            if row["overrides"]:
+                changes["overrides"] = F("overrides") + row["overrides"]
+            changes["last_entry_id"] = Greatest(Coalesce(F("last_entry_id"), 0), row["last"])
+            cls.objects.filter(budget_id=budget_id).update(**changes)
 
 
 class AllocationRun(models.Model):
@@ -168,6 +223,16 @@ class LedgerQuerySet(models.QuerySet):
 
     def delete(self):
         raise LedgerImmutableError("Ledger entries cannot be deleted.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Entries written together, their budgets' balances moved in the same transaction."""
+        with transaction.atomic(using=self.db):
+            made = super().bulk_create(objs, *args, **kwargs)
+            last = None
+            if any(entry.pk is None for entry in made):  # a database that returns no ids
+                last = self.aggregate(last=models.Max("id"))["last"]
+            BudgetBalance.record(made, last_entry_id=last)
+        return made
 
 
 class LedgerImmutableError(Exception):
@@ -266,7 +331,9 @@ class LedgerEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise LedgerImmutableError("Ledger entries cannot be changed.")
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            BudgetBalance.record([self])
 
     def delete(self, *args, **kwargs):
         raise LedgerImmutableError("Ledger entries cannot be deleted.")

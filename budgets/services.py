@@ -39,6 +39,7 @@ from .models import (
     TERM_DAY_FIELDS,
     ZERO,
     AllocationRun,
+    BudgetBalance,
     BudgetOverride,
     ClusterBudget,
     EntryKind,
@@ -86,6 +87,13 @@ def lock_budgets(*budget_ids: int) -> dict[int, ClusterBudget]:
     ids = sorted(set(budget_ids))
     locked = ClusterBudget.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return {b.pk: b for b in locked}
+
+
+def _lock_request(request_id: int) -> FundingRequest:
+    """Lock a request row before its budgets (callers inside a transaction). FOR NO KEY
+    UPDATE, as every lock of a request: ledger and instalment rows written for it take
+    KEY SHARE on it, which this lets through, so it never deadlocks against them."""
+    return FundingRequest.objects.select_for_update(no_key=True).get(pk=request_id)
 
 
 def _entry(
@@ -440,6 +448,9 @@ def release_for_request(
     reason = _require_reason(reason)
     day = day or timezone.localdate()
     with transaction.atomic():
+        # The request first, as a pupil's move does: the budgets it has money on cannot
+        # change between reading them and locking them.
+        _lock_request(funding_request.pk)
         balances = selectors.request_budget_balances(funding_request)
         locks = lock_budgets(*balances)
         balances = selectors.request_budget_balances(funding_request)  # re-read under the lock
@@ -568,7 +579,7 @@ def reduce_award(
     reason = _require_reason(reason)
     new_amount = _money(new_amount)
     with transaction.atomic():
-        locked = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+        locked = _lock_request(funding_request.pk)
         if locked.state not in FUNDED:
             raise BudgetError("Only a funded request's award can be reduced.")
         totals = selectors.request_totals(locked)
@@ -630,7 +641,7 @@ def move_pupil(
     if new_school.pk == funding_request.school_id:
         raise BudgetError("The pupil is already at that school.")
     with transaction.atomic():
-        locked_request = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+        locked_request = _lock_request(funding_request.pk)
         if locked_request.state not in FUNDED:
             raise BudgetError("Only funded requests have money that can follow the pupil.")
         balances = selectors.request_budget_balances(locked_request)
@@ -780,7 +791,13 @@ def pay_instalment(
     if user is not None:
         policy.require_manage_budgets(user)
     with transaction.atomic():
-        lock_budgets(instalment.budget_id)
+        # Request, budget, instalment: the order a pupil's move locks them in, so the
+        # instalment cannot move to another budget between the two locks.
+        _lock_request(instalment.request_id)
+        budget_id = PaymentInstalment.objects.values_list("budget_id", flat=True).get(
+            pk=instalment.pk
+        )
+        lock_budgets(budget_id)
         inst = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
         if inst.status != InstalmentStatus.SCHEDULED:
             raise BudgetError("This instalment is not waiting to be paid.")
@@ -990,3 +1007,40 @@ def save_term_dates(
     term_dates.updated_by = user
     term_dates.save()
     return term_dates
+
+
+# --- Balances kept as the ledger moves ------------------------------------------------------
+
+
+def check_balances() -> list[selectors.BalanceDifference]:
+    """The nightly proof that every budget's balance equals its ledger's sums. Any
+    difference is logged as an error (so error reporting sees it) and the finance
+    officers are told which budget and by how much; nothing is changed (the ledger is
+    the truth, and ``repair_balances`` rebuilds the balances from it)."""
+    differences = selectors.balance_differences()
+    if differences:
+        for d in differences:
+            logger.error(
+                "budget balance differs from its ledger",
+                extra={"budget": d.budget.pk, "kind": d.kind, "kept": str(d.kept),
+                       "ledger": str(d.ledger)},
+            )  # fmt: skip
+        with transaction.atomic():
+            announce("balances_differ", differences=differences)
+    return differences
+
+
+@transaction.atomic
+def repair_balances() -> int:
+    """Rebuild every budget's balance from its ledger, under the budgets' locks (so no
+    entry is written meanwhile); returns how many balances changed. Idempotent."""
+    differences = selectors.balance_differences()
+    budget_ids = sorted({d.budget.pk for d in differences})
+    lock_budgets(*budget_ids)
+    for budget_id in budget_ids:
+        entries = list(LedgerEntry.objects.filter(budget_id=budget_id))
+        BudgetBalance.objects.filter(budget_id=budget_id).delete()
+        BudgetBalance.objects.create(budget_id=budget_id)
+        BudgetBalance.record(entries)
+        logger.warning("budget balance rebuilt from its ledger", extra={"budget": budget_id})
+    return len(budget_ids)

@@ -216,7 +216,7 @@ def apply_transition(
     command = _command_for(transition_def, command)
 
     with transaction.atomic():
-        locked = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+        locked = FundingRequest.objects.select_for_update(no_key=True).get(pk=funding_request.pk)
         if locked.state not in transition_def.sources:
             raise TransitionError(
                 f"This request is {locked.get_state_display().lower()}, so you cannot "
@@ -277,7 +277,9 @@ def apply_transition(
 
 
 def _locked(funding_request: FundingRequest) -> FundingRequest:
-    return FundingRequest.objects.select_for_update(of=("self",)).get(pk=funding_request.pk)
+    return FundingRequest.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=funding_request.pk
+    )
 
 
 def _event(
@@ -370,7 +372,7 @@ def _lock_for_edit(
     saved request, or ``compare``). The version moves on here, for the caller's save.
     """
     locked = FundingRequest.objects.select_related("stream", "school").select_for_update(
-        of=("self",)
+        of=("self",), no_key=True
     )
     locked = locked.get(pk=funding_request.pk)
     if not policy.is_requesting_school(user, locked):
@@ -1264,7 +1266,9 @@ def rekey_pupils(mapping: Mapping[str, str], forget: set[str] = frozenset()) -> 
     pupils' requests are no longer linked). Call inside the rotation's transaction.
     Returns the number of requests changed."""
     rows = list(
-        FundingRequest.objects.exclude(pupil_key="").select_for_update().only("pk", "pupil_key")
+        FundingRequest.objects.exclude(pupil_key="")
+        .select_for_update(no_key=True)
+        .only("pk", "pupil_key")
     )
     changed = []
     for row in rows:

@@ -329,6 +329,24 @@ def _payments_skipped(*, skipped, day, **_: Any) -> Notice:
     )
 
 
+def _balances_differ(*, differences, **_: Any) -> Notice:
+    budgets = {d.budget.pk: d.budget for d in differences}
+    lines = [
+        f"- {d.budget.cluster} {d.budget.stream} {d.budget.year}: {d.kind} kept as "
+        f"{format_gbp(d.kept)}, the ledger says {format_gbp(d.ledger)}"
+        for d in differences
+    ]
+    n = len(budgets)
+    return Notice(
+        f"Budget check: {n} budget{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} "
+        "from the ledger",
+        "The nightly check found budget figures that are not the sums of the ledger. The "
+        "ledger is right; ask the portal's administrator to rebuild the balances "
+        "(manage.py check_balances --repair) and to find out why.\n\n" + "\n".join(lines),
+        reverse("budgets:county"),
+    )
+
+
 def _report_ready(*, run, **_: Any) -> Notice:
     return Notice(f"Your report is ready: {run}", url=reverse("reports:detail", args=[run.pk]))
 
@@ -445,6 +463,7 @@ EVENTS: dict[str, Event] = {
     # Money finance officers act on.
     "overpayment": Event(finance_officers, _overpayment),
     "payments_skipped": Event(finance_officers, _payments_skipped),
+    "balances_differ": Event(finance_officers, _balances_differ),
     # Reports: the officer who asked.
     "report_ready": Event(requester, _report_ready),
     "report_failed": Event(requester, _report_failed),

@@ -406,6 +406,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "budgets.tasks.pay_due_instalments",
         "schedule": crontab(minute=0, hour=6),
     },
+    # The budgets' balances against their ledgers, before the payment run reads them.
+    "check-balances": {
+        "task": "budgets.tasks.check_balances",
+        "schedule": crontab(minute=30, hour=5),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -2,9 +2,10 @@
 
 LA officers see every cluster; school staff and panel members see their own
 cluster's totals only (never the ledger's lines). An object outside the scope
-answers 404. Totals are always sums over the ledger, computed in SQL with
-conditional sums, so a page costs a fixed number of queries whatever the
-number of clusters.
+answers 404. A budget's totals are its ledger's sums, kept in its balance row as
+the ledger moves (``BudgetBalance``), so a page reads one row per budget and costs a
+fixed number of queries whatever the number of clusters; a request's totals are
+summed from its ledger lines in SQL.
 
 One module per concern; every public name is re-exported here, so callers keep
 ``from budgets import selectors; selectors.budget_board(...)``:
@@ -74,8 +75,10 @@ from .totals import (
     ALERT_AMBER,
     ALERT_RED,
     MONEY,
+    BalanceDifference,
     Totals,
     _sum,
+    balance_differences,
     budget_totals,
     budgets_for_pairs,
     cluster_available,
@@ -145,4 +148,6 @@ __all__ = [
     "visible_ledger",
     "with_totals",
     "YearOfTerms",
+    "BalanceDifference",
+    "balance_differences",
 ]

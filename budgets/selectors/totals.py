@@ -1,4 +1,5 @@
-"""Totals and balances: every figure is a sum over the ledger, computed in SQL."""
+"""Totals and balances: every figure is a sum over the ledger, computed in SQL or kept
+as the ledger moves (a budget's balance row)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from clusters.models import Cluster
 from funding.models import FundingRequest, FundingStream
 
 from ..models import (
+    BALANCE_KINDS,
     PENNY,
     ZERO,
     BudgetOverride,
@@ -38,15 +40,16 @@ def _sum(path: str, kind: str, extra: Q | None = None) -> Coalesce:
 
 
 def with_totals(qs: QuerySet[ClusterBudget]) -> QuerySet[ClusterBudget]:
-    """Annotate budgets with the ledger sums by kind (one grouped query)."""
+    """Annotate budgets with their ledger's sums by kind, read from each budget's balance
+    row (kept as the ledger moves, ``budgets.models.BudgetBalance``): one join, no sum."""
+
+    def kept(kind: str) -> Coalesce:
+        return Coalesce(F(f"balance__{kind}"), Value(ZERO), output_field=MONEY)
+
     return qs.annotate(
-        sum_allocation=_sum("entries", EntryKind.ALLOCATION),
-        sum_adjustment=_sum("entries", EntryKind.ADJUSTMENT),
-        sum_commitment=_sum("entries", EntryKind.COMMITMENT),
-        sum_release=_sum("entries", EntryKind.RELEASE),
-        sum_payment=_sum("entries", EntryKind.PAYMENT),
-        override_count=Count("entries", filter=Q(entries__override__isnull=False), distinct=True),
-        last_entry_id=Max("entries__id"),
+        **{f"sum_{kind}": kept(kind) for kind in BALANCE_KINDS},
+        override_count=Coalesce(F("balance__overrides"), Value(0)),
+        last_entry_id=F("balance__last_entry_id"),
     )
 
 
@@ -190,3 +193,32 @@ def school_awards(
         )
         for r in rows
     }
+
+
+@dataclass(frozen=True)
+class BalanceDifference:
+    """A budget whose kept balance is not the sum of its ledger for one kind of entry."""
+
+    budget: ClusterBudget
+    kind: str
+    kept: Decimal
+    ledger: Decimal
+
+
+def balance_differences() -> list[BalanceDifference]:
+    """Every budget whose balance row differs from its ledger's sums (or is missing while
+    it has entries): one grouped query over the whole ledger, for the nightly proof."""
+    budgets = ClusterBudget.objects.select_related("cluster", "stream", "year").annotate(
+        **{f"ledger_{kind}": _sum("entries", kind) for kind in BALANCE_KINDS},
+        **{
+            f"kept_{kind}": Coalesce(F(f"balance__{kind}"), Value(ZERO), output_field=MONEY)
+            for kind in BALANCE_KINDS
+        },
+    )
+    found = []
+    for budget in budgets.order_by("pk"):
+        for kind in BALANCE_KINDS:
+            kept, ledger = getattr(budget, f"kept_{kind}"), getattr(budget, f"ledger_{kind}")
+            if kept != ledger:
+                found.append(BalanceDifference(budget, kind, kept, ledger))
+    return found

@@ -41,7 +41,9 @@ def record_appeal(
     if not notes:
         raise PanelError("Record the appeal's reasons.")
     # The row lock makes two officers recording at once queue: the second is refused.
-    locked = FundingRequest.objects.select_for_update(of=("self",)).get(pk=funding_request.pk)
+    locked = FundingRequest.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=funding_request.pk
+    )
     problem = policy.appeal_refusal(locked)
     if problem:
         raise PanelError(problem)

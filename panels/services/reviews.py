@@ -84,7 +84,9 @@ def report_outcomes(
         raise PanelError("Give the evidence of the outcomes.")
     # Under the row lock, so a form sent twice (two tabs, a double click) is refused
     # cleanly rather than tripping the one-review-per-request constraint.
-    funding_request = FundingRequest.objects.select_for_update().get(pk=funding_request.pk)
+    funding_request = FundingRequest.objects.select_for_update(no_key=True).get(
+        pk=funding_request.pk
+    )
     sought = outcomes_of(funding_request.outcomes_sought)
     problem = outcome_results_problem(sought, outcomes)
     if problem:

@@ -7,7 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from budgets import selectors, services
-from budgets.models import EntryKind, InstalmentStatus, LedgerEntry, PaymentInstalment
+from budgets.models import (
+    BudgetBalance,
+    EntryKind,
+    InstalmentStatus,
+    LedgerEntry,
+    PaymentInstalment,
+)
 
 from .factories import ClusterBudgetFactory, request_on_agenda
 
@@ -89,6 +95,10 @@ def test_totals_always_equal_the_ledger_and_never_go_negative_without_override(
         assert totals.paid <= totals.committed
         if not overridden:
             assert totals.available >= 0
+        # The balance kept as the ledger moves is its sums, kind by kind.
+        balance = BudgetBalance.objects.filter(budget=budget).first()
+        for kind in EntryKind.values:
+            assert (getattr(balance, kind) if balance else 0) == sums[kind], kind
         # The dashboard's one-query sums agree with the ledger too.
         (row,) = [
             r for r in selectors.budget_board(finance_officer).rows if r.budget_id == budget.pk
