@@ -50,6 +50,7 @@ NOT_PAGES = {
     "budgets:cluster_live",
     "reports:status",
     "reports:download",
+    "clusters:import_status",
     # Redirects to the sign-in page or an identity provider, not pages of their own.
     "account_login",
     "account_signup",
@@ -88,6 +89,8 @@ MUST_SEE = {
         "panels:setup", "panels:meeting_details",
         "funding:need_bands", "funding:need_band_new", "funding:need_band_edit",
         "budgets:term_dates", "budgets:term_dates_new",
+        "clusters:import_gias", "clusters:import_stats", "clusters:edit", "clusters:new",
+        "clusters:move_school",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",
