@@ -363,6 +363,13 @@ VAR_DIR.mkdir(exist_ok=True)
 STATIC_ROOT.mkdir(exist_ok=True)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A message a worker took and never acknowledged (acks_late) goes back to the queue
+    # after this long. Longer than any task runs, so a live worker's long report is never
+    # handed to a second one; a dead worker's report is sent again sooner, by its silent
+    # heartbeat (REPORTS_STALE_AFTER_SECONDS, below).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)
+    }
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
@@ -374,6 +381,11 @@ else:
 CELERY_TASK_IGNORE_RESULT = True  # results live in the database (reports.ReportRun)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
+# A report's worker marks the run alive every REPORTS_HEARTBEAT_SECONDS; a running run
+# silent for REPORTS_STALE_AFTER_SECONDS lost its worker and is sent again by the
+# requeue beat (every minute): within two minutes of the worker's death.
+REPORTS_HEARTBEAT_SECONDS = env.float("REPORTS_HEARTBEAT_SECONDS", default=10)
+REPORTS_STALE_AFTER_SECONDS = env.float("REPORTS_STALE_AFTER_SECONDS", default=45)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -398,9 +410,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.produce_termly_reports",
         "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,9"),
     },
+    # Every minute: a run whose worker died is sent again within two minutes.
     "requeue-stale-report-runs": {
         "task": "reports.tasks.requeue_stale_runs",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*"),
     },
     "pay-due-instalments": {
         "task": "budgets.tasks.pay_due_instalments",

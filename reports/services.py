@@ -4,6 +4,8 @@ the termly schedule."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -383,6 +385,12 @@ def produce(run_id: int, generation: int | None = None) -> ReportRun | None:
         progress_at=now,
     )
     attempt = ReportRun.objects.values_list("attempts", flat=True).get(pk=run_id)
+    with heartbeat(run_id):
+        return _produce_attempt(run, attempt)
+
+
+def _produce_attempt(run: ReportRun, attempt: int) -> ReportRun:
+    run_id = run.pk
     result, as_of = compute(run)
     run.data_as_of = as_of
     run.attempts = attempt
@@ -484,7 +492,37 @@ REQUEUED_MESSAGE = "The report worker stopped before finishing; the report is qu
 
 
 def stale_after() -> timedelta:
-    return timedelta(minutes=getattr(settings, "REPORTS_STALE_AFTER_MINUTES", 15))
+    """A running run silent this long has lost its worker (its heartbeat has stopped)."""
+    return timedelta(seconds=settings.REPORTS_STALE_AFTER_SECONDS)
+
+
+@contextmanager
+def heartbeat(run_id: int) -> Iterator[None]:
+    """While a worker produces a run, a thread marks the run alive every
+    ``REPORTS_HEARTBEAT_SECONDS`` (``progress_at``), however long one step takes; a run
+    whose worker died falls silent and ``requeue_stale_runs`` sends it again within
+    ``REPORTS_STALE_AFTER_SECONDS`` plus one beat (two minutes with the defaults)."""
+    stop = threading.Event()
+    every = settings.REPORTS_HEARTBEAT_SECONDS
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                    progress_at=timezone.now()
+                )
+        except Exception:  # a lost beat only makes the run look idle sooner
+            log.exception("report run %s: heartbeat stopped", run_id)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"report-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 5)
 
 
 def requeue_stale_runs(now: datetime | None = None) -> dict[str, list[int]]:

@@ -39,8 +39,9 @@ def produce_termly_reports() -> int:
 
 @shared_task(ignore_result=True)
 def requeue_stale_runs() -> int:
-    """Beat (every 10 minutes): send again the runs a lost worker or message left
-    queued or running."""
+    """Beat (every minute): send again the runs a lost worker or message left queued or
+    running (a running run is lost once its heartbeat has been silent for
+    ``REPORTS_STALE_AFTER_SECONDS``)."""
     outcome = services.requeue_stale_runs()
     return len(outcome["requeued"]) + len(outcome["failed"])
 

@@ -13,7 +13,7 @@ from reports import services
 from reports.models import ReportKind, ReportRun, RunStatus, ScopeKind
 from reports.tasks import produce_report, requeue_stale_runs
 
-LONG_AGO = timedelta(minutes=20)  # more than the 15 minutes of silence allowed
+LONG_AGO = timedelta(minutes=20)  # far more than the 45 seconds of silence allowed
 
 
 @pytest.fixture
@@ -76,9 +76,9 @@ def test_runs_waiting_behind_a_busy_worker_and_fresh_runs_are_left_alone(
 ):
     waiting = ask(send_officer)
     silent_for(waiting, LONG_AGO)
-    # The worker is busy with another report that made progress a minute ago.
+    # The worker is busy with another report, whose heartbeat was 20 seconds ago.
     busy = ask(send_officer, ReportKind.FAIR_SHARE)
-    silent_for(busy, timedelta(minutes=1), status=RunStatus.RUNNING, attempts=1)
+    silent_for(busy, timedelta(seconds=20), status=RunStatus.RUNNING, attempts=1)
     fresh = ask(send_officer)
     assert services.requeue_stale_runs() == {"requeued": [], "failed": []}
     assert {r.status for r in ReportRun.objects.filter(pk__in=[waiting.pk, fresh.pk])} == {
@@ -138,8 +138,40 @@ def test_a_run_already_tried_three_times_is_not_sent_again(small_county, send_of
 
 
 def test_progress_keeps_a_long_run_alive(small_county, send_officer, sent, settings):
-    settings.REPORTS_STALE_AFTER_MINUTES = 15
+    settings.REPORTS_STALE_AFTER_SECONDS = 45
     run = ask(send_officer)
     silent_for(run, LONG_AGO, status=RunStatus.RUNNING, attempts=1)
     services._progress(run.pk, 60, "Writing the spreadsheet")  # the worker is alive
+    assert services.requeue_stale_runs()["requeued"] == []
+
+
+def test_with_the_portals_settings_a_dead_workers_run_is_sent_again_within_two_minutes():
+    from django.conf import settings
+
+    from portal.settings import CELERY_BEAT_SCHEDULE
+
+    beat = CELERY_BEAT_SCHEDULE["requeue-stale-report-runs"]["schedule"]
+    assert beat.minute == set(range(60))  # every minute
+    # Silent for the allowance, then at most one beat's wait.
+    assert services.stale_after().total_seconds() + 60 <= 120
+    # A live worker beats several times within the allowance.
+    assert settings.REPORTS_HEARTBEAT_SECONDS * 3 <= settings.REPORTS_STALE_AFTER_SECONDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_keeps_a_run_alive_while_one_step_takes_long(
+    small_county, send_officer, sent, settings
+):
+    settings.REPORTS_HEARTBEAT_SECONDS = 0.2
+    settings.REPORTS_STALE_AFTER_SECONDS = 45
+    run = ask(send_officer)
+    silent_for(run, LONG_AGO, status=RunStatus.RUNNING, attempts=1)
+
+    with services.heartbeat(run.pk):
+        import time
+
+        time.sleep(1)  # a long step: no progress, only the heartbeat
+
+    alive = ReportRun.objects.get(pk=run.pk)
+    assert timezone.now() - alive.progress_at < timedelta(seconds=5)
     assert services.requeue_stale_runs()["requeued"] == []

@@ -219,3 +219,49 @@ def test_a_worker_killed_mid_report_leaves_no_half_report_and_the_retry_complete
     # What the killed attempt wrote is cleared away.
     leftover = media / f"reports/{run.pk}/attempt-1"
     assert not leftover.exists() or not list(leftover.iterdir())
+
+
+def test_a_whole_worker_killed_mid_report_is_noticed_by_its_silent_heartbeat_and_finished(
+    client, small_county, send_officer, reports_env, settings
+):
+    """No broker redelivery here (the message stays held for an hour): the run's own
+    heartbeat stops with the worker, the requeue beat notices, and another worker
+    finishes it. The same rule, with the portal's settings, acts within two minutes
+    (tests/reports/test_stale_runs.py); here the times are shortened to seconds."""
+    from reports import services
+
+    start_worker, media = reports_env
+    settings.REPORTS_STALE_AFTER_SECONDS = 4
+    quick = {"REPORTS_HEARTBEAT_SECONDS": "0.5", "REPORTS_STALE_AFTER_SECONDS": "4"}
+    client.force_login(send_officer)
+    client.post(
+        reverse("reports:list"),
+        {"kind": "fair_share", "scope": "county", "academic_year": 2025},
+    )
+    run = ReportRun.objects.get()
+    first = start_worker(
+        REPORTS_TEST_VISIBILITY_TIMEOUT="3600", REPORTS_TEST_PAUSE_SECONDS="120", **quick
+    )
+    wait_for(lambda: run_state(run.pk).progress == 60, 60, "the report to start", first)
+    # Alive, though stuck on one step for longer than the silence allowed: left alone.
+    for _ in range(12):
+        assert services.requeue_stale_runs()["requeued"] == []
+        time.sleep(0.5)
+
+    first.kill()
+    killed_at = time.monotonic()
+
+    def beat():
+        return services.requeue_stale_runs()["requeued"]
+
+    assert wait_for(beat, 30, "the requeue beat to notice the dead worker") == [run.pk]
+    noticed_after = time.monotonic() - killed_at
+    assert noticed_after < 4 + 5  # the allowance, and a beat
+    page = client.get(reverse("reports:detail", args=[run.pk])).content.decode()
+    assert "The report worker stopped before finishing; the report is queued again" in page
+
+    start_worker(REPORTS_TEST_VISIBILITY_TIMEOUT="3600", **quick)
+    wait_for(lambda: run_state(run.pk).status == RunStatus.SUCCEEDED, 90, "the second worker")
+    done = run_state(run.pk)
+    assert done.attempts == 2 and done.requeues == 1
+    check_files_agree(done)
