@@ -96,6 +96,14 @@ class ReportRunCreateSerializer(serializers.Serializer):
         "ap_placement (pounds), for the cost-avoidance estimate.",
     )
 
+    term = serializers.ChoiceField(
+        choices=[("autumn", "Autumn"), ("spring", "Spring"), ("summer", "Summer")],
+        required=False,
+        allow_null=True,
+        help_text="Schools Forum KPI pack (kind kpi_pack, county only): the term of the "
+        "academic year.",
+    )
+
     def validate(self, data):
         if data["scope_kind"] != ScopeKind.COUNTY and not data.get("scope_id"):
             raise ValidationError({"scope_id": "Give the district or cluster id."})
@@ -136,6 +144,7 @@ class ReportRunViewSet(
             stream_id=v.get("stream_id"),
             weights=v.get("weights"),
             unit_costs=v.get("unit_costs"),
+            term=v.get("term"),
         )
         out = ReportRunSerializer(run, context=self.get_serializer_context())
         return Response(out.data, status=status.HTTP_202_ACCEPTED)

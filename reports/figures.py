@@ -1431,3 +1431,72 @@ def forecast(data: dict, scope: ReportScope, start_year: int, as_of) -> dict:
 
 def _json_row(row: dict) -> dict:
     return {k: _json(v) for k, v in row.items()}
+
+
+# ---------------------------------------------------------------- the Schools Forum pack
+
+PACK_COLUMNS = [
+    col("level", "Table"),
+    col("name", "Figure"),
+    col("report", "Report"),
+    col("value", "Value"),
+]
+
+
+def kpi_pack(parts: list[tuple], *, term: str, year: int, first, following, as_of) -> dict:
+    """The Schools Forum KPI pack: each report's headline figures (its summary) for the
+    county, written as the report writes them, one table a report; a report that could
+    not be produced is there with the reason. ``parts``: (its kind, the report's name,
+    its kind's name, its result or None, the reason)."""
+    from .formatting import format_value
+
+    term_name = f"{term.capitalize()} term {year_label(year)}"
+    sections, summary, method = [], [], []
+    available = 0
+    for kind, name, kind_name, result, error in parts:
+        if result is None:
+            rows = [{"name": "Not available", "report": name, "value": error}]
+        else:
+            available += 1
+            rows = [
+                {"name": label, "report": name, "value": format_value(value, fmt)}
+                for label, value, fmt in result["summary"]
+            ]
+        sections.append(_plain_section(kind, kind_name,
+                                       ["name", "value"], rows))  # fmt: skip
+        method.append(
+            f"{kind_name}: the summary of the {name.split(',')[0].lower()} for the county "
+            + (f"({result['title']}), produced by the same code as that report; ask for it "
+               "on the reports page for its tables and workings." if result
+               else f"— not available: {error}")
+        )  # fmt: skip
+    summary = [
+        [
+            "Term",
+            f"{term_name}: from {first:%-d %B %Y} (the next term starts {following:%-d %B %Y})",
+            "text",
+        ],  # fmt: skip
+        ["Reports with figures", f"{available} of {len(parts)}", "text"],
+        ["Figures as of", f"{as_of:%-d %B %Y}", "text"],
+    ]
+    basis = [["Term", term_name]] + [
+        [f"{kind_name}: year", (result or {}).get("title", name).split(", ", 1)[-1]]
+        for kind, name, kind_name, result, _ in parts
+    ]
+    return {
+        "kind": "kpi_pack",
+        "basis": basis,
+        "title": f"Schools Forum KPI pack: the county, {term_name}",
+        "columns": PACK_COLUMNS,
+        "sections": sections,
+        "summary": summary,
+        "method": [
+            "The headline figures of every report for the whole county, for the LA to take "
+            "to Schools Forum, read from one snapshot of the portal's data. Each report's "
+            "figures are of the academic year; the budget forecast's of the financial year "
+            'the term falls in. Small numbers are shown as "low" as in the reports.',
+            *method,
+        ],
+        "thresholds": [],
+        "charts": [],
+    }

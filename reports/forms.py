@@ -86,6 +86,19 @@ class ReportRequestForm(PlainMessagesMixin, forms.Form):
         min_value=0,
     )
 
+    term = forms.ChoiceField(
+        label="Term (Schools Forum KPI pack)",
+        help_text="The pack is for the whole county: every report's headline figures.",
+        required=False,
+        choices=[
+            ("", "Choose a term"),
+            ("autumn", "Autumn"),
+            ("spring", "Spring"),
+            ("summer", "Summer"),
+        ],  # fmt: skip
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stream"].choices = [("", "All funds")] + [
@@ -116,12 +129,20 @@ class ReportRequestForm(PlainMessagesMixin, forms.Form):
     def clean(self):
         data = super().clean()
         given = [data.get(f) for f in self.WEIGHTS]
+        if data.get("kind") == ReportKind.KPI_PACK and not data.get("term"):
+            self.add_error("term", "Choose the term of the Schools Forum KPI pack")
         if any(v is not None for v in given) and not sum(v or 0 for v in given):
             self.add_error(
                 "weight_roll",
                 "The weights add up to zero: give pupils on roll, FSM or SEN support a weight",
             )
         return data
+
+    def pack_options(self) -> dict:
+        """The Schools Forum KPI pack's term (the other reports have none)."""
+        if self.cleaned_data["kind"] != ReportKind.KPI_PACK:
+            return {}
+        return {"term": self.cleaned_data.get("term") or None}
 
     def weights(self) -> dict | None:
         """The weights set for this run, or None for the LA's allocation formula."""

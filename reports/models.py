@@ -14,6 +14,7 @@ class ReportKind(models.TextChoices):
     FAIR_SHARE = "fair_share", "Fair share"
     IMPACT = "impact", "Impact"
     FORECAST = "forecast", "Budget forecast"
+    KPI_PACK = "kpi_pack", "Schools Forum KPI"
 
 
 class ScopeKind(models.TextChoices):
@@ -128,6 +129,9 @@ class ReportRun(models.Model):
     @property
     def year_caption(self) -> str:
         """The year as its page names it: the forecast is of a financial year."""
+        if self.kind == ReportKind.KPI_PACK:
+            term = (self.parameters or {}).get("term", "")
+            return f"{term.capitalize()} term, academic year {self.year_label}"
         kind = "Financial" if self.kind == ReportKind.FORECAST else "Academic"
         return f"{kind} year {self.year_label}"
 

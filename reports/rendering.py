@@ -185,7 +185,7 @@ def parameters(run, result: dict) -> list[dict]:
                     "text": format_value(cost, "money"),
                 }
             )
-    if result.get("kind") == "forecast":
+    if result.get("kind") in ("forecast", "kpi_pack"):
         out += [{"label": label, "text": text} for label, text in result.get("basis", [])]
     weights = p.get("weights") or {}
     if result.get("kind") == "fair_share" and weights:

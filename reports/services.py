@@ -123,6 +123,7 @@ def request_report(
     stream_id: int | None = None,
     unit_costs: dict[str, Decimal | str] | None = None,
     weights: dict | None = None,
+    term: str | None = None,
 ) -> ReportRun:
     """Record the request and queue it for the worker once the transaction commits
     (``queue=False`` leaves it for the caller to produce in-process, as the demo does)."""
@@ -158,6 +159,14 @@ def request_report(
             if Decimal(str(cost)) < 0:
                 raise ReportError("The cost of a placement must be zero or more.")
             parameters["unit_costs"][name] = str(Decimal(str(cost)).quantize(Decimal("0.01")))
+    if kind == ReportKind.KPI_PACK:
+        if scope_kind != ScopeKind.COUNTY:
+            raise ReportError("The Schools Forum KPI pack is for the whole county.")
+        if term not in TERMS:
+            raise ReportError("Choose the term of the Schools Forum KPI pack.")
+        parameters = pack_parameters(academic_year, term, parameters)
+    elif term:
+        raise ReportError("A term is for the Schools Forum KPI pack only.")
     with transaction.atomic():
         run = ReportRun.objects.create(
             kind=kind,
@@ -278,6 +287,8 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
         return _compute_impact(run, scope, params)
     if run.kind == ReportKind.FORECAST:
         return _compute_forecast(run, scope)
+    if run.kind == ReportKind.KPI_PACK:
+        return _compute_pack(run)
     with _snapshot() as as_of:
         schools = queries.school_figures(run.academic_year)
         clocks = (
@@ -349,6 +360,82 @@ def _compute_forecast(run: ReportRun, scope: figures.ReportScope) -> tuple[dict,
         )
     result = figures.forecast(data, scope, run.academic_year, timezone.localdate(as_of))
     result["title"] = f"Budget forecast: {scope.label}, financial year {run.year_label}"
+    return result, as_of
+
+
+# ---------------------------------------------------------------- the Schools Forum pack
+
+TERMS = ("autumn", "spring", "summer")
+PACK_KINDS = (ReportKind.INCLUSIVENESS, ReportKind.FAIR_SHARE, ReportKind.IMPACT,
+              ReportKind.FORECAST)  # fmt: skip
+
+
+def pack_year(kind: str, academic_year: int, term: str) -> int:
+    """The year each report of the pack is of: the academic year; the forecast the
+    financial year the term falls in (the summer term, April to July, the next one)."""
+    if kind == ReportKind.FORECAST and term == "summer":
+        return academic_year + 1
+    return academic_year
+
+
+def pack_parameters(academic_year: int, term: str, base: dict) -> dict:
+    """The pack's parameters: its term, and each report's own as it would be asked for
+    on its own for the county, so that the pack says what they say."""
+    parts = {}
+    for kind in PACK_KINDS:
+        year = pack_year(kind, academic_year, term)
+        part = default_parameters(year, base.get("national_ehcp_pct"))
+        if kind == ReportKind.IMPACT:
+            part["unit_costs"] = dict(settings.IMPACT_UNIT_COSTS)
+        parts[kind] = {"academic_year": year, "parameters": part}
+    return {**base, "term": term, "parts": parts}
+
+
+def term_dates(academic_year: int, term: str) -> tuple[date, date]:
+    """The term's first day and the next term's, from the LA's term dates (else the
+    usual ones)."""
+    from budgets.terms import TermCalendar
+
+    starts = TermCalendar.load().term_starts(academic_year, academic_year + 2)
+    names = [f"Autumn {academic_year}", f"Spring {academic_year + 1}",
+             f"Summer {academic_year + 1}", f"Autumn {academic_year + 1}"]  # fmt: skip
+    by_name = {name: day for day, name in starts}
+    i = TERMS.index(term)
+    return by_name[names[i]], by_name[names[i + 1]]
+
+
+def _compute_pack(run: ReportRun) -> tuple[dict, datetime]:
+    """Every report's headline figures for the county, read in one snapshot by the same
+    code as the report on its own; a report that cannot be produced says why."""
+    p = run.parameters or {}
+    term = p.get("term")
+    if term not in TERMS or not p.get("parts"):
+        raise ReportError("The pack's term is not valid: ask for it again.")
+    parts = []
+    with _snapshot() as as_of:
+        for kind in PACK_KINDS:
+            spec = p["parts"][kind]
+            part = ReportRun(
+                kind=kind,
+                scope_kind=ScopeKind.COUNTY,
+                academic_year=spec["academic_year"],
+                parameters=spec["parameters"],
+            )
+            try:
+                result, _ = compute(part)
+            except ReportError as exc:
+                parts.append((part, None, str(exc)))
+            else:
+                parts.append((part, result, None))
+    first, following = term_dates(run.academic_year, term)
+    result = figures.kpi_pack(
+        [(part.kind, str(part), part.get_kind_display(), r, error) for part, r, error in parts],
+        term=term,
+        year=run.academic_year,
+        first=first,
+        following=following,
+        as_of=timezone.localdate(as_of),
+    )
     return result, as_of
 
 

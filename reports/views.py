@@ -46,6 +46,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
                 national_ehcp_pct=form.cleaned_data["national_ehcp_pct"],
                 weights=form.weights(),
                 **form.impact_options(),
+                **form.pack_options(),
             )
         except services.ReportError as exc:
             form.add_error(None, str(exc))

@@ -76,7 +76,9 @@ def instalment(budget, req, due, amount, status="scheduled"):
     )  # fmt: skip
 
 
-def make_forecast_county(start_year: int = 2025, shift_days: int = 0) -> dict:
+def make_forecast_county(
+    start_year: int = 2025, shift_days: int = 0, district_name: str = "Cherwell"
+) -> dict:
     """The county above; ``start_year`` and ``shift_days`` move it to another year (the
     worker's test runs it in the financial year of today)."""
     from datetime import timedelta
@@ -87,7 +89,7 @@ def make_forecast_county(start_year: int = 2025, shift_days: int = 0) -> dict:
     def when(yy, m, d=15):
         return at(yy + y, m, d) + shift
 
-    district = DistrictFactory(name="Cherwell")
+    district = DistrictFactory(name=district_name)
     alpha = ClusterFactory(district=district, name="Alpha")
     beta = ClusterFactory(district=district, name="Beta")
     a_school = SchoolFactory(name="Alpha Primary", cluster=alpha)
