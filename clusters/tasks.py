@@ -9,3 +9,11 @@ def apply_school_import(import_id: int) -> None:
     from . import uploads
 
     uploads.apply_import(import_id)
+
+
+@shared_task(ignore_result=True)
+def discard_old_previews() -> int:
+    """Beat (nightly): discard previews left unapplied, deleting their files."""
+    from . import uploads
+
+    return len(uploads.discard_old_previews())

@@ -22,7 +22,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import BinaryIO
 
 from django.conf import settings
@@ -444,6 +444,27 @@ def discard(*, user: AbstractBaseUser, run_id: int) -> SchoolImport:
     run.status, run.finished_at = ImportStatus.DISCARDED, timezone.now()
     run.save()
     return run
+
+
+def discard_old_previews(*, now=None) -> list[int]:
+    """Previews nobody applied or discarded within ``IMPORT_PREVIEW_DAYS``: discarded, so
+    the uploaded files are not kept longer than they are needed (beat, nightly)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_PREVIEW_DAYS)
+    old = list(
+        SchoolImport.objects.filter(status=ImportStatus.PREVIEW, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in old:
+        with transaction.atomic():
+            run = SchoolImport.objects.select_for_update().get(pk=pk)
+            if not run.is_preview:
+                continue
+            _forget_files(run)
+            run.status, run.finished_at = ImportStatus.DISCARDED, timezone.now()
+            run.message = "Discarded: not applied within the days a preview is kept."
+            run.save()
+    return old
 
 
 def _enqueue(pk: int) -> None:

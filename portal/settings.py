@@ -261,6 +261,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # GIAS and statistics imports are read as a stream; a file above this is refused unread
 # (the national GIAS extract is about 150 MB).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1000 * 1000)
+# An uploaded import's preview neither applied nor discarded is discarded (and its file
+# deleted) after this many days.
+IMPORT_PREVIEW_DAYS = env.int("IMPORT_PREVIEW_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The LA's service standards.
@@ -393,6 +396,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The portal's own schedule; beat copies it into django-celery-beat's tables, where
 # an administrator can see, pause or re-time each job. Every task is idempotent.
 CELERY_BEAT_SCHEDULE = {
+    # Uploaded imports' files kept no longer than their preview is useful.
+    "discard-old-import-previews": {
+        "task": "clusters.tasks.discard_old_previews",
+        "schedule": crontab(minute=45, hour=1),
+    },
     "activate-due-funding": {
         "task": "panels.tasks.activate_due_funding",
         "schedule": crontab(minute=15, hour=6),

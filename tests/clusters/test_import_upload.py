@@ -340,3 +340,26 @@ def test_the_api_refuses_bad_files_with_line_and_column(officer_client):
     assert bad["status"] == "rejected"
     assert {"line": at + 2, "column": "URN"}.items() <= bad["errors"][0].items()
     assert not School.objects.exists()
+
+
+def test_a_preview_left_unapplied_is_discarded_after_the_days_kept_and_its_file_deleted(
+    officer_client, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IMPORT_PREVIEW_DAYS = 7
+    rows = county()
+    upload(officer_client, rows)
+    upload(officer_client, rows)
+    old, recent = SchoolImport.objects.order_by("pk")
+    SchoolImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+
+    assert uploads.discard_old_previews() == [old.pk]
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == ImportStatus.DISCARDED and not old.file
+    assert recent.status == ImportStatus.PREVIEW and recent.file
+    assert [p.name for p in stored_files(settings)] == [Path(recent.file.name).name]
