@@ -8,16 +8,18 @@ from dataclasses import asdict
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from clusters.models import Role
 from portal.api_errors import REFUSED
+from portal.errors import DomainError
 
 from . import policy, selectors, services
 from .serializers import (
     BulkAnswerSerializer,
     BulkSerializer,
+    EndMembershipSerializer,
     InvitationSerializer,
     InviteSerializer,
     MembershipSerializer,
@@ -155,3 +157,32 @@ class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         _people_only(request)
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="LA SEND officer: end a leaver's membership from a date",
+        description="From ``ends_on`` the membership gives no access. A SENCO's drafts at the "
+        "school go to ``hand_to`` (required when there are drafts: another SENCO there); "
+        "their panel seats for it end the day before. Both people are told.",
+        request=EndMembershipSerializer,
+        responses={200: MembershipSerializer, 400: REFUSED, 404: None, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        _people_only(request)
+        membership = selectors.membership(request.user, pk)
+        data = EndMembershipSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            ended = services.end_membership(
+                request.user,
+                membership,
+                data.validated_data["ends_on"],
+                data.validated_data.get("hand_to"),
+                confirm_chair_changes=data.validated_data["confirm_chair_changes"],
+            )
+        except DomainError as exc:
+            if exc.field and exc.status == 400:
+                # A field's refusal answers as invalid input does: {"field": ["message"]}.
+                raise ValidationError({exc.field: [exc.message]}) from None
+            raise
+        return Response(MembershipSerializer(ended).data)

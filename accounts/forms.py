@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from crispy_forms_gds.helper import FormHelper
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from clusters.models import Cluster, Role, School
-from portal.forms import PlainMessagesMixin
+from portal.forms import DateField, PlainMessagesMixin
 
 from .models import Invitation
 
@@ -184,3 +185,32 @@ def _reset_words(error: ValidationError) -> str:
     if "same password" in str(error.message):
         return "The passwords do not match: enter the same password twice"
     return str(error.message)
+
+
+class EndMembershipForm(GDSForm):
+    """When a leaver's membership ends, and who takes a SENCO's drafts (the service checks
+    both: today or later, from the day it began; another SENCO at the school)."""
+
+    ends_on = DateField(
+        label="Date the membership ends",
+        name="the date the membership ends",
+        help_text="From this day it gives no access. Today or later, for example 31 8 2027",
+    )
+    hand_to = forms.ModelChoiceField(
+        label="Hand the drafts to",
+        queryset=None,
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text="Another SENCO at the school: the drafts become theirs, and both of you are told",
+    )
+
+    def __init__(self, *args, takers=(), has_drafts: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self.fields["hand_to"].queryset = User.objects.filter(pk__in=[t.pk for t in takers])
+        self.fields["hand_to"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username} ({u.email})"
+        )
+        if not has_drafts:
+            del self.fields["hand_to"]

@@ -9,4 +9,5 @@ app_name = "people"
 
 urlpatterns = [
     path("", views.people, name="list"),
+    path("memberships/<int:pk>/end/", views.end_membership, name="end"),
 ]

@@ -27,3 +27,8 @@ def can_manage_people(user: User) -> bool:
     """The people page and ending a membership: the LA SEND officer (an administrator
     too). Anyone else is not shown the pages at all (404)."""
     return scope_for(user).is_send_officer
+
+
+def can_end_membership(user: User, membership) -> bool:
+    """A membership not yet ended (once ended, its end stands: the record is the LA's)."""
+    return can_manage_people(user) and membership.ends_on is None

@@ -153,3 +153,12 @@ def membership(user: AbstractBaseUser, pk: int) -> Membership:
     if found is None:
         raise Http404
     return found
+
+
+def drafts_to_hand_over(membership: Membership) -> list:
+    """A SENCO's drafts at the school, which go to another SENCO when they leave."""
+    from funding.selectors import drafts_held_by
+
+    if membership.role != Role.SENCO or membership.school_id is None:
+        return []
+    return drafts_held_by(membership.user, membership.school)

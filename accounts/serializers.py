@@ -102,3 +102,30 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     def get_current(self, membership: Membership) -> bool:
         return membership.is_current()
+
+
+class EndMembershipSerializer(serializers.Serializer):
+    ends_on = serializers.DateField(
+        help_text="The first day the membership gives no access: today or later"
+    )
+    hand_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="Username of another SENCO at the school, to take a leaving SENCO's drafts",
+    )
+    confirm_chair_changes = serializers.BooleanField(
+        default=False,
+        help_text="Go ahead although ending their panel seat changes a published meeting's "
+        "chair (without it such a change answers 409, listing them, and nothing is saved)",
+    )
+
+    def validate_hand_to(self, value: str):
+        if not value:
+            return None
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=value).first()
+        if user is None:
+            raise serializers.ValidationError(f"No one has the username {value}")
+        return user

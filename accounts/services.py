@@ -12,7 +12,7 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from auditlog.context import set_actor
 from django.conf import settings
@@ -23,13 +23,24 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters.models import LA_ROLES, SCHOOL_ROLES, Cluster, Membership, Role, School
+from clusters.models import (
+    LA_ROLES,
+    SCHOOL_ROLES,
+    Cluster,
+    Membership,
+    Role,
+    School,
+    current_membership,
+)
+from portal import wording
 from portal.cells import FORMULA_STARTS
 from portal.errors import DomainError
+from portal.notifications import announce
 
 from . import policy, tokens
 from .models import Invitation
@@ -611,3 +622,131 @@ class CsvRefused(DomainError):
             "no one was invited. " + "; ".join(str(p) for p in plan.problems[:20])
         )
         self.plan = plan
+
+
+# --- A leaver: ending a membership ---------------------------------------------------
+
+
+def other_sencos(membership: Membership, on: date | None = None) -> list[AbstractBaseUser]:
+    """The school's other SENCOs still there on ``on`` (the day the membership ends): who
+    may take a leaver's drafts."""
+    if membership.school_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            current_membership("memberships__", on=on),
+            memberships__school_id=membership.school_id,
+            memberships__role=Role.SENCO,
+            is_active=True,
+        )
+        .exclude(pk=membership.user_id)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def _seats_to_end(membership: Membership, ends_on: date):
+    """The panel seats the membership gives: a head's or SENCO rep's for the school, or a
+    panel member's on the cluster's panel; those still running on the day it ends."""
+    from panels.models import PanelMember
+
+    seats = PanelMember.objects.filter(user_id=membership.user_id).select_related("panel")
+    if membership.school_id:
+        seats = seats.filter(school_id=membership.school_id)
+    elif membership.cluster_id:
+        seats = seats.filter(panel__cluster_id=membership.cluster_id, school__isnull=True)
+    else:
+        return []
+    return list(seats.filter(Q(end_date__isnull=True) | Q(end_date__gte=ends_on)).order_by("pk"))
+
+
+@transaction.atomic
+def end_membership(
+    by: AbstractBaseUser,
+    membership: Membership,
+    ends_on: date | None,
+    hand_to: AbstractBaseUser | None = None,
+    *,
+    confirm_chair_changes: bool = False,
+) -> Membership:
+    """End a leaver's membership from ``ends_on`` (the first day without it; today or
+    later): a SENCO's drafts at the school go to ``hand_to``, another SENCO there; their
+    panel seats there end the day before, through the panels app (which refuses, undoing
+    all of this, a change of a published meeting's chair unless ``confirm_chair_changes``);
+    both people are told. Refused, nothing changed, with the field it is about."""
+    from funding import selectors as funding_selectors
+    from funding import services as funding_services
+    from panels.services import membership as panel_membership
+
+    if not policy.can_manage_people(by):
+        raise DomainError("Only an LA SEND officer can end a membership", status=403)
+    locked = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "school")
+        .get(pk=membership.pk)
+    )
+    who = locked.user.get_full_name() or locked.user.get_username()
+    if locked.ends_on is not None:
+        raise DomainError(
+            f"{who}'s membership already ends on {locked.ends_on:%-d %B %Y}", status=409
+        )
+    today = timezone.localdate()
+    began = timezone.localdate(locked.created)
+    if ends_on is None:
+        raise DomainError("Enter the date the membership ends", field="ends_on")
+    if ends_on < today:
+        raise DomainError("The date the membership ends must be today or later", field="ends_on")
+    if ends_on < began:
+        raise DomainError(
+            f"The date the membership ends must be on or after the day it began "
+            f"({began:%-d %B %Y})",
+            field="ends_on",
+        )
+    drafts = (
+        funding_selectors.drafts_held_by(locked.user, locked.school)
+        if locked.role == Role.SENCO and locked.school_id
+        else []
+    )
+    if drafts:
+        takers = other_sencos(locked, on=ends_on)
+        if not takers:
+            raise DomainError(
+                f"{who} has {wording.counted(len(drafts), 'draft')} at {locked.school.name} and "
+                "there is no other SENCO there to hand them to: invite one first",
+                field="hand_to",
+            )
+        if hand_to is None:
+            raise DomainError(
+                f"Choose the SENCO to hand {who}'s {wording.counted(len(drafts), 'draft')} to",
+                field="hand_to",
+            )
+        if hand_to.pk not in {t.pk for t in takers}:
+            raise DomainError(
+                f"{hand_to.get_full_name() or hand_to.get_username()} is not another SENCO "
+                f"at {locked.school.name}",
+                field="hand_to",
+            )
+    else:
+        hand_to = None
+    with set_actor(by):
+        locked.ends_on = ends_on
+        locked.save(update_fields=["ends_on"])
+        handed = (
+            funding_services.hand_over_drafts(
+                from_user=locked.user, to_user=hand_to, school=locked.school, by=by
+            )
+            if hand_to is not None
+            else []
+        )
+        # A seat's end date is its last day; the membership's is the first day without it.
+        for seat in _seats_to_end(locked, ends_on):
+            panel_membership.end_membership(
+                seat,
+                by=by,
+                end_date=max(ends_on - timedelta(days=1), seat.start_date),
+                confirm_chair_changes=confirm_chair_changes,
+            )
+    announce("membership_ended", membership=locked, handed=handed, hand_to=hand_to)
+    if handed:
+        announce("drafts_handed_over", membership=locked, handed=handed, hand_to=hand_to)
+    return locked

@@ -252,3 +252,64 @@ def people(request: HttpRequest) -> HttpResponse:
             "querystring": urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v]),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def end_membership(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ending a leaver's membership: the date, and (a SENCO with drafts) who takes them.
+    A change of a published meeting's chair is shown to confirm, as on the panel's page."""
+    from panels.services import RotaChangesUnconfirmed
+
+    _people_only(request)
+    membership = selectors.membership(request.user, pk)
+    drafts = selectors.drafts_to_hand_over(membership)
+    takers = services.other_sencos(membership) if drafts else []
+    form = forms.EndMembershipForm(
+        request.POST if request.method == "POST" else None, takers=takers, has_drafts=bool(drafts)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ended = services.end_membership(
+                request.user,
+                membership,
+                form.cleaned_data["ends_on"],
+                form.cleaned_data.get("hand_to"),
+                confirm_chair_changes=request.POST.get("confirm_chair_changes") == "yes",
+            )
+        except RotaChangesUnconfirmed as exc:
+            resend = [
+                (name, value)
+                for name, values in request.POST.lists()
+                if name not in ("csrfmiddlewaretoken", "confirm_chair_changes")
+                for value in values
+            ]
+            return render(
+                request,
+                "accounts/confirm_end.html",
+                {"membership": membership, "changes": exc.changes, "what": exc.what,
+                 "resend": resend},
+                status=409,
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{ended.user.get_full_name() or ended.user.username}'s membership as "
+                f"{ended.get_role_display()} at {ended.place} ends on {ended.ends_on:%-d %B %Y}."
+                + (" Their drafts were handed over." if drafts else ""),
+            )
+            return redirect("people:list")
+    return render(
+        request,
+        "accounts/end_membership.html",
+        {
+            "membership": membership,
+            "form": form,
+            "drafts": drafts,
+            "no_taker": bool(drafts) and not takers,
+            "may_end": policy.can_end_membership(request.user, membership),
+        },
+        status=400 if form.errors else 200,
+    )

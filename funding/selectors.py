@@ -730,3 +730,13 @@ def notices_for_planning(user: AbstractBaseUser, *, waiting_only: bool = True) -
             groups[key] = NoticeGroup(notice.cluster, notice.expected_month, [])
         groups[key].notices.append(notice)
     return list(groups.values())
+
+
+def drafts_held_by(user: AbstractBaseUser, school) -> list[FundingRequest]:
+    """The drafts ``user`` holds at ``school`` (a leaver's, to hand to another SENCO: the
+    accounts app's ``end_membership``). Not scoped: the caller is the LA's people page."""
+    return list(
+        FundingRequest.objects.select_related("stream")
+        .filter(school=school, created_by_id=user.pk, state=State.DRAFT)
+        .order_by("pk")
+    )

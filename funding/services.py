@@ -335,6 +335,30 @@ def move_to_school(
     return locked
 
 
+@transaction.atomic
+def hand_over_drafts(
+    *, from_user: AbstractBaseUser, to_user: AbstractBaseUser, school: School, by: AbstractBaseUser
+) -> list[FundingRequest]:
+    """A leaver's drafts at ``school`` become ``to_user``'s (the draft's holder is its
+    ``created_by``); each timeline says so. The accounts app's ``end_membership`` calls
+    this in its transaction, having checked ``to_user`` is a SENCO there."""
+    handed = []
+    for fr in FundingRequest.objects.select_for_update(of=("self",)).filter(
+        school=school, created_by_id=from_user.pk, state=State.DRAFT
+    ):
+        fr.created_by = to_user
+        fr.save(update_fields=["created_by", "updated_at", _advance(fr)])
+        _event(
+            fr,
+            user=by,
+            kind="handed_over",
+            message=f"Handed over from {from_user.get_full_name() or from_user.get_username()}, "
+            f"who is leaving the school, to {to_user.get_full_name() or to_user.get_username()}.",
+        )
+        handed.append(fr)
+    return handed
+
+
 # ---------------------------------------------------------------------------
 # Use cases of the funding app: drafting, documents and the transitions this
 # app owns (submit, return, resubmit, triage, withdraw). Each is one

@@ -21,6 +21,7 @@ from clusters.models import Membership, Role, current_membership
 
 from .models import Notification
 from .money import format_gbp
+from .wording import counted
 
 User = get_user_model()
 
@@ -434,6 +435,49 @@ def _chairs_action_lapsed(*, proposal, **_: Any) -> Notice:
     )
 
 
+def the_leaver(*, membership, **_: Any) -> list[User]:
+    """The person whose membership ends."""
+    return [membership.user]
+
+
+def the_new_holder(*, hand_to=None, **_: Any) -> list[User]:
+    """The SENCO a leaver's drafts are handed to."""
+    return [hand_to] if hand_to is not None else []
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _membership_ended(*, membership, handed=(), hand_to=None, **_: Any) -> Notice:
+    body = (
+        f"Your LA has ended your role as {membership.get_role_display()} at {membership.place} "
+        f"from {membership.ends_on:%-d %B %Y}. From that day the portal gives you no access "
+        "through it."
+    )
+    if handed:
+        body += (
+            f"\n\nYour {counted(len(handed), 'draft request')} "
+            f"{'was' if len(handed) == 1 else 'were'} handed to {_name(hand_to)}, who carries on "
+            "with them."
+        )
+    return Notice(
+        f"Your role as {membership.get_role_display()} at {membership.place} ends", body,
+        reverse("dashboard"),
+    )  # fmt: skip
+
+
+def _drafts_handed_over(*, membership, handed=(), **_: Any) -> Notice:
+    refs = ", ".join(f"{fr.stream.name} for {fr.pupil_initials or 'a group'}" for fr in handed)
+    return Notice(
+        f"{counted(len(handed), 'draft request')} handed to you from {_name(membership.user)}",
+        f"{_name(membership.user)} is leaving {membership.place} on "
+        f"{membership.ends_on:%-d %B %Y}. Their drafts are now yours to finish and submit: "
+        f"{refs}.",
+        reverse("funding:list"),
+    )
+
+
 EVENTS: dict[str, Event] = {
     # The school moved its request: the LA hears of it.
     "request_submitted": Event(la_send_officers, _school_moved("New request submitted")),
@@ -464,6 +508,9 @@ EVENTS: dict[str, Event] = {
     "overpayment": Event(finance_officers, _overpayment),
     "payments_skipped": Event(finance_officers, _payments_skipped),
     "balances_differ": Event(finance_officers, _balances_differ),
+    # A leaver (accounts.services.end_membership): they, and whoever takes their drafts.
+    "membership_ended": Event(the_leaver, _membership_ended),
+    "drafts_handed_over": Event(the_new_holder, _drafts_handed_over),
     # Reports: the officer who asked.
     "report_ready": Event(requester, _report_ready),
     "report_failed": Event(requester, _report_failed),

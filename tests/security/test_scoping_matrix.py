@@ -128,6 +128,11 @@ def INVITATION_LINK(w: World) -> str:  # noqa: N802
     return reverse("accounts:accept", args=[make(invitation.pk, invitation.nonce)])
 
 
+def A_MEMBERSHIP(name: str) -> Callable[[World], str]:  # noqa: N802 - reads like r(...)
+    """School A's SENCO's membership, for the LA SEND officer to end."""
+    return lambda w: reverse(name, args=[w.a.senco.memberships.get().pk])
+
+
 def a_notice(w: World):
     """School A's notice that a request is coming, not yet started."""
     from funding.models import IntentionNotice
@@ -214,6 +219,7 @@ ROUTES: dict[str, Route] = {
     "accounts:resend": Route(LA, INVITED("accounts:resend"), methods=POST),
     # People and memberships (tests/accounts/test_people.py, test_leavers.py).
     "people:list": Route(LA, r("people:list"), "send_officer"),
+    "people:end": Route(LA, A_MEMBERSHIP("people:end"), "send_officer", methods=BOTH),
     # Open to whoever holds the link (tests/accounts/test_invitations.py).
     "accounts:accept": Route(OPEN, INVITATION_LINK, methods=BOTH),
     "account_reset_password": Route(OPEN, r("account_reset_password"), methods=BOTH),
@@ -652,6 +658,7 @@ ROUTES: dict[str, Route] = {
     "invitation-bulk": Route(LA, r("invitation-bulk"), methods=POST),
     "invitation-revoke": Route(LA, INVITED("invitation-revoke"), methods=POST),
     "membership-list": Route(LA, r("membership-list"), "send_officer"),
+    "membership-end": Route(LA, A_MEMBERSHIP("membership-end"), methods=POST),
     # --- API: budgets ---------------------------------------------------------------
     "budget-list": Route(
         LIST, r("budget-list"), "head_a", marker=lambda w: f'"cluster_name":"{w.a.cluster.name}"'
