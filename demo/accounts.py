@@ -1,4 +1,4 @@
-"""Demo: pending invitations, and how to invite someone.
+"""Demo: pending invitations, how to invite someone, and a leaver.
 
 No random draws (the demo's random sequence stays as it was): the invitations go to
 the demo school, its cluster's panel and the county, in a fixed order, through the
@@ -51,3 +51,34 @@ def load(ctx: DemoContext) -> None:
             cluster=school.cluster,
         )
     ctx.log(f"  {len(INVITEES)} invitations waiting, sent by {LA_SEND}")
+    _leaver(officer, senco, school, ctx)
+
+
+LEAVER = "leaver.demo"
+
+
+def _leaver(officer, senco, school, ctx: DemoContext) -> None:
+    """A second SENCO at the demo school who is leaving: her draft is handed to the demo
+    SENCO and her membership ends tomorrow (through the accounts app's service)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts import services
+    from funding import services as funding_services
+    from funding.models import FundingStream
+
+    leaver = get_user_model().objects.create(
+        username=LEAVER, email=f"{LEAVER}@example.org", first_name="Rosa", last_name="Field",
+        password=senco.password,  # the demo password
+    )  # fmt: skip
+    membership = Membership.objects.create(user=leaver, role=Role.SENCO, school=school)
+    stream = FundingStream.objects.filter(is_open=True).order_by("pk").first()
+    if stream is not None:
+        funding_services.create_draft(user=leaver, school=school, stream=stream)
+    # Tomorrow by the clock (the service refuses a day gone), whatever the demo's "today".
+    ends_on = max(ctx.today, timezone.localdate()) + timedelta(days=1)
+    services.end_membership(officer, membership, ends_on, senco if stream else None)
+    ctx.log(
+        f"  {LEAVER} leaves {school.name} on {ends_on:%-d %B %Y}; her draft is {senco.username}'s"
+    )
