@@ -91,6 +91,7 @@ class ClusterBudget(models.Model):
 
 
 BALANCE_KINDS = ("allocation", "adjustment", "commitment", "release", "payment")
+MONTHS = tuple(f"m{i}" for i in range(12))  # April to March
 
 
 class BudgetBalance(models.Model):
@@ -114,20 +115,42 @@ class BudgetBalance(models.Model):
     payment = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     overrides = models.PositiveIntegerField(default=0)
     last_entry_id = models.BigIntegerField(null=True, blank=True)
+    # Net commitment (commitment − release) by month of the budget's financial year,
+    # April first, by the entry's date in the portal's time zone: the dashboards' trend.
+    m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11 = (
+        models.DecimalField(max_digits=14, decimal_places=2, default=ZERO) for _ in range(12)
+    )
 
     def __str__(self) -> str:
         return f"Balance of budget {self.budget_id}"
+
+    @staticmethod
+    def month_of(entry: LedgerEntry, start_year: int) -> str | None:
+        """The month column an entry's net commitment counts in (None: outside the year)."""
+        if entry.kind not in (EntryKind.COMMITMENT, EntryKind.RELEASE):
+            return None
+        day = timezone.localtime(entry.created_at)
+        index = (day.year - start_year) * 12 + day.month - 4
+        return f"m{index}" if 0 <= index < 12 else None
 
     @classmethod
     def record(cls, entries: list[LedgerEntry], last_entry_id: int | None = None) -> None:
         """Add newly written ledger entries to their budgets' balances (inside their
         transaction): one UPDATE per budget, in budget order so two writers never deadlock."""
         by_budget: dict[int, dict] = {}
+        start_years = dict(
+            ClusterBudget.objects.filter(pk__in={e.budget_id for e in entries}).values_list(
+                "pk", "year__start_year"
+            )
+        )
         for entry in entries:
             row = by_budget.setdefault(
                 entry.budget_id, {k: ZERO for k in BALANCE_KINDS} | {"overrides": 0, "last": 0}
             )
             row[entry.kind] += entry.amount
+            if month := cls.month_of(entry, start_years[entry.budget_id]):
+                sign = 1 if entry.kind == EntryKind.COMMITMENT else -1
+                row[month] = row.get(month, ZERO) + sign * entry.amount
             row["overrides"] += entry.override_id is not None
             row["last"] = max(row["last"], entry.pk or last_entry_id or 0)
         if not by_budget:
@@ -137,7 +160,7 @@ class BudgetBalance(models.Model):
         )
         for budget_id in sorted(by_budget):
             row = by_budget[budget_id]
-            changes = {k: F(k) + row[k] for k in BALANCE_KINDS if row[k]}
+            changes = {k: F(k) + row[k] for k in (*BALANCE_KINDS, *MONTHS) if row.get(k)}
             if row["overrides"]:
                 changes["overrides"] = F("overrides") + row["overrides"]
             changes["last_entry_id"] = Greatest(Coalesce(F("last_entry_id"), 0), row["last"])

@@ -17,13 +17,14 @@ from funding.models import FundingRequest, FundingStream, RequestEvent
 from portal.roles import Scope
 
 from ..models import (
+    MONTHS,
     ZERO,
     ClusterBudget,
     EntryKind,
     FinancialYear,
     LedgerEntry,
 )
-from .forecast import Forecast, _months_elapsed, forecast, monthly_commitments
+from .forecast import Forecast, _months_elapsed, forecast
 from .scoped import _scope, visible_budgets
 from .totals import MONEY, Totals, _sum, totals_from_sums, with_totals
 
@@ -181,6 +182,9 @@ def _board_budgets(
     return budgets
 
 
+MONTH_FIELDS = tuple(f"balance__{m}" for m in MONTHS)
+
+
 def _version(last_entry_id: int | None, budgets: int) -> str:
     # A new entry on any of the board's budgets, or a budget joining it, changes it.
     return f"{last_entry_id or 0}-{budgets}"
@@ -207,7 +211,9 @@ def board_version(
         cluster_ids=cluster_ids,
         district_id=district_id,
     )
-    got = budgets.order_by().aggregate(m=Max("entries__id"), n=Count("id", distinct=True))
+    got = budgets.order_by().aggregate(
+        m=Max("balance__last_entry_id"), n=Count("id", distinct=True)
+    )
     return _version(got["m"], got["n"])
 
 
@@ -250,14 +256,15 @@ def budget_board(
             "sum_payment",
             "override_count",
             "last_entry_id",
+            *MONTH_FIELDS,
         )
         .order_by("cluster__district__name", "cluster__name", "stream__name")
     )
-    monthly = monthly_commitments(budgets.values("id"), year)
     elapsed, left = _months_elapsed(year, today)
     for r in rows:
         totals = totals_from_sums(r)
-        months = monthly.get(r["id"], [ZERO] * 12)
+        # Kept by month in the budget's balance row as the ledger moves (no ledger scan).
+        months = [r[f] if r[f] is not None else ZERO for f in MONTH_FIELDS]
         board.rows.append(
             BudgetRow(
                 budget_id=r["id"],

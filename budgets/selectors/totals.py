@@ -3,13 +3,14 @@ as the ledger moves (a budget's balance row)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from clusters.models import Cluster
@@ -17,6 +18,7 @@ from funding.models import FundingRequest, FundingStream
 
 from ..models import (
     BALANCE_KINDS,
+    MONTHS,
     PENNY,
     ZERO,
     BudgetOverride,
@@ -215,10 +217,47 @@ def balance_differences() -> list[BalanceDifference]:
             for kind in BALANCE_KINDS
         },
     )
+    budgets = budgets.annotate(
+        **{
+            f"kept_{m}": Coalesce(F(f"balance__{m}"), Value(ZERO), output_field=MONEY)
+            for m in MONTHS
+        }
+    )
+    by_month = _ledger_by_month()
     found = []
     for budget in budgets.order_by("pk"):
         for kind in BALANCE_KINDS:
             kept, ledger = getattr(budget, f"kept_{kind}"), getattr(budget, f"ledger_{kind}")
             if kept != ledger:
                 found.append(BalanceDifference(budget, kind, kept, ledger))
+        for index, month in enumerate(MONTHS):
+            kept, ledger = getattr(budget, f"kept_{month}"), by_month[budget.pk][index]
+            if kept != ledger:
+                found.append(
+                    BalanceDifference(
+                        budget, f"net commitment in {_MONTH_NAMES[index]}", kept, ledger
+                    )
+                )
+    return found
+
+
+_MONTH_NAMES = ("April", "May", "June", "July", "August", "September", "October",
+                "November", "December", "January", "February", "March")  # fmt: skip
+
+
+def _ledger_by_month() -> dict[int, list[Decimal]]:
+    """Net commitment by budget and month of its financial year, from the ledger (one
+    grouped query, months computed in the database in the portal's time zone)."""
+    rows = (
+        LedgerEntry.objects.filter(kind__in=[EntryKind.COMMITMENT, EntryKind.RELEASE])
+        .annotate(y=ExtractYear("created_at"), m=ExtractMonth("created_at"))
+        .values("budget_id", "budget__year__start_year", "y", "m")
+        .annotate(c=_sum("", EntryKind.COMMITMENT), r=_sum("", EntryKind.RELEASE))
+        .order_by()
+    )
+    found: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
+    for row in rows:
+        index = (row["y"] - row["budget__year__start_year"]) * 12 + row["m"] - 4
+        if 0 <= index < 12:
+            found[row["budget_id"]][index] += row["c"] - row["r"]
     return found
