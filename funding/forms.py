@@ -667,7 +667,8 @@ class NeedBandForm(GDSForm):
     )
     band = forms.IntegerField(
         label="Band",
-        help_text="1 is the least need; the band's number is how panels and reports name it.",
+        help_text="0 for no additional need, then higher as the need grows; panels and "
+        "reports name the band by its number.",
         widget=_number(2),
         error_messages={
             "required": "Enter the band, like 2",

@@ -113,7 +113,7 @@ class NeedBandSerializer(serializers.ModelSerializer):
 
     need = serializers.ChoiceField(choices=NeedBand._meta.get_field("need").choices)
     need_label = serializers.CharField(source="get_need_display", read_only=True)
-    band = serializers.IntegerField(min_value=1, max_value=9)
+    band = serializers.IntegerField(min_value=0, max_value=9, help_text="0: no additional need.")
     usual_award_min = ApiMoneyField(
         name="the lowest usual award", example="2000.00", min_value=0, max_value=100000
     )

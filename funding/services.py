@@ -1228,8 +1228,8 @@ def save_need_band(
     labels = dict(SEN2Need.choices)
     if need not in labels:
         raise EditError("Choose the primary need the band describes.", field="need")
-    if not 1 <= band <= MAX_BAND_LEVEL:
-        raise EditError(f"The band must be a number from 1 to {MAX_BAND_LEVEL}.", field="band")
+    if not 0 <= band <= MAX_BAND_LEVEL:
+        raise EditError(f"The band must be a number from 0 to {MAX_BAND_LEVEL}.", field="band")
     if not descriptor:
         raise EditError("Describe the need at this band.", field="descriptor")
     if len(descriptor) > 2000:

@@ -55,7 +55,7 @@ def test_the_send_officer_adds_a_band_and_schools_then_see_its_range(send_office
     "changes, message",
     [
         ({"need": ""}, "Choose the primary need the band describes"),
-        ({"band": "0"}, "The band must be a number from 1 to 9"),
+        ({"band": "10"}, "The band must be a number from 0 to 9"),
         ({"band": "two"}, "Enter the band as a number, like 2"),
         ({"descriptor": ""}, "Describe the need at this band"),
         ({"usual_award_min": "lots"}, "Enter the lowest usual award as an amount"),
