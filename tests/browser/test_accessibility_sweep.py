@@ -90,7 +90,7 @@ MUST_SEE = {
         "funding:need_bands", "funding:need_band_new", "funding:need_band_edit",
         "budgets:term_dates", "budgets:term_dates_new",
         "clusters:import_gias", "clusters:import_stats", "clusters:edit", "clusters:new",
-        "clusters:move_school",
+        "clusters:move_school", "people:list", "people:end",
     },
     "finance": {
         "dashboard", "notifications", "search", "funding:list", "funding:detail", "budgets:county",
