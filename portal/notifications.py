@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from clusters.models import Membership, Role, current_membership
@@ -93,10 +93,17 @@ def finance_officers(**_: Any) -> list[User]:
     return _with_role(Role.LA_FINANCE_OFFICER)
 
 
+def _not_left() -> Q:
+    """Not a leaver: a person whose every membership has ended is told nothing more of
+    the requests they made (one with no membership at all, an administrator, still is)."""
+    memberships = Membership.objects.filter(user_id=OuterRef("pk"))
+    return ~Q(Exists(memberships)) | Q(Exists(memberships.current()))
+
+
 def school_sencos(*, fr, user=None, **_: Any) -> list[User]:
     """The request's author and its school's SENCOs, less whoever acted."""
     users = User.objects.filter(
-        Q(pk=fr.created_by_id)
+        (Q(pk=fr.created_by_id) & _not_left())
         | Q(
             current_membership("memberships__"),
             memberships__role=Role.SENCO,
@@ -109,13 +116,14 @@ def school_sencos(*, fr, user=None, **_: Any) -> list[User]:
 
 def school_staff(*, fr, **_: Any) -> list[User]:
     """Who hears of a decision: the school's SENCOs and whoever made the request."""
-    users = {
-        m.user
-        for m in Membership.objects.current()
-        .filter(school_id=fr.school_id, role=Role.SENCO)
-        .select_related("user")
-    }
-    users.add(fr.created_by)
+    users = User.objects.filter(
+        (Q(pk=fr.created_by_id) & _not_left())
+        | Q(
+            current_membership("memberships__"),
+            memberships__role=Role.SENCO,
+            memberships__school_id=fr.school_id,
+        )
+    ).distinct()
     return sorted(users, key=lambda u: u.pk)
 
 
@@ -143,7 +151,7 @@ def letter_readers(*, school, letters, **_: Any) -> list[User]:
             memberships__school_id=school.pk,
             memberships__role__in=[Role.SENCO, Role.HEADTEACHER],
         )
-        | Q(pk__in=[letter.item.request.created_by_id for letter in letters]),
+        | (Q(pk__in=[letter.item.request.created_by_id for letter in letters]) & _not_left()),
         is_active=True,
     ).distinct()
     return sorted(users, key=lambda u: u.pk)
@@ -160,13 +168,17 @@ def meeting_people(*, meeting, requests=(), **_: Any) -> list[User]:
         if m.serves_on(meeting.date)
     }
     school_ids = {fr.school_id for fr in requests}
-    users |= {
-        m.user
-        for m in Membership.objects.current()
-        .filter(school_id__in=school_ids, role=Role.SENCO)
-        .select_related("user")
-    }
-    users |= {fr.created_by for fr in requests if fr.created_by_id}
+    creators = [fr.created_by_id for fr in requests if fr.created_by_id]
+    users |= set(
+        User.objects.filter(
+            Q(
+                current_membership("memberships__"),
+                memberships__school_id__in=school_ids,
+                memberships__role=Role.SENCO,
+            )
+            | (Q(pk__in=creators) & _not_left())
+        ).distinct()
+    )
     return sorted(users, key=lambda u: u.pk)
 
 

@@ -103,6 +103,10 @@ def test_a_leaver_is_not_told_of_her_old_schools_requests(leaver, school):
     leaver.memberships.update(ends_on=timezone.localdate())
     assert leaver not in school_sencos(fr=fr)
     assert leaver not in school_staff(fr=fr)
+    # Nor of the requests she made there.
+    hers = FundingRequestFactory(school=school, created_by=leaver)
+    assert leaver not in school_sencos(fr=hers) and leaver not in school_staff(fr=hers)
+    assert other in school_staff(fr=hers)
 
 
 # --- The LA ends a leaver's membership (accounts.services.end_membership) -------------
