@@ -110,7 +110,7 @@ def build(scale: str, fraction: float) -> dict:
                            AS on_date
                 FROM generate_series(1, {escalations}) AS g
                 JOIN funding_fundingrequest r ON r.id = (
-                    SELECT min(id) FROM funding_fundingrequest) + (g * 7919) % {n_req}
+                    SELECT min(id) FROM funding_fundingrequest) + (g::bigint * 7919) % {n_req}
                 JOIN panels_decision d ON d.request_id = r.id
                 WHERE r.pupil_key <> ''
             ) e
