@@ -89,16 +89,29 @@ def build_money() -> int:
                 f" (d.decided_at + interval '{days} days')::date, 'Bench',"
                 f" round(d.amount / 4, 2), 'scheduled', '' {awards}"
             )
-        # Each budget's balance, as the ledger keeps it (budgets.models.BudgetBalance).
-        c.execute(
-            "INSERT INTO budgets_budgetbalance (budget_id, allocation, adjustment, commitment,"
-            " release, payment, overrides, last_entry_id) SELECT budget_id,"
-            + ", ".join(
-                f"coalesce(sum(amount) FILTER (WHERE kind = '{k}'), 0)"
-                for k in ("allocation", "adjustment", "commitment", "release", "payment")
-            )
-            + ", 0, max(id) FROM budgets_ledgerentry GROUP BY budget_id"
+        # Each budget's balance, as the ledger keeps it (budgets.models.BudgetBalance): the
+        # rows made with every default by the ORM, then the sums set in one statement.
+        from budgets.models import BudgetBalance, ClusterBudget
+
+        BudgetBalance.objects.bulk_create(
+            [
+                BudgetBalance(budget_id=pk)
+                for pk in ClusterBudget.objects.values_list("pk", flat=True)
+            ],
+            batch_size=5000,
         )
+        c.execute(
+            "UPDATE budgets_budgetbalance k SET "
+            + ", ".join(f"{kind} = s.{kind}" for kind in
+                        ("allocation", "adjustment", "commitment", "release", "payment"))
+            + ", last_entry_id = s.last FROM (SELECT budget_id, "
+            + ", ".join(
+                f"coalesce(sum(amount) FILTER (WHERE kind = '{kind}'), 0) AS {kind}"
+                for kind in ("allocation", "adjustment", "commitment", "release", "payment")
+            )
+            + ", max(id) AS last FROM budgets_ledgerentry GROUP BY budget_id) s"
+            " WHERE k.budget_id = s.budget_id"
+        )  # fmt: skip
         c.execute("ANALYZE")
         c.execute("SELECT count(*) FROM budgets_ledgerentry")
         return c.fetchone()[0]
