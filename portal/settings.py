@@ -479,6 +479,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewResultEnum": "panels.models.ReviewResult",
         "FollowUpKindEnum": "panels.models.FollowUpKind",
         "MembershipRoleEnum": "clusters.models.Role",
+        "SchoolImportKindEnum": "clusters.models.ImportKind",
     },
 }
 

@@ -58,7 +58,7 @@ def test_an_officer_asks_for_a_report_watches_it_progress_and_downloads_it(
     national.fill("1.5")
 
     page.get_by_label("Inclusiveness").check()
-    page.get_by_label("For").select_option(label="The whole county")
+    page.get_by_label("For", exact=True).select_option(label="The whole county")
     page.get_by_role("button", name="Produce the report").click()
     status = page.locator("#run-status")
     expect(page.get_by_text("Your report is queued")).to_be_visible()
