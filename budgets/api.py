@@ -7,10 +7,11 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from portal.api_errors import REFUSED
+from portal.api_views import SavedThroughService
 from portal.filters import as_id
 
 from . import policy, selectors, services
@@ -277,6 +278,7 @@ class PaymentRunViewSet(viewsets.GenericViewSet):
     ),
 )
 class TermDatesViewSet(
+    SavedThroughService,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -288,7 +290,6 @@ class TermDatesViewSet(
 
     serializer_class = TermDatesSerializer
     lookup_field = "academic_year"
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return TermDates.objects.order_by("-academic_year")
@@ -308,11 +309,3 @@ class TermDatesViewSet(
             **days,
         )
         return Response(TermDatesSerializer(saved).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        return self._save(request, status_code=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            raise MethodNotAllowed(request.method)
-        return self._save(request, self.get_object())

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from clusters.models import School
 from portal.api_errors import REFUSED
+from portal.api_views import SavedThroughService
 from portal.audit import record_view
 from portal.roles import scope_for
 
@@ -312,6 +313,7 @@ class StreamViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class RateCardViewSet(
+    SavedThroughService,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -324,7 +326,6 @@ class RateCardViewSet(
     serializer_class = RateSerializer
     filterset_fields = ["year"]
     ordering = ["-year", "role"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.rates()
@@ -343,14 +344,6 @@ class RateCardViewSet(
         saved = services.save_rate(user=request.user, entry=entry, **data)
         return Response(RateSerializer(saved).data, status=status_code)
 
-    def create(self, request, *args, **kwargs):
-        return self._save(request, status_code=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            raise MethodNotAllowed(request.method)
-        return self._save(request, self.get_object())
-
 
 @extend_schema_view(
     list=extend_schema(summary="Need bands: the banded descriptors of need and usual awards"),
@@ -365,6 +358,7 @@ class RateCardViewSet(
     ),
 )
 class NeedBandViewSet(
+    SavedThroughService,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -376,7 +370,6 @@ class NeedBandViewSet(
 
     serializer_class = NeedBandSerializer
     filterset_fields = ["need"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.need_bands()
@@ -390,14 +383,6 @@ class NeedBandViewSet(
         data = {f: getattr(band, f, None) for f in fields} | dict(serializer.validated_data)
         saved = services.save_need_band(user=request.user, need_band=band, **data)
         return Response(NeedBandSerializer(selectors.need_band(saved.pk)).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        return self._save(request, status_code=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            raise MethodNotAllowed(request.method)
-        return self._save(request, self.get_object())
 
 
 @extend_schema_view(
