@@ -274,6 +274,27 @@ def _local_date(expr: str) -> str:
     return f"date({expr})"
 
 
+def _scope_filters(scope_kind: str, scope_id, stream_id, alias: str = "r") -> tuple[str, list]:
+    """The ``AND ...`` of a report statement keeping requests (as ``alias``) in scope."""
+    filters, params = [], []
+    if scope_kind == "cluster":
+        filters.append(f"{alias}.{_column(FundingRequest, 'cluster')} = %s")
+        params.append(scope_id)
+    elif scope_kind == "district":
+        in_district = f"SELECT id FROM {_table(Cluster)} WHERE {_column(Cluster, 'district')} = %s"  # noqa: S608, E501 - names only
+        filters.append(f"{alias}.{_column(FundingRequest, 'cluster')} IN ({in_district})")
+        params.append(scope_id)
+    if stream_id:
+        filters.append(f"{alias}.{_column(FundingRequest, 'stream')} = %s")
+        params.append(stream_id)
+    return "".join(f" AND {f}" for f in filters), params
+
+
+def _decimal(value) -> Decimal:
+    # PostgreSQL sums numeric exactly; SQLite's sum is a float, rounded back to the penny.
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0)).quantize(ZERO)
+
+
 def impact_figures(
     year: int,
     *,
@@ -310,22 +331,11 @@ def impact_figures(
     school_model = req._meta.get_field("school").related_model
     stream_model = req._meta.get_field("stream").related_model
     band_model = req._meta.get_field("band").related_model
-    r_key, r_school, r_cluster = (_column(req, f) for f in ("pupil_key", "school", "cluster"))
+    r_key, r_school = (_column(req, f) for f in ("pupil_key", "school"))
     r_stream = _column(req, "stream")
     d_req, d_outcome, d_at = (_column(dec, f) for f in ("request", "outcome", "decided_at"))
     window = YearWindow(year)
-    filters, params = [], []
-    if scope_kind == "cluster":
-        filters.append(f"r.{r_cluster} = %s")
-        params.append(scope_id)
-    elif scope_kind == "district":
-        in_district = f"SELECT id FROM {_table(Cluster)} WHERE {_column(Cluster, 'district')} = %s"  # noqa: S608, E501 - names only
-        filters.append(f"r.{r_cluster} IN ({in_district})")
-        params.append(scope_id)
-    if stream_id:
-        filters.append(f"r.{r_stream} = %s")
-        params.append(stream_id)
-    where = "".join(f" AND {f}" for f in filters)
+    where, params = _scope_filters(scope_kind, scope_id, stream_id)
     awarded = ", ".join(f"'{o}'" for o in AWARD_OUTCOMES)
     left = ", ".join(f"'{k}'" for k in IMPACT_LEFT_MAINSTREAM)
     on = _column(ev, "on")
@@ -428,12 +438,15 @@ def impact_figures(
 
 # ------------------------------------------------- equalities and consistency (impact)
 
-EQUALITY_DIMENSIONS = {
-    "sex": "request__sex",
-    "year_group": "request__year_group",
-    "need": "request__primary_need",
-    "phase": "request__school__phase",
-    "cluster": "request__cluster__name",
+# Each grouping of the decisions: its key in the result and the column(s) it groups by.
+EQUALITY_GROUPINGS = {
+    "sex": ("sex",),
+    "year_group": ("year_group",),
+    "need": ("need",),
+    "phase": ("phase",),
+    "cluster": ("cluster",),
+    "need_band": ("need", "band"),
+    "all": (),
 }
 
 
@@ -445,55 +458,72 @@ def equalities_figures(
     stream_id: int | None = None,
 ) -> dict[str, list[dict]]:
     """The panels' decisions taken in the academic year (approved, in part or declined),
-    grouped in the database by each of ``EQUALITY_DIMENSIONS`` and by need and band:
-    ``decisions``, ``awards``, ``awarded`` (the sum) and, for awards with a band, how many
-    fell within the band's usual range. Plus ``spread``: per cluster, the mean range
-    (highest less lowest) of the members' total scores on items with two views or more.
-    One query per grouping, whatever the size."""
-    from django.db.models import Count, Q
+    grouped by each of ``EQUALITY_GROUPINGS``: ``decisions``, ``awards``, ``awarded`` (the
+    sum) and, for awards with a band, how many fell within the band's usual range. Plus
+    ``spread``: per cluster, the mean range (highest less lowest) of the members' total
+    scores on items with two views or more.
 
+    One statement for the groupings, whatever the size: the decisions in scope are read
+    once (a CTE, materialised as it is used by every grouping) and each grouping is a
+    ``GROUP BY`` over them, joined by ``UNION ALL`` (SQLite has no ``GROUPING SETS``)."""
     from panels.models import Decision
 
+    dec, req, band = Decision, FundingRequest, FundingRequest._meta.get_field("band").related_model
+    school = req._meta.get_field("school").related_model
     window = YearWindow(year)
-    awarded_outcomes = list(AWARD_OUTCOMES)
-    decisions = Decision.objects.filter(
-        decided_at__gte=window.start,
-        decided_at__lt=window.end,
-        outcome__in=[*awarded_outcomes, "declined"],
-    )
-    if scope_kind == "cluster":
-        decisions = decisions.filter(request__cluster_id=scope_id)
-    elif scope_kind == "district":
-        decisions = decisions.filter(request__cluster__district_id=scope_id)
-    if stream_id:
-        decisions = decisions.filter(request__stream_id=stream_id)
-    award = Q(outcome__in=awarded_outcomes)
-    banded = award & Q(request__band__isnull=False, request__band__usual_award_max__gt=0)
-    measures = {
-        "decisions": Count("pk"),
-        "awards": Count("pk", filter=award),
-        "awarded": Coalesce(Sum("amount", filter=award), Value(ZERO), output_field=DecimalField()),
-        "banded": Count("pk", filter=banded),
-        "within_band": Count(
-            "pk",
-            filter=banded
-            & Q(amount__gte=F("request__band__usual_award_min"))
-            & Q(amount__lte=F("request__band__usual_award_max")),
-        ),
-    }
-    out: dict[str, list[dict]] = {}
-    for dimension, path in EQUALITY_DIMENSIONS.items():
-        out[dimension] = [
-            {"value": row.pop(path), **row}
-            for row in decisions.values(path).annotate(**measures).order_by(path)
-        ]
-    out["need_band"] = [
-        {"need": r.pop("request__primary_need"), "band": r.pop("request__band__band"), **r}
-        for r in decisions.values("request__primary_need", "request__band__band")
-        .annotate(**measures)
-        .order_by("request__primary_need", "request__band__band")
-    ]
-    out["all"] = [decisions.aggregate(**measures)]
+    where, params = _scope_filters(scope_kind, scope_id, stream_id)
+    awarded = ", ".join(f"'{o}'" for o in AWARD_OUTCOMES)
+    outcome, amount = f"d.{_column(dec, 'outcome')}", f"d.{_column(dec, 'amount')}"
+    is_award = f"{outcome} IN ({awarded})"
+    is_banded = f"{is_award} AND b.id IS NOT NULL AND b.{_column(band, 'usual_award_max')} > 0"
+    selects = []
+    for key, columns in EQUALITY_GROUPINGS.items():
+        # Typed nulls where a grouping has fewer columns: PostgreSQL types a UNION's column
+        # from its first branches.
+        keys = [*columns, *["CAST(NULL AS TEXT)", "CAST(NULL AS INTEGER)"][len(columns) :]]
+        group = f" GROUP BY {', '.join(columns)}" if columns else ""
+        selects.append(
+            f"SELECT '{key}', {keys[0]}, {keys[1]}, COUNT(*), SUM(award), SUM(amount), "  # noqa: S608 - fixed names only
+            f"SUM(banded), SUM(within_band) FROM d{group}"
+        )
+    sql = f"""
+        WITH d AS (
+            SELECT r.{_column(req, "sex")} AS sex, r.{_column(req, "year_group")} AS year_group,
+                   r.{_column(req, "primary_need")} AS need,
+                   s.{_column(school, "phase")} AS phase, c.{_column(Cluster, "name")} AS cluster,
+                   CAST(b.{_column(band, "band")} AS INTEGER) AS band,
+                   CASE WHEN {is_award} THEN 1 ELSE 0 END AS award,
+                   CASE WHEN {is_award} THEN {amount} ELSE 0 END AS amount,
+                   CASE WHEN {is_banded} THEN 1 ELSE 0 END AS banded,
+                   CASE WHEN {is_banded} AND {amount} >= b.{_column(band, "usual_award_min")}
+                             AND {amount} <= b.{_column(band, "usual_award_max")}
+                        THEN 1 ELSE 0 END AS within_band
+            FROM {_table(dec)} d
+            JOIN {_table(req)} r ON r.id = d.{_column(dec, "request")}
+            JOIN {_table(school)} s ON s.id = r.{_column(req, "school")}
+            JOIN {_table(Cluster)} c ON c.id = r.{_column(req, "cluster")}
+            LEFT JOIN {_table(band)} b ON b.id = r.{_column(req, "band")}
+            WHERE d.{_column(dec, "decided_at")} >= %s AND d.{_column(dec, "decided_at")} < %s
+                  AND {outcome} IN ({awarded}, 'declined'){where}
+        )
+        SELECT * FROM ({" UNION ALL ".join(selects)}) AS g ORDER BY 1, 2, 3
+    """  # noqa: S608 - only quoted names and fixed codes; every value is a %s parameter
+    out: dict[str, list[dict]] = {key: [] for key in EQUALITY_GROUPINGS}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [window.start, window.end, *params])
+        for key, first, second, n, awards, total, banded, within in cursor.fetchall():
+            row = {
+                "decisions": n,
+                "awards": int(awards or 0),
+                "awarded": _decimal(total),
+                "banded": int(banded or 0),
+                "within_band": int(within or 0),
+            }
+            if key == "need_band":
+                row = {"need": first, "band": second, **row}
+            elif key != "all":
+                row = {"value": first, **row}
+            out[key].append(row)
     out["spread"] = _moderation_spread(window, scope_kind, scope_id, stream_id)
     return out
 
@@ -506,23 +536,7 @@ def _moderation_spread(window: YearWindow, scope_kind, scope_id, stream_id) -> l
         f"v.{_column(v, c)}"
         for c in ("evidence_of_need", "graduated_approach", "likely_impact", "value_for_money")
     )
-    filters, params = (
-        [f"mt.{_column(m, 'date')} >= %s", f"mt.{_column(m, 'date')} < %s"],
-        [
-            window.start.date(),
-            window.end.date(),
-        ],
-    )
-    if scope_kind == "cluster":
-        filters.append(f"r.{_column(r, 'cluster')} = %s")
-        params.append(scope_id)
-    elif scope_kind == "district":
-        in_district = f"SELECT id FROM {_table(Cluster)} WHERE {_column(Cluster, 'district')} = %s"  # noqa: S608, E501 - names only
-        filters.append(f"r.{_column(r, 'cluster')} IN ({in_district})")
-        params.append(scope_id)
-    if stream_id:
-        filters.append(f"r.{_column(r, 'stream')} = %s")
-        params.append(stream_id)
+    where, params = _scope_filters(scope_kind, scope_id, stream_id)
     sql = f"""
         SELECT c.{_column(Cluster, "name")}, COUNT(*), AVG(per_item.spread)
         FROM (
@@ -531,7 +545,7 @@ def _moderation_spread(window: YearWindow, scope_kind, scope_id, stream_id) -> l
             JOIN {_table(i)} i ON i.id = v.{_column(v, "item")}
             JOIN {_table(m)} mt ON mt.id = i.{_column(i, "meeting")}
             JOIN {_table(r)} r ON r.id = i.{_column(i, "request")}
-            WHERE {" AND ".join(filters)}
+            WHERE mt.{_column(m, "date")} >= %s AND mt.{_column(m, "date")} < %s{where}
             GROUP BY v.{_column(v, "item")}, r.{_column(r, "cluster")}
             HAVING COUNT(*) >= 2
         ) per_item
@@ -540,7 +554,7 @@ def _moderation_spread(window: YearWindow, scope_kind, scope_id, stream_id) -> l
         ORDER BY c.{_column(Cluster, "name")}
     """  # noqa: S608 - only quoted names; every value is a %s parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [window.start.date(), window.end.date(), *params])
         return [
             {"cluster": name, "items": int(n), "mean_spread": float(mean or 0)}
             for name, n, mean in cursor.fetchall()
