@@ -480,3 +480,38 @@ class IntentionNotice(models.Model):
     def started(self) -> bool:
         """Turned into a request the school still has (a deleted draft frees the notice)."""
         return self.request_id is not None and self.request.state != State.DELETED
+
+
+class RetentionClass(models.TextChoices):
+    """The classes of a request's personal data the retention schedule removes, each
+    after its own number of years (``settings.RETENTION_*_YEARS``)."""
+
+    DOCUMENTS = "documents", "Supporting documents"
+    FREE_TEXT = "free_text", "Free text"
+    PUPIL_FIELDS = "pupil_fields", "Pseudonymised pupil fields"
+
+
+class RetentionPurge(models.Model):
+    """One class of a request's data removed under the retention schedule
+    (``funding.services.apply_retention``): the audit record of the purge, and what
+    makes a second run do nothing. Append-only."""
+
+    request = models.ForeignKey(FundingRequest, on_delete=models.PROTECT, related_name="purges")
+    data_class = models.CharField(max_length=20, choices=RetentionClass.choices)
+    purged_at = models.DateTimeField()
+    # When the request's life ended (the schedule counts from here), and the schedule's
+    # years for this class at the time.
+    ended_at = models.DateTimeField()
+    years = models.PositiveSmallIntegerField()
+    # Documents deleted, or rows whose text or pupil fields were cleared.
+    items = models.PositiveIntegerField(default=0)
+    detail = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-purged_at", "request", "data_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "data_class"], name="one_purge_per_class")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request}: {self.get_data_class_display()} removed {self.purged_at:%Y-%m-%d}"

@@ -17,7 +17,8 @@ from typing import Any
 import holidays
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -39,7 +40,7 @@ from .models import (
     RequestDocument,
     RequestEvent,
 )
-from .workflow import AWAITING_PANEL, DECIDED, EDITABLE, State
+from .workflow import AWAITING_PANEL, DECIDED, EDITABLE, ENDED, State
 
 # Fields that describe the pupil. Finance officers see request totals only, so
 # these never leave the selectors for them (deferred, and dropped from
@@ -740,3 +741,64 @@ def drafts_held_by(user: AbstractBaseUser, school) -> list[FundingRequest]:
         .filter(school=school, created_by_id=user.pk, state=State.DRAFT)
         .order_by("pk")
     )
+
+
+# --- The retention schedule (funding/retention.py; docs/architecture.md §11) ----------
+
+
+@dataclass(frozen=True)
+class DuePurge:
+    """A request some class of whose data the schedule removes now."""
+
+    request_id: int
+    reference: str
+    state: str
+    ended_at: datetime
+    classes: tuple[str, ...]
+    documents: int
+
+
+def due_for_retention(now: datetime | None = None) -> list[DuePurge]:
+    """Every ended request with a class of data past its years and not yet removed, in
+    two queries whatever the county's size (no list of ids is sent back)."""
+    from .models import RetentionClass, RetentionPurge
+    from .retention import cutoffs
+
+    now = now or timezone.now()
+    cut = cutoffs(now)
+    ended = Q(state__in=ENDED, state_changed_at__lt=max(cut.values()))
+    fully_purged = (
+        RetentionPurge.objects.values("request")
+        .annotate(n=Count("pk"))
+        .filter(n=len(RetentionClass.values))
+        .values("request")
+    )
+    documents = (
+        RequestDocument.objects.filter(request=OuterRef("pk"))
+        .order_by()
+        .values("request")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
+        FundingRequest.with_deleted.filter(ended)
+        .exclude(pk__in=fully_purged)
+        .annotate(n_documents=Coalesce(Subquery(documents), 0))
+        .order_by("state_changed_at", "pk")
+        .values_list("pk", "reference", "state", "state_changed_at", "n_documents")
+    )
+    done: dict[int, set[str]] = {}
+    for request_id, data_class in RetentionPurge.objects.filter(
+        request__state__in=ENDED, request__state_changed_at__lt=max(cut.values())
+    ).values_list("request_id", "data_class"):
+        done.setdefault(request_id, set()).add(data_class)
+    due = []
+    for pk, reference, state, ended_at, n_documents in rows:
+        classes = tuple(
+            c for c in RetentionClass.values if ended_at < cut[c] and c not in done.get(pk, ())
+        )
+        if classes:
+            due.append(
+                DuePurge(pk, reference or f"Draft #{pk}", state, ended_at, classes, n_documents)
+            )
+    return due

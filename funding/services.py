@@ -26,16 +26,17 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import filetype
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from clusters.models import School
@@ -48,7 +49,7 @@ from portal.versions import advance as _advance
 from portal.versions import check as _check_version
 from portal.wording import counted
 
-from . import policy, rules
+from . import policy, retention, rules
 from .models import (
     CostKind,
     DocumentKind,
@@ -61,11 +62,13 @@ from .models import (
     ReferenceCounter,
     RequestDocument,
     RequestEvent,
+    RetentionClass,
+    RetentionPurge,
     ReviewCycle,
     SEN2Need,
 )
 from .uploads import too_big_message
-from .workflow import EDITABLE, TRANSITIONS, Actor, Award, Command, State, Submit, Transition
+from .workflow import EDITABLE, ENDED, TRANSITIONS, Actor, Award, Command, State, Submit, Transition
 
 log = logging.getLogger(__name__)
 
@@ -1367,3 +1370,109 @@ def start_request_from_notice(notice: IntentionNotice, *, user: AbstractBaseUser
     notice.save(update_fields=["request"])
     _event(fr, user=user, kind="from_notice", message=f"Started from notice #{notice.pk}.")
     return fr
+
+
+# --- The retention schedule (funding/retention.py; docs/architecture.md §11) ----------
+
+
+@transaction.atomic
+def purge_request(
+    request_id: int, classes: tuple[str, ...] | list[str], *, now: datetime
+) -> list[RetentionPurge]:
+    """Remove the classes of one ended request's data that are past their years, each
+    once, with its audit record. Checked again under the request's lock, so two runs at
+    once never purge (nor audit) a class twice. A store that is down raises: the
+    transaction is undone and the next night tries again."""
+    locked = FundingRequest.with_deleted.select_for_update(of=("self",), no_key=True).get(
+        pk=request_id
+    )
+    if locked.state not in ENDED or locked.state_changed_at is None:
+        return []
+    cut = retention.cutoffs(now)
+    done = set(RetentionPurge.objects.filter(request=locked).values_list("data_class", flat=True))
+    todo = [c for c in classes if c not in done and locked.state_changed_at < cut[c]]
+    purges = []
+    for data_class in RetentionClass.values:  # in the schedule's order
+        if data_class not in todo:
+            continue
+        items, detail = _PURGES[data_class](locked)
+        purges.append(
+            RetentionPurge(
+                request=locked,
+                data_class=data_class,
+                purged_at=now,
+                ended_at=locked.state_changed_at,
+                years=retention.years(data_class),
+                items=items,
+                detail=detail,
+            )
+        )
+    return RetentionPurge.objects.bulk_create(purges)
+
+
+def _purge_documents(locked: FundingRequest) -> tuple[int, str]:
+    documents = list(RequestDocument.objects.filter(request=locked).only("pk", "file"))
+    # The stored objects first: a refusal from the store undoes the transaction, so no
+    # row is ever gone while its object stays.
+    for document in documents:
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
+    RequestDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
+    return len(documents), counted(len(documents), "document") + " deleted from storage"
+
+
+def _purge_free_text(locked: FundingRequest) -> tuple[int, str]:
+    rows = 0
+    for held in retention.FREE_TEXT:
+        model = apps.get_model(held.model)
+        # Empty stays empty; anything written becomes the marker (required fields are
+        # checked non-empty by the database).
+        rows += model._base_manager.filter(**{held.to_request: locked.pk}).update(
+            **{
+                name: Case(When(**{name: ""}, then=Value("")), default=Value(retention.REMOVED))
+                for name in held.fields
+            }
+        )
+    return rows, f"text removed from {counted(rows, 'record')}"
+
+
+def _purge_pupil_fields(locked: FundingRequest) -> tuple[int, str]:
+    rows, names = 0, []
+    for label, fields in retention.PUPIL_FIELDS.items():
+        model = apps.get_model(label)
+        lookup = "pk" if model is FundingRequest else "request"
+        empty = {name: None if model._meta.get_field(name).null else "" for name in fields}
+        rows += model._base_manager.filter(**{lookup: locked.pk}).update(**empty)
+        names += fields
+    return rows, "cleared: " + ", ".join(dict.fromkeys(names))
+
+
+_PURGES = {
+    RetentionClass.DOCUMENTS: _purge_documents,
+    RetentionClass.FREE_TEXT: _purge_free_text,
+    RetentionClass.PUPIL_FIELDS: _purge_pupil_fields,
+}
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    due: list  # funding.selectors.DuePurge
+    purges: list[RetentionPurge]
+
+
+def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> RetentionRun:
+    """The schedule applied to every ended request (the nightly beat and
+    ``manage.py apply_retention``): one transaction per request, so one store error
+    holds back only its request. A dry run reads what would go and writes nothing."""
+    from . import selectors
+
+    now = now or timezone.now()
+    due = selectors.due_for_retention(now)
+    if dry_run:
+        return RetentionRun(due=due, purges=[])
+    purges: list[RetentionPurge] = []
+    for item in due:
+        purges += purge_request(item.request_id, item.classes, now=now)
+    if purges:
+        log.info("retention: %s removed from %s", len(purges), len(due))
+    return RetentionRun(due=due, purges=purges)

@@ -63,6 +63,10 @@ AWARDED = FUNDED | {State.CLOSED}
 DECIDED = AWARDED | {State.DECLINED}
 # Funded and running, or closed: the school may start a continuation (a renewal) from it.
 CONTINUABLE = RUNNING | {State.CLOSED}
+# A request's life is over: closed, withdrawn, a deleted draft, or declined (a
+# reconsideration or an appeal comes within weeks; the retention schedule counts years).
+# The retention schedule (funding/retention.py) counts from when it got here.
+ENDED = TERMINAL | {State.DECLINED}
 
 
 class Actor(models.TextChoices):

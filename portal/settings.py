@@ -266,6 +266,14 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1000 * 1000)
 IMPORT_PREVIEW_DAYS = env.int("IMPORT_PREVIEW_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# The retention schedule (funding/retention.py): years after a request's life ended
+# (closed, withdrawn, declined, a deleted draft) until its documents, its free text and
+# its pseudonymised pupil fields are removed, by the nightly beat. Six years after
+# closure, as LAs keep their SEN support and grant records; the figures stay.
+RETENTION_DOCUMENTS_YEARS = env.int("RETENTION_DOCUMENTS_YEARS", default=6)
+RETENTION_FREE_TEXT_YEARS = env.int("RETENTION_FREE_TEXT_YEARS", default=6)
+RETENTION_PUPIL_FIELDS_YEARS = env.int("RETENTION_PUPIL_FIELDS_YEARS", default=6)
+
 # The LA's service standards.
 TARGET_WORKING_DAYS_TO_DECISION = env.int("TARGET_WORKING_DAYS_TO_DECISION", default=15)
 # The decision clock pauses while a request is returned to the school (the school holds
@@ -400,6 +408,11 @@ CELERY_BEAT_SCHEDULE = {
     "discard-old-import-previews": {
         "task": "clusters.tasks.discard_old_previews",
         "schedule": crontab(minute=45, hour=1),
+    },
+    # Closed requests' documents, text and pupil fields removed after their years.
+    "apply-retention": {
+        "task": "funding.tasks.apply_retention",
+        "schedule": crontab(minute=15, hour=2),
     },
     "activate-due-funding": {
         "task": "panels.tasks.activate_due_funding",
