@@ -269,14 +269,14 @@ def _snapshot():
         yield timezone.now()
 
 
-def decision_clocks(year: int) -> list[figures.Clock]:
+def decision_clocks(year: int) -> figures.Clocks:
     """Each request submitted in the academic year and decided, on the decision clock of
-    every page (``funding.selectors.decision_times``)."""
+    every page (``funding.selectors.decision_times``), by cluster."""
     window = queries.YearWindow(year)
-    return [
-        figures.Clock(cluster_id, age.working_days, age.since_submitted, age.target)
-        for cluster_id, age in funding_selectors.decision_times(window.start, window.end)
-    ]
+    return figures.Clocks(
+        funding_selectors.decision_target(),
+        funding_selectors.decision_times(window.start, window.end),
+    )
 
 
 def compute(run: ReportRun) -> tuple[dict, datetime]:

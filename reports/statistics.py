@@ -87,6 +87,17 @@ def mean(values: Iterable[float]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
+def median(values: Iterable[float]) -> float | None:
+    """The middle value (the mean of the two middle values of an even number); None of
+    none."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        return None
+    middle = n // 2
+    return float(ordered[middle]) if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def pstdev(values: Iterable[float]) -> float | None:
     """Population standard deviation."""
     vals = [v for v in values if v is not None]

@@ -163,3 +163,15 @@ def test_top_decile_share_is_at_least_its_fair_part(values):
     else:
         k = max(1, -(-len(values) // 10))
         assert k / len(values) - 1e-9 <= share <= 1 + 1e-9
+
+
+def test_the_median_of_an_odd_number_of_clocks_is_the_middle_one():
+    assert st.median([9, 1, 4]) == 4.0
+
+
+def test_the_median_of_an_even_number_is_the_mean_of_the_two_middle_ones():
+    assert st.median([10, 1, 4, 7]) == 5.5
+
+
+def test_no_decided_requests_have_no_median():
+    assert st.median([]) is None
