@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from funding.models import FundingRequest, FundingStream, RequestEvent
 from portal.roles import Scope
 
 from ..models import (
+    BALANCE_KINDS,
     MONTHS,
     ZERO,
     ClusterBudget,
@@ -26,7 +27,7 @@ from ..models import (
 )
 from .forecast import Forecast, _months_elapsed, forecast
 from .scoped import _scope, visible_budgets
-from .totals import MONEY, Totals, _sum, totals_from_sums, with_totals
+from .totals import ALERT_AMBER, MONEY, Totals, _sum, totals_from_sums, with_totals
 
 # Above this many budgets the county page shows a summary row per district, each a link
 # to that district's clusters: 3,000 rows are neither fast to render nor readable.
@@ -60,7 +61,7 @@ class DistrictRow:
 
     district_id: int
     name: str
-    clusters: set[int] = field(default_factory=set)
+    clusters: int = 0
     budgets: int = 0
     totals: Totals = field(default_factory=Totals)
     alerts: int = 0
@@ -74,7 +75,12 @@ class BudgetBoard:
     year: FinancialYear | None
     stream: FundingStream | None
     district_id: int | None = None
+    # Every budget shown; when grouped, only those needing attention (alerts, overrides).
     rows: list[BudgetRow] = field(default_factory=list)
+    budget_count: int = 0
+    # Grouped: a row per district (national scale), added up in SQL.
+    grouped: bool = False
+    districts: list[DistrictRow] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     monthly: list[Decimal] = field(default_factory=lambda: [ZERO] * 12)
     forecast: Forecast | None = None
@@ -106,32 +112,6 @@ class BudgetBoard:
     @property
     def overridden_unlisted(self) -> int:
         return max(len(self.overridden) - ALERTS_LISTED, 0)
-
-    @property
-    def grouped(self) -> bool:
-        """Show a row per district rather than per budget."""
-        return self.district_id is None and len(self.rows) > GROUP_ABOVE
-
-    @cached_property
-    def districts(self) -> list[DistrictRow]:
-        by_id: dict[int, DistrictRow] = {}
-        for r in self.rows:
-            d = by_id.get(r.district_id)
-            if d is None:
-                d = by_id[r.district_id] = DistrictRow(r.district_id, r.district)
-            d.clusters.add(r.cluster_id)
-            d.budgets += 1
-            d.totals = d.totals + r.totals
-            d.alerts += bool(r.totals.alert)
-            d.overrides += r.overrides
-            d.monthly = [a + b for a, b in zip(d.monthly, r.monthly, strict=True)]
-        if self.forecast is not None:
-            f = self.forecast
-            for d in by_id.values():
-                d.forecast = forecast(
-                    d.totals, d.monthly[: f.months_elapsed], f.months_elapsed, f.months_left
-                )
-        return sorted(by_id.values(), key=lambda d: d.name)
 
     @property
     def month_labels(self) -> list[str]:
@@ -217,6 +197,55 @@ def board_version(
     return _version(got["m"], got["n"])
 
 
+ROW_FIELDS = (
+    "id",
+    "cluster_id",
+    "cluster__name",
+    "cluster__district_id",
+    "cluster__district__name",
+    "stream__name",
+    *(f"sum_{kind}" for kind in BALANCE_KINDS),
+    "override_count",
+    "last_entry_id",
+    *MONTH_FIELDS,
+)
+
+
+def _budget_row(r: dict, elapsed: int, left: int) -> BudgetRow:
+    totals = totals_from_sums(r)
+    # Kept by month in the budget's balance row as the ledger moves (no ledger scan).
+    months = [r[f] if r[f] is not None else ZERO for f in MONTH_FIELDS]
+    return BudgetRow(
+        budget_id=r["id"],
+        cluster_id=r["cluster_id"],
+        cluster=r["cluster__name"],
+        district_id=r["cluster__district_id"],
+        district=r["cluster__district__name"],
+        stream=r["stream__name"],
+        totals=totals,
+        overrides=r["override_count"],
+        monthly=months,
+        forecast=forecast(totals, months[:elapsed], elapsed, left),
+    )
+
+
+def _needs_attention(budgets: QuerySet[ClusterBudget]) -> QuerySet[ClusterBudget]:
+    """The budgets that may need attention: a superset of those :attr:`Totals.alert` (the
+    rule) flags — committed within a point of the amber line or over an allocation of
+    nothing or less — and those with overrides; the rows built from them decide."""
+    allocated = F("sum_allocation") + F("sum_adjustment")
+    committed = F("sum_commitment") - F("sum_release")
+    near = (ALERT_AMBER - 1) / 100
+    return (
+        with_totals(budgets)
+        .alias(allocated=allocated, committed=committed)
+        .filter(
+            (Q(committed__gte=F("allocated") * near) & (Q(committed__gt=0) | Q(allocated__lt=0)))
+            | Q(override_count__gt=0)
+        )
+    )
+
+
 def budget_board(
     user: AbstractBaseUser | Scope,
     *,
@@ -226,7 +255,9 @@ def budget_board(
     district_id: int | None = None,
     today: date | None = None,
 ) -> BudgetBoard:
-    """Every visible budget for the year with totals, trend and forecast (two queries)."""
+    """Every visible budget for the year with totals, trend and forecast; on the county page
+    above ``GROUP_ABOVE`` budgets, a row per district added up in SQL and the budgets
+    needing attention instead (two queries either way, whatever the number of budgets)."""
     today = today or timezone.localdate()
     if year is None:
         year = FinancialYear.objects.filter(start_year=FinancialYear.start_year_for(today)).first()
@@ -240,48 +271,87 @@ def budget_board(
         cluster_ids=cluster_ids,
         district_id=district_id,
     )
+    elapsed, left = _months_elapsed(year, today)
+    if district_id is None and cluster_ids is None:
+        sums = _district_sums(budgets)
+        if sum(d["budgets"] for d in sums) > GROUP_ABOVE:
+            return _grouped(board, budgets, sums, elapsed, left)
     rows = list(
         with_totals(budgets)
-        .values(
-            "id",
-            "cluster_id",
-            "cluster__name",
-            "cluster__district_id",
-            "cluster__district__name",
-            "stream__name",
-            "sum_allocation",
-            "sum_adjustment",
-            "sum_commitment",
-            "sum_release",
-            "sum_payment",
-            "override_count",
-            "last_entry_id",
-            *MONTH_FIELDS,
-        )
+        .values(*ROW_FIELDS)
         .order_by("cluster__district__name", "cluster__name", "stream__name")
     )
-    elapsed, left = _months_elapsed(year, today)
-    for r in rows:
-        totals = totals_from_sums(r)
-        # Kept by month in the budget's balance row as the ledger moves (no ledger scan).
-        months = [r[f] if r[f] is not None else ZERO for f in MONTH_FIELDS]
-        board.rows.append(
-            BudgetRow(
-                budget_id=r["id"],
-                cluster_id=r["cluster_id"],
-                cluster=r["cluster__name"],
-                district_id=r["cluster__district_id"],
-                district=r["cluster__district__name"],
-                stream=r["stream__name"],
+    board.rows = [_budget_row(r, elapsed, left) for r in rows]
+    board.budget_count = len(board.rows)
+    for row in board.rows:
+        board.totals = board.totals + row.totals
+        board.monthly = [a + b for a, b in zip(board.monthly, row.monthly, strict=True)]
+    last = max((r["last_entry_id"] or 0 for r in rows), default=0)
+    board.version = _version(last, len(rows))
+    board.forecast = forecast(board.totals, board.monthly[:elapsed], elapsed, left)
+    return board
+
+
+def _district_sums(budgets: QuerySet[ClusterBudget]) -> list[dict]:
+    """Each district's budgets added up in the database, from their balance rows."""
+    kept = {
+        **{f"sum_{kind}": Sum(f"balance__{kind}") for kind in BALANCE_KINDS},
+        **{m: Sum(f"balance__{m}") for m in MONTHS},
+    }
+    return list(
+        budgets.order_by()
+        .values("cluster__district_id", "cluster__district__name")
+        .annotate(
+            budgets=Count("id"),
+            clusters=Count("cluster_id", distinct=True),
+            overrides=Coalesce(Sum("balance__overrides"), Value(0)),
+            last=Max("balance__last_entry_id"),
+            **{k: Coalesce(v, Value(ZERO), output_field=MONEY) for k, v in kept.items()},
+        )
+        .order_by("cluster__district__name")
+    )
+
+
+def _grouped(
+    board: BudgetBoard,
+    budgets: QuerySet[ClusterBudget],
+    sums: list[dict],
+    elapsed: int,
+    left: int,
+) -> BudgetBoard:
+    """The county page at national scale: a row per district from its sums (Python never
+    holds the thousands of budgets), and the few budgets needing attention."""
+    board.grouped = True
+    attention = [
+        _budget_row(r, elapsed, left)
+        for r in _needs_attention(budgets)
+        .values(*ROW_FIELDS)
+        .order_by("cluster__district__name", "cluster__name", "stream__name")
+    ]
+    board.rows = [r for r in attention if r.totals.alert or r.overrides]
+    alerts = Counter(r.district_id for r in board.rows if r.totals.alert)
+    last = 0
+    for d in sums:
+        totals = totals_from_sums(d)
+        months = [d[m] for m in MONTHS]
+        board.districts.append(
+            DistrictRow(
+                district_id=d["cluster__district_id"],
+                name=d["cluster__district__name"],
+                clusters=d["clusters"],
+                budgets=d["budgets"],
                 totals=totals,
-                overrides=r["override_count"],
+                alerts=alerts[d["cluster__district_id"]],
+                overrides=d["overrides"],
                 monthly=months,
                 forecast=forecast(totals, months[:elapsed], elapsed, left),
             )
         )
+        board.budget_count += d["budgets"]
         board.totals = board.totals + totals
         board.monthly = [a + b for a, b in zip(board.monthly, months, strict=True)]
-    board.version = _version(max((r["last_entry_id"] or 0 for r in rows), default=0), len(rows))
+        last = max(last, d["last"] or 0)
+    board.version = _version(last, board.budget_count)
     board.forecast = forecast(board.totals, board.monthly[:elapsed], elapsed, left)
     return board
 

@@ -293,11 +293,31 @@ def test_at_national_scale_the_county_page_shows_a_row_per_district_and_filters_
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("budgets:county"))
 
+    # A North budget goes past 90%: named in the warnings, counted on North's row; the
+    # district rows are added up in the database, Python holds only budgets needing attention.
+    tight = ClusterBudgetFactory(year=this_year, cluster__district=north, cluster__name="Tight")
+    allocate(tight, "100.00")
+    LedgerEntry.objects.create(
+        budget=tight, kind="commitment", amount=Decimal("95.00"), reason="Award",
+        request=request_on_agenda(tight),
+    )  # fmt: skip
+    board = selectors.budget_board(send_officer)
+    assert (
+        board.grouped and board.budget_count == 27 and board.totals.allocated == Decimal("570.00")
+    )
+    assert [r.cluster for r in board.rows] == ["Tight"]
+    rows = {d.name: d for d in board.districts}
+    assert (rows["North"].clusters, rows["North"].alerts, rows["South"].alerts) == (4, 1, 0)
+    assert rows["North"].totals.committed == Decimal("95.00")
+    page = client.get(reverse("budgets:county")).content.decode()
+    assert "Tight (" in page[page.index('data-testid="budget-alerts"') :]
+    assert "1 past 75%" in page
+
     north_only = client.get(reverse("budgets:county"), {"district": north.pk}).content.decode()
-    assert north_only.count("data-budget=") == 3 and "Back to every district" in north_only
-    assert 'data-testid="tile-allocated">£300.00<' in north_only
+    assert north_only.count("data-budget=") == 4 and "Back to every district" in north_only
+    assert 'data-testid="tile-allocated">£400.00<' in north_only
     live = client.get(reverse("budgets:county_live"), {"district": north.pk, "v": "x"})
-    assert live.content.decode().count("data-budget=") == 3
+    assert live.content.decode().count("data-budget=") == 4
 
 
 def test_a_long_list_of_warnings_names_the_worst_and_counts_the_rest(
