@@ -51,3 +51,10 @@ def can_be_told_to_ask_for_a_role(user: User) -> bool:
     """A signed-in user with no role sees nothing yet, and is told to ask the LA for one."""
     scope = scope_for(user)
     return not scope.roles and not scope.is_admin
+
+
+def can_see_readiness(user: User) -> bool:
+    """The readiness check names the portal's services and their faults: operators
+    only, who are the administrators (staff or superusers). LA officers run the
+    service, not its machines (docs/architecture.md §12)."""
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))

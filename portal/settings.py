@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: /healthz answers before sessions, the database or the Host check.
+    "portal.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -398,6 +400,11 @@ CELERY_TASK_ACKS_LATE = True
 REPORTS_HEARTBEAT_SECONDS = env.float("REPORTS_HEARTBEAT_SECONDS", default=10)
 REPORTS_STALE_AFTER_SECONDS = env.float("REPORTS_STALE_AFTER_SECONDS", default=45)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Beat asks a worker to note the time every minute (portal.tasks.worker_heartbeat);
+# readiness fails when the newest note is older than this (three missed beats).
+WORKER_HEARTBEAT_STALE_AFTER_SECONDS = env.float(
+    "WORKER_HEARTBEAT_STALE_AFTER_SECONDS", default=180
+)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -430,6 +437,11 @@ CELERY_BEAT_SCHEDULE = {
     "termly-reports": {
         "task": "reports.tasks.produce_termly_reports",
         "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,9"),
+    },
+    # Every minute: the worker notes it is alive (the readiness check reads it).
+    "worker-heartbeat": {
+        "task": "portal.tasks.worker_heartbeat",
+        "schedule": crontab(minute="*"),
     },
     # Every minute: a run whose worker died is sent again within two minutes.
     "requeue-stale-report-runs": {

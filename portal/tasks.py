@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.db import connection
 
+from . import health
+
 
 @shared_task(ignore_result=False)
 def ping() -> str:
@@ -8,3 +10,9 @@ def ping() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return "pong"
+
+
+@shared_task(bind=True, ignore_result=True)
+def worker_heartbeat(self) -> None:
+    """Sent by beat every minute; whichever worker takes it notes the time."""
+    health.record_heartbeat(self.request.hostname or "worker")

@@ -38,6 +38,7 @@ urlpatterns = [
     path("people/", include("accounts.people_urls")),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
+    path("health/ready/", views.Readiness.as_view(), name="readiness"),
     path("clusters/", include("clusters.urls")),
     path("requests/", include("funding.urls")),
     path("panels/", include("panels.urls")),

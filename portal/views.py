@@ -1,13 +1,18 @@
+import asyncio
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from health_check.views import HealthCheckView
 
+from . import health, policy
 from . import search as finder
 from .audit import record_view
 from .dashboards import sections_for
@@ -89,9 +94,56 @@ class SignOut(auth_views.LogoutView):
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the load balancer; portal.health.HealthzMiddleware answers it first, with
+    the same answer (this view is the route's name in the URLconf)."""
+    return health.healthz_response()
+
+
+class Readiness(HealthCheckView):
+    """For operators (administrators: staff or superusers): is each thing the portal
+    needs answering? 200 when all are, 503 naming the failing ones. HTML, or JSON with
+    ``?format=json`` or ``Accept: application/json``. Everyone else: 404."""
+
+    template_name = "portal/readiness.html"
+
+    def get_checks(self):
+        return health.readiness_checks()
+
+    async def dispatch(self, request, *args, **kwargs):
+        user = await request.auser()
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not policy.can_see_readiness(user):
+            raise Http404
+        return await super().dispatch(request, *args, **kwargs)
+
+    async def get(self, request, *args, **kwargs):
+        self.results = await asyncio.gather(*(c.get_result() for c in self.get_checks()))
+        failing = [r for r in self.results if r.error]
+        status = 503 if failing else 200
+        accept = request.headers.get("accept", "")
+        if request.GET.get("format") == "json" or accept.startswith("application/json"):
+            return JsonResponse(
+                {
+                    "status": "failing" if failing else "ok",
+                    "checks": {
+                        r.check.key: {
+                            "name": r.check.title,
+                            "ok": r.error is None,
+                            "message": r.error.message if r.error else "OK",
+                            "seconds": round(r.time_taken, 3),
+                        }
+                        for r in self.results
+                    },
+                },
+                status=status,
+            )
+        return TemplateResponse(
+            request,
+            self.template_name,
+            {"results": self.results, "failing": failing},
+            status=status,
+        )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -207,6 +207,8 @@ ROUTES: dict[str, Route] = {
     "two_factor:recovery_codes": Route(OPEN, r("two_factor:recovery_codes"), methods=BOTH),
     "two_factor:recover": Route(OPEN, r("two_factor:recover"), methods=BOTH),
     "healthz": Route(OPEN, r("healthz")),
+    # Administrators only; LA officers get 404 too (tests/portal/test_health.py).
+    "readiness": Route(LA, r("readiness"), refused=(404,)),
     "schema": Route(OPEN, r("schema")),
     "api-docs": Route(OPEN, r("api-docs")),
     # Any other /api/ address: a JSON 404 for everyone.
