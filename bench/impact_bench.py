@@ -99,21 +99,27 @@ def build(scale: str, fraction: float) -> dict:
         source = c.fetchone()[0]
         kinds = "ARRAY['ehcna_requested', 'ehcp_issued', 'specialist_placement', " \
                 "'ap_placement', 'permanent_exclusion']"  # fmt: skip
-        # Escalations for decided pupils: a few months after one of their decisions.
+        # Escalations for decided pupils: a few months after one of their decisions. About
+        # half the requests drawn have a pupil key and a decision, so twice as many are
+        # drawn as kept (7919 is prime to the request counts: every draw a new request).
         c.execute(
             f"""
             INSERT INTO reports_escalationrecord (pupil_key, kind, "on", source_id)
-            SELECT DISTINCT ON (pupil_key, kind, on_date) pupil_key, kind, on_date, {source}
-            FROM (
-                SELECT r.pupil_key, ({kinds})[1 + (g % 5)] AS kind,
-                       ((d.decided_at + (interval '1 day' * (30 + (g * 37) % 700))))::date
-                           AS on_date
-                FROM generate_series(1, {escalations}) AS g
-                JOIN funding_fundingrequest r ON r.id = (
-                    SELECT min(id) FROM funding_fundingrequest) + (g::bigint * 7919) % {n_req}
-                JOIN panels_decision d ON d.request_id = r.id
-                WHERE r.pupil_key <> ''
-            ) e
+            SELECT pupil_key, kind, on_date, {source} FROM (
+                SELECT DISTINCT ON (pupil_key, kind, on_date) pupil_key, kind, on_date, g
+                FROM (
+                    SELECT g, r.pupil_key, ({kinds})[1 + (g % 5)] AS kind,
+                           ((d.decided_at + (interval '1 day' * (30 + (g * 37) % 700))))::date
+                               AS on_date
+                    FROM generate_series(1, {2 * escalations}) AS g
+                    JOIN funding_fundingrequest r ON r.id = (
+                        SELECT min(id) FROM funding_fundingrequest) + (g::bigint * 7919) % {n_req}
+                    JOIN panels_decision d ON d.request_id = r.id
+                    WHERE r.pupil_key <> ''
+                ) e
+                ORDER BY pupil_key, kind, on_date, g
+            ) kept
+            ORDER BY g LIMIT {escalations}
             """
         )
         c.execute("ANALYZE")
