@@ -433,7 +433,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panels.tasks.sweep_past_meetings",
         "schedule": crontab(minute=30, hour=1),
     },
-    # Both reports for the county and every cluster, at the start of each term.
+    # Both reports for the county and every cluster, and the county's Schools Forum KPI
+    # pack, at the start of each term.
     "termly-reports": {
         "task": "reports.tasks.produce_termly_reports",
         "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,9"),

@@ -688,7 +688,8 @@ TERMLY_KINDS = (ReportKind.INCLUSIVENESS, ReportKind.FAIR_SHARE)
 
 
 def schedule_termly_reports(today: date | None = None) -> list[ReportRun]:
-    """Both reports for the county and for every cluster, once per term (idempotent)."""
+    """Both reports for the county and for every cluster, and the county's KPI pack, once
+    per term (idempotent)."""
     today = today or timezone.localdate()
     year, term = term_of(today)
     national = _latest_national_figure(year)
@@ -717,4 +718,20 @@ def schedule_termly_reports(today: date | None = None) -> list[ReportRun]:
                     schedule_key=key,
                 )
             )
+    # The county's Schools Forum KPI pack for the term, with the headline figures as they
+    # stand on its first day.
+    key = f"{year}-{term}:{ReportKind.KPI_PACK}:{ScopeKind.COUNTY}:0"
+    if key not in existing:
+        created.append(
+            request_report(
+                user=None,
+                kind=ReportKind.KPI_PACK,
+                scope_kind=ScopeKind.COUNTY,
+                scope_id=None,
+                academic_year=year,
+                national_ehcp_pct=national,
+                schedule_key=key,
+                term=term,
+            )
+        )
     return created

@@ -212,10 +212,13 @@ def test_the_termly_schedule_asks_once_per_term_for_every_cluster_and_the_county
     with django_capture_on_commit_callbacks(execute=True):
         first = services.schedule_termly_reports(date(2026, 1, 1))
         again = services.schedule_termly_reports(date(2026, 1, 2))
-    # Two reports × (county + 2 clusters), for the spring term of 2025/26; once only.
-    assert len(first) == 6 and again == []
+    # Two reports × (county + 2 clusters) and the county's KPI pack, for the spring term
+    # of 2025/26; once only.
+    assert len(first) == 7 and again == []
     assert {r.academic_year for r in first} == {2025}
-    assert len(queued) == 6
+    (pack,) = [r for r in first if r.kind == "kpi_pack"]
+    assert pack.scope_kind == "county" and pack.parameters["term"] == "spring"
+    assert len(queued) == 7
 
 
 def test_both_reports_are_on_celery_beat_once_a_term():
