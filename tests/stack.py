@@ -134,6 +134,9 @@ class Stack:
     collectstatic: bool = False
     object_store_url: str | None = None  # an already running server; else one of its own
     env: dict[str, str] = field(default_factory=dict)
+    # Called with the stack's environment once the database is migrated, before any
+    # web node, worker or beat starts (to seed the data they will serve).
+    before_processes: Callable[[dict[str, str]], None] | None = None
     queue: str = field(default_factory=lambda: f"stack-{uuid.uuid4().hex[:8]}")
     bucket: str = field(default_factory=lambda: f"portal-stack-{uuid.uuid4().hex[:8]}")
     processes: list[Process] = field(default_factory=list)
@@ -216,6 +219,8 @@ class Stack:
             self._run_once(
                 "collectstatic", "python manage.py collectstatic --noinput", env, timeout=900
             )
+        if self.before_processes is not None:
+            self.before_processes(env)
 
         started = time.monotonic()
         webs = []
