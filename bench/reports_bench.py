@@ -262,56 +262,63 @@ ORDER = 'ORDER BY lower(district_name) COLLATE "C", lower(cluster_name) COLLATE 
 INCLUSIVENESS_SQL = (
     SCHOOLS_SQL
     + """
-, r AS (
+, c AS (
+    SELECT cluster_id, sum(roll) AS roll, sum(fsm) AS fsm, sum(ehcp) AS ehcp, sum(sen) AS sen,
+           sum(susp) AS susp, sum(excl) AS excl, sum(joiners) AS joiners,
+           sum(requests) AS requests, sum(decided) AS decided, sum(approved) AS approved,
+           sum(awarded) AS awarded, sum(contrib) AS contrib, sum(budget) AS budget,
+           count(*) AS schools
+    FROM s GROUP BY ROLLUP (cluster_id)
+), r AS (
     SELECT s.*,
-           100.0 * (sen)::float / nullif(roll, 0) AS sen_pct, 100.0 * (ehcp)::float / nullif(roll, 0) AS ehcp_pct,
-           100.0 * (sen + ehcp)::float / nullif(roll, 0) AS send_pct,
-           100.0 * (requests)::float / nullif(roll, 0) AS requests_rate,
-           100.0 * (approved)::float / nullif(decided, 0) AS approval,
-           100.0 * (susp)::float / nullif(roll, 0) AS susp_rate, 100.0 * (excl)::float / nullif(roll, 0) AS excl_rate,
-           100.0 * (joiners)::float / nullif(roll, 0) AS joiners_rate,
-           round(awarded / nullif(roll, 0), 2) AS per_pupil,
-           round(awarded / nullif(sen, 0), 2) AS per_sen,
-           %(per_pupil)s * ehcp + contrib AS first_6000,
-           greatest(0, %(per_pupil)s * ehcp + contrib - budget) AS shortfall,
-           100.0 * (sum(sen) OVER c)::float / nullif(sum(roll) OVER c, 0) AS c_sen_pct,
-           100.0 * (sum(ehcp) OVER c)::float / nullif(sum(roll) OVER c, 0) AS c_ehcp_pct,
-           100.0 * (sum(sen + ehcp) OVER c)::float / nullif(sum(roll) OVER c, 0) AS c_send_pct,
-           100.0 * (sum(sen) OVER ())::float / nullif(sum(roll) OVER (), 0) AS k_sen_pct,
-           100.0 * (sum(ehcp) OVER ())::float / nullif(sum(roll) OVER (), 0) AS k_ehcp_pct,
-           100.0 * (sum(joiners) OVER ())::float / nullif(sum(roll) OVER (), 0) AS k_joiners_rate
-    FROM s WINDOW c AS (PARTITION BY cluster_id)
-), z AS (
-    SELECT r.*,
-           coalesce((sen_pct - avg(sen_pct) OVER p) / nullif(stddev_pop(sen_pct) OVER p, 0), 0) AS z1,
-           coalesce((ehcp_pct - avg(ehcp_pct) OVER p) / nullif(stddev_pop(ehcp_pct) OVER p, 0), 0) AS z2,
-           coalesce((joiners_rate - avg(joiners_rate) OVER p)
-                    / nullif(stddev_pop(joiners_rate) OVER p, 0), 0) AS z3,
-           coalesce((susp_rate - avg(susp_rate) OVER p) / nullif(stddev_pop(susp_rate) OVER p, 0), 0) AS z4,
-           coalesce((excl_rate - avg(excl_rate) OVER p) / nullif(stddev_pop(excl_rate) OVER p, 0), 0) AS z5
-    FROM r WINDOW p AS (PARTITION BY phase)
+           100.0 * s.sen::float / nullif(s.roll, 0) AS sen_pct,
+           100.0 * s.ehcp::float / nullif(s.roll, 0) AS ehcp_pct,
+           100.0 * (s.sen + s.ehcp)::float / nullif(s.roll, 0) AS send_pct,
+           100.0 * s.requests::float / nullif(s.roll, 0) AS requests_rate,
+           100.0 * s.approved::float / nullif(s.decided, 0) AS approval,
+           100.0 * s.susp::float / nullif(s.roll, 0) AS susp_rate,
+           100.0 * s.excl::float / nullif(s.roll, 0) AS excl_rate,
+           100.0 * s.joiners::float / nullif(s.roll, 0) AS joiners_rate,
+           round(s.awarded / nullif(s.roll, 0), 2) AS per_pupil,
+           round(s.awarded / nullif(s.sen, 0), 2) AS per_sen,
+           %(per_pupil)s * s.ehcp + s.contrib AS first_6000,
+           greatest(0, %(per_pupil)s * s.ehcp + s.contrib - s.budget) AS shortfall,
+           100.0 * c.sen::float / nullif(c.roll, 0) AS c_sen_pct,
+           100.0 * c.ehcp::float / nullif(c.roll, 0) AS c_ehcp_pct,
+           100.0 * (c.sen + c.ehcp)::float / nullif(c.roll, 0) AS c_send_pct,
+           100.0 * k.sen::float / nullif(k.roll, 0) AS k_sen_pct,
+           100.0 * k.ehcp::float / nullif(k.roll, 0) AS k_ehcp_pct,
+           100.0 * k.joiners::float / nullif(k.roll, 0) AS k_joiners_rate
+    FROM s JOIN c ON c.cluster_id = s.cluster_id
+    CROSS JOIN (SELECT * FROM c WHERE cluster_id IS NULL) k
+), p AS (
+    SELECT phase, avg(sen_pct) AS m1, stddev_pop(sen_pct) AS d1, avg(ehcp_pct) AS m2,
+           stddev_pop(ehcp_pct) AS d2, avg(joiners_rate) AS m3, stddev_pop(joiners_rate) AS d3,
+           avg(susp_rate) AS m4, stddev_pop(susp_rate) AS d4, avg(excl_rate) AS m5,
+           stddev_pop(excl_rate) AS d5
+    FROM r GROUP BY phase
 ), f AS (
-    SELECT z.*, CASE WHEN roll > 0 THEN (z1 + z2 + z3 - z4 - z5) / 5 END AS idx,
+    SELECT r.*,
+           CASE WHEN roll > 0 THEN (coalesce((sen_pct - m1) / nullif(d1, 0), 0)
+               + coalesce((ehcp_pct - m2) / nullif(d2, 0), 0)
+               + coalesce((joiners_rate - m3) / nullif(d3, 0), 0)
+               - coalesce((susp_rate - m4) / nullif(d4, 0), 0)
+               - coalesce((excl_rate - m5) / nullif(d5, 0), 0)) / 5 END AS idx,
            ehcp_pct > k_ehcp_pct AND ehcp_pct > %(national)s AS high_send,
            coalesce(joiners >= %(magnet_min)s AND joiners_rate >= %(magnet_ratio)s * k_joiners_rate,
                     false) AS magnet,
            coalesce(send_pct < %(below_ratio)s * c_send_pct, false) AS below
-    FROM z
+    FROM r JOIN p USING (phase)
+), u AS (
+    SELECT cluster_id, avg(idx) AS idx, count(*) FILTER (WHERE high_send) AS high_send,
+           count(*) FILTER (WHERE magnet) AS magnet, count(*) FILTER (WHERE below) AS below,
+           sum(first_6000) AS first_6000, sum(shortfall) AS shortfall
+    FROM f GROUP BY ROLLUP (cluster_id)
 )
-SELECT f.*,
-       sum(roll) OVER c, sum(fsm) OVER c, sum(ehcp) OVER c, sum(sen) OVER c, sum(susp) OVER c,
-       sum(excl) OVER c, sum(joiners) OVER c, sum(requests) OVER c, sum(decided) OVER c,
-       sum(approved) OVER c, sum(awarded) OVER c, sum(contrib) OVER c, sum(budget) OVER c,
-       sum(first_6000) OVER c, sum(shortfall) OVER c, count(*) OVER c, avg(idx) OVER c,
-       count(*) FILTER (WHERE high_send) OVER c, count(*) FILTER (WHERE magnet) OVER c,
-       count(*) FILTER (WHERE below) OVER c,
-       sum(roll) OVER (), sum(fsm) OVER (), sum(ehcp) OVER (), sum(sen) OVER (), sum(susp) OVER (),
-       sum(excl) OVER (), sum(joiners) OVER (), sum(requests) OVER (), sum(decided) OVER (),
-       sum(approved) OVER (), sum(awarded) OVER (), sum(contrib) OVER (), sum(budget) OVER (),
-       sum(first_6000) OVER (), sum(shortfall) OVER (), count(*) OVER (), avg(idx) OVER (),
-       count(*) FILTER (WHERE high_send) OVER (), count(*) FILTER (WHERE magnet) OVER (),
-       count(*) FILTER (WHERE below) OVER ()
-FROM f WINDOW c AS (PARTITION BY cluster_id)
+SELECT f.*, u.*, c.*, ku.*, k.*
+FROM f JOIN u ON u.cluster_id = f.cluster_id JOIN c ON c.cluster_id = f.cluster_id
+CROSS JOIN (SELECT * FROM u WHERE cluster_id IS NULL) ku
+CROSS JOIN (SELECT * FROM c WHERE cluster_id IS NULL) k
 """
     + ORDER
 )
@@ -615,7 +622,7 @@ def bench(scale: str, with_files: bool, reuse: bool = False) -> list[str]:
         if with_files:
             run.data_as_of = as_of
             k = FILE_REPEAT[scale]
-            t_html = timed(rendering.render_html, run, result, repeat=k)
+            t_html = timed(rendering.render_html_file, run, result, repeat=k)
             t_csv = timed(rendering.render_csv, result, repeat=k)
             t_xlsx = timed(rendering.render_xlsx, run, result, repeat=k)
             t_pdf = timed(rendering.render_pdf, run, result, repeat=k)

@@ -327,6 +327,8 @@ def clock_days(
     those since first submitted, for a request first submitted on ``start``, in ``state``
     now, whose changes of state are ``moves`` (day, state moved to; in order). The
     reports call it with dates read in their query."""
+    if not moves and state not in CLOCK_RUNNING:
+        return 0, 0  # taken to be in its final state since submitted: no time counted
     counted = WITH_LA if pauses else CLOCK_RUNNING
     cursor, holding, with_la, end = start, (State.SUBMITTED if moves else state), 0, None
     for day, to_state in moves:
@@ -403,7 +405,7 @@ def decision_times(start: datetime, end: datetime) -> dict[int, tuple[list[int],
     params = [ops.adapt_datetimefield_value(start), ops.adapt_datetimefield_value(end), *states]
     submitted_on, p1 = ops.datetime_cast_date_sql("r.submitted_at", [], tz)
     moved_on, p2 = ops.datetime_cast_date_sql("e.created_at", [], tz)
-    as_date = date.fromisoformat if connection.vendor == "sqlite" else None  # text there
+    as_date = connection.vendor == "sqlite"  # dates come back as text there
     moves: dict[int, list[tuple[date, str]]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -413,18 +415,18 @@ def decision_times(start: datetime, end: datetime) -> dict[int, tuple[list[int],
             [*p2, *params],
         )
         for pk, day, to_state in cursor.fetchall():
-            moves[pk].append((as_date(day) if as_date else day, to_state))
+            moves[pk].append((date.fromisoformat(day) if as_date else day, to_state))
         cursor.execute(
             f"SELECT r.id, r.cluster_id, r.state, {submitted_on} FROM {req} r WHERE {where}",  # noqa: S608, E501 - names; values are %s
             [*p1, *params],
         )
         rows = cursor.fetchall()
-    today, pauses, none = timezone.localdate(), clock_pauses(), ()
+    if as_date:
+        rows = [(pk, c, state, date.fromisoformat(day)) for pk, c, state, day in rows]
+    today, pauses, none, moves_of = timezone.localdate(), clock_pauses(), (), moves.get
     by_cluster: dict[int, tuple[list[int], list[int]]] = {}
     for pk, cluster_id, state, day in rows:
-        with_la, since = clock_days(
-            as_date(day) if as_date else day, state, moves.get(pk, none), today, pauses
-        )
+        with_la, since = clock_days(day, state, moves_of(pk, none), today, pauses)
         lists = by_cluster.get(cluster_id)
         if lists is None:
             lists = by_cluster[cluster_id] = ([], [])

@@ -76,7 +76,7 @@ def _column(model, field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
-def school_figures(year: int) -> list[dict]:
+def school_figures(year: int, *, index: bool = True) -> list[dict]:
     """One SQL statement: every county school with figures for the year or requests in it
     (flagged ``has_stats`` false when it has no figures), its requests
     submitted in the year (counted, decided, awarded; £ awarded and its own
@@ -85,7 +85,8 @@ def school_figures(year: int) -> list[dict]:
     One round trip and one plan (the requests are aggregated once, in a CTE, and
     joined to the schools): as fast as the hand-written floor of bench/reports_bench.py.
     Written in SQL because the ORM cannot join an aggregated subquery; it runs on
-    PostgreSQL and on SQLite (FILTER and window functions)."""
+    PostgreSQL and on SQLite (FILTER and window functions). Without ``index`` (the
+    fair-share report shows none) the standard scores are not worked out."""
     window = YearWindow(year)
     req, stats = FundingRequest, SchoolYearStats
     school, cluster, district = (
@@ -113,6 +114,8 @@ def school_figures(year: int) -> list[dict]:
     county_totals = ", ".join(
         f"COALESCE(SUM(st.{_column(stats, f)}) OVER (), 0) AS county_{f}" for f in COUNTY_TOTALS
     )
+    scored = f", scored AS (SELECT rated.*, {_zscore_columns()} FROM rated)" if index else ""  # noqa: S608 - names only
+    index_sql = _index_column() if index else "NULL"
     sql = f"""
         WITH req AS (
             SELECT {req_school} AS school_id,
@@ -143,10 +146,8 @@ def school_figures(year: int) -> list[dict]:
             WHERE st.id IS NOT NULL OR req.school_id IS NOT NULL
         ), rated AS (
             SELECT base.*, {_rate_columns()} FROM base
-        ), scored AS (
-            SELECT rated.*, {_zscore_columns()} FROM rated
-        )
-        SELECT scored.*, {_index_column()} AS "index" FROM scored
+        ){scored}
+        SELECT {", ".join(OUT_COLUMNS)}, {index_sql} AS "index" FROM {"scored" if index else "rated"}
     """  # noqa: S608 - only quoted table and column names; every value is a %s parameter
     ops = connection.ops
     params = [
@@ -204,6 +205,29 @@ RATES = (
     ("county_sen_support_pct", "county_sen_support_pupils", "county_number_on_roll"),
     ("county_ehcp_pct", "county_ehcp_pupils", "county_number_on_roll"),
     ("county_sen_joiners_per_100", "county_sen_joiners_no_move", "county_number_on_roll"),
+)
+
+
+# What the reports read of each row: the standard scores and the cluster's and county's
+# counts stay in the statement (their rates are read).
+OUT_COLUMNS = (
+    "school_id",
+    "urn",
+    "name",
+    "phase",
+    "cluster_id",
+    "cluster_name",
+    "district_id",
+    "district_name",
+    "notional_sen_budget",
+    *STATS_FIELDS,
+    "requests",
+    "decided",
+    "approved",
+    "awarded",
+    "contributions",
+    "has_stats",
+    *(name for name, _, _ in RATES),
 )
 
 

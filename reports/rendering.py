@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from html import escape
+from itertools import islice
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -60,26 +62,38 @@ def _texts(rows: list[dict], cols: list[list[str]]):
         yield [write(get(k)) for k, write in writers]
 
 
-def _body(rows: list[dict], cols: list[list[str]], compact: bool) -> str:
+def _lines(rows: list[dict], cols: list[list[str]], compact: bool):
+    """Each row's markup, a line a row."""
     tr, th, td, td_numeric = _CELLS[compact]
     starts = [td_numeric if c[2] in NUMERIC_FORMATS else td for c in cols[1:]]
-    lines = [
-        f"{tr}{th}{escape(name)}</th>"
-        + "".join(f"{start}{escape(text)}</td>" for start, text in zip(starts, rest, strict=True))
-        + "</tr>"
-        for name, *rest in _texts(rows, cols)
-    ]
-    return mark_safe("\n".join(lines))  # noqa: S308 - every text above is escaped
+    for name, *rest in _texts(rows, cols):
+        yield (
+            f"{tr}{th}{escape(name)}</th>"
+            + "".join(
+                f"{start}{escape(text)}</td>" for start, text in zip(starts, rest, strict=True)
+            )
+            + "</tr>"
+        )
+
+
+def _body(rows: list[dict], cols: list[list[str]], compact: bool) -> str:
+    return mark_safe("\n".join(_lines(rows, cols, compact)))  # noqa: S308 - every text is escaped
 
 
 def tables(
-    result: dict, compact: bool = False, max_rows: int | None = None, markup: bool = True
+    result: dict,
+    compact: bool = False,
+    max_rows: int | None = None,
+    markup: bool = True,
+    later: bool = False,
 ) -> list[dict]:
     """Each section as headers and its rows' markup, for the page, the HTML file and PDF.
 
     ``compact`` keeps the section's print columns at fixed widths (the PDF);
     ``max_rows`` leaves out the rest of a long table and says so; without ``markup``
-    the rows are lists of their cells' texts (``rows``) rather than HTML (``body``)."""
+    the rows are lists of their cells' texts (``rows``) rather than HTML (``body``);
+    ``later`` leaves a marker for the rows in ``body`` and their columns in ``cols``
+    (the HTML file writes them after the template, ``render_html_file``)."""
     spec = {c[0]: c for c in result["columns"]}
     out = []
     for section in result["sections"]:
@@ -107,7 +121,11 @@ def tables(
                     for c, w in zip(cols, weights, strict=True)
                 ],
                 **(
-                    {"body": _body(rows, cols, compact)} if markup else {"rows": _texts(rows, cols)}
+                    {"body": mark_safe(ROWS_MARK.format(len(out))), "cols": cols, "rows": rows}  # noqa: S308, E501 - a fixed marker
+                    if later
+                    else {"body": _body(rows, cols, compact)}
+                    if markup
+                    else {"rows": _texts(rows, cols)}
                 ),
             }
         )
@@ -204,21 +222,48 @@ def parameters(run, result: dict) -> list[dict]:
 
 
 def context(
-    run, result: dict, compact: bool = False, max_rows: int | None = None
+    run, result: dict, compact: bool = False, max_rows: int | None = None, later: bool = False
 ) -> dict[str, Any]:
     return {
         "run": run,
         "result": result,
         "compact": compact,
-        "tables": tables(result, compact, max_rows),
+        "tables": tables(result, compact, max_rows, later=later),
         "summary": summary(result),
         "charts": charts(result),
         "parameters": parameters(run, result),
     }
 
 
+# Where a table's rows go in the HTML file's page (a comment no escaped text can make).
+ROWS_MARK = "<!--report-rows-{}-->"
+_ROWS_MARK = re.compile(r"<!--report-rows-(\d+)-->")
+ROWS_A_CHUNK = 1000
+
+
+def render_html_file(run, result: dict) -> bytes:
+    """The HTML file's bytes: the template lays out the page with a marker for each
+    table's rows, and the rows (a national report's 20,000 of 30 cells) are written in
+    its place a thousand at a time, straight into the file's bytes, so the file is held
+    once rather than as its rows, their join and the page around them."""
+    ctx = context(run, result, later=True)
+    page = render_to_string("reports/report_file.html", ctx)
+    out = io.BytesIO()
+    for i, part in enumerate(_ROWS_MARK.split(page)):
+        if i % 2 == 0:
+            out.write(part.encode("utf-8"))
+            continue
+        table = ctx["tables"][int(part)]
+        lines = _lines(table["rows"], table["cols"], compact=False)
+        first = True
+        while chunk := list(islice(lines, ROWS_A_CHUNK)):
+            out.write((("" if first else "\n") + "\n".join(chunk)).encode("utf-8"))
+            first = False
+    return out.getvalue()
+
+
 def render_html(run, result: dict) -> str:
-    return render_to_string("reports/report_file.html", context(run, result))
+    return render_html_file(run, result).decode("utf-8")
 
 
 def render_pdf(run, result: dict) -> bytes:

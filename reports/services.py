@@ -290,7 +290,9 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
     if run.kind == ReportKind.KPI_PACK:
         return _compute_pack(run)
     with _snapshot() as as_of:
-        schools = queries.school_figures(run.academic_year)
+        schools = queries.school_figures(
+            run.academic_year, index=run.kind == ReportKind.INCLUSIVENESS
+        )
         clocks = (
             decision_clocks(run.academic_year) if run.kind == ReportKind.INCLUSIVENESS else None
         )
@@ -491,8 +493,7 @@ def _produce_attempt(run: ReportRun, attempt: int) -> ReportRun:
         saved[fmt] = storage.save(f"{base}/{slug}.{fmt}", ContentFile(content))
 
     _progress(run_id, 40, "Writing the HTML report and the CSV file")
-    html = rendering.render_html(run, result)
-    save("html", html.encode("utf-8"))
+    save("html", rendering.render_html_file(run, result))
     save("csv", rendering.render_csv(result))
     _progress(run_id, 60, "Writing the spreadsheet")
     save("xlsx", rendering.render_xlsx(run, result))
