@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
@@ -46,12 +47,19 @@ class BudgetRow:
     totals: Totals
     overrides: int
     monthly: list[Decimal]
-    forecast: Forecast
+    months_elapsed: int
+    months_left: int
+
+    @cached_property
+    def forecast(self) -> Forecast:
+        # On demand: the national page's warnings need the totals of hundreds, not this.
+        elapsed = self.months_elapsed
+        return forecast(self.totals, self.monthly[:elapsed], elapsed, self.months_left)
 
     @property
     def trend(self) -> Decimal:
         """Net commitment in the latest elapsed month."""
-        elapsed = self.forecast.months_elapsed
+        elapsed = self.months_elapsed
         return self.monthly[elapsed - 1] if elapsed else ZERO
 
 
@@ -225,7 +233,8 @@ def _budget_row(r: dict, elapsed: int, left: int) -> BudgetRow:
         totals=totals,
         overrides=r["override_count"],
         monthly=months,
-        forecast=forecast(totals, months[:elapsed], elapsed, left),
+        months_elapsed=elapsed,
+        months_left=left,
     )
 
 
