@@ -22,6 +22,7 @@ from collections import deque
 from datetime import date, timedelta
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, constant_pacing, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -37,6 +38,28 @@ _chairs = itertools.cycle(list(PEOPLE["chairs"]))
 # Urgent requests waiting for each chair, and the proposals waiting for the officer.
 _urgent = {chair: deque(ids) for chair, ids in PEOPLE["chairs"].items()}
 _proposals: deque[str] = deque()
+# The figures are of the steady state: once every user has signed in (sign-ins are slow
+# on purpose, PBKDF2), the sign-in figures are kept aside, the statistics reset, and the
+# measurement runs LOADTEST_MEASURE_SECONDS.
+MEASURE_SECONDS = float(os.environ.get("LOADTEST_MEASURE_SECONDS", "60"))
+SIGN_IN_FILE = os.environ.get("LOADTEST_SIGN_IN_FILE", "")
+_signed_in = 0
+
+
+def _all_signed_in(environment) -> None:
+    entry = environment.stats.get("POST /sign-in/", "POST")
+    figures = {
+        "users": _signed_in,
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "p50": entry.get_response_time_percentile(0.5),
+        "p95": entry.get_response_time_percentile(0.95),
+        "max": entry.max_response_time,
+    }
+    if SIGN_IN_FILE:
+        Path(SIGN_IN_FILE).write_text(json.dumps(figures))
+    environment.stats.reset_all()
+    gevent.spawn_later(MEASURE_SECONDS, environment.runner.quit)
 
 
 class Person(HttpUser):
@@ -45,8 +68,12 @@ class Person(HttpUser):
     username = ""
 
     def on_start(self) -> None:
+        global _signed_in
         behind_tls(self.client)
         self.sign_in()
+        _signed_in += 1
+        if _signed_in == self.environment.runner.target_user_count:
+            _all_signed_in(self.environment)
 
     def _referer(self, path: str) -> dict[str, str]:
         return {"Referer": f"{self.host.replace('http://', 'https://', 1)}{path}"}
@@ -56,7 +83,7 @@ class Person(HttpUser):
             path, name=name, headers=self._referer(path), catch_response=True
         ) as answer:
             if answer.status_code not in expect:
-                answer.failure(f"{answer.status_code} from {path}")
+                answer.failure(f"{answer.status_code or answer.error} from {path}")
             return answer
 
     def form(self, path: str, data: dict, name: str, *, page: str | None = None, files=None):
@@ -74,7 +101,7 @@ class Person(HttpUser):
             catch_response=True,
         ) as answer:
             if answer.status_code != 200:
-                answer.failure(f"{answer.status_code} from {path}")
+                answer.failure(f"{answer.status_code or answer.error} from {path}")
             return answer
 
     def api(self, method: str, path: str, body: dict, name: str):
@@ -83,7 +110,9 @@ class Person(HttpUser):
             method, path, json=body, name=name, headers=headers, catch_response=True
         ) as answer:
             if answer.status_code >= 400:
-                answer.failure(f"{answer.status_code} from {path}: {answer.text[:200]}")
+                answer.failure(
+                    f"{answer.status_code or answer.error} from {path}: {answer.text[:200]}"
+                )
             return answer
 
     def sign_in(self) -> None:
