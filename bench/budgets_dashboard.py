@@ -3,15 +3,17 @@
     .venv/bin/python bench/budgets_dashboard.py \\
         --database-url postgres://postgres@127.0.0.1:5432/portal_budgets_bench
 
-The database named is dropped and re-created first (never point it at data you want
-to keep). It builds two funding streams, a budget per cluster and stream for this
-financial year, and a year of ledger history per budget (an allocation, commitments
-spread over the months, some releases and payments), then requests the page as an LA
+The database named, and one beside it named with "_county", are dropped and re-created
+first (never point it at data you want to keep). Each gets two funding streams, a budget
+per cluster and stream for this financial year, and a year of ledger history per budget
+(an allocation, commitments spread over the months, some releases and payments): 17
+clusters in the county's, 1,500 in the national one. It requests the pages as an LA
 officer through Django's test client and prints the median time and the number of
-queries for the full page, the polled fragment (changed and unchanged) and one
-district's page, and the national page's time as a ratio to the county-scale page.
-Clusters come 10 to a district; above 60 budgets the county page shows a row per
-district.
+queries for the polled fragment (changed and unchanged) and one district's page at each
+scale; then the county page at both scales in turn (one request each a round, so both
+see the same load on a shared machine), and the national page's time as a ratio to the
+county-scale page's. Clusters come 10 to a district; above 60 budgets the county page
+shows a row per district.
 """
 
 from __future__ import annotations
@@ -174,39 +176,30 @@ def measure(client, url, repeat, params=None):
     return statistics.median(times), queries, status
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--national", type=int, default=1500, help="clusters at national scale")
-    args = parser.parse_args()
-    if not args.database_url:
-        parser.error("--database-url (or DATABASE_URL) is required")
-    recreate_database(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    sys.path.insert(0, str(ROOT))
+def use(database: str) -> None:
+    """Point Django's one connection at the county's or the national database (the
+    next query connects to it), so both pages are timed in turn in one process."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = database
+
+
+def prepare(label: str, clusters: int):
+    """A migrated database holding ``clusters`` clusters' budgets; its signed-in client."""
     import random
 
-    import django
-
-    django.setup()
-    from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    from budgets.models import FinancialYear
+    from budgets.models import FinancialYear, LedgerEntry
     from clusters.models import Membership, Role
     from funding.models import FundingStream
 
     call_command("migrate", verbosity=0)
-    setup_test_environment()
-    settings.DEBUG = True  # to count queries
-    settings.AXES_ENABLED = False
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.create_user("bench.la", password="x")  # noqa: S106
     Membership.objects.create(user=user, role=Role.LA_FINANCE_OFFICER)
     streams = [
@@ -224,25 +217,58 @@ def main() -> int:
         ),
     ]
     year = FinancialYear.for_date(timezone.localdate())
-    rng = random.Random(2026)
+    t0 = time.perf_counter()
+    build(0, clusters, streams, year, user, random.Random(2026))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the statistics autovacuum keeps on a live database
+    print(
+        f"\n{label}: {clusters} clusters, {LedgerEntry.objects.count():,} ledger entries "
+        f"(built in {time.perf_counter() - t0:.1f}s)"
+    )
     client = Client()
     client.force_login(user)
+    return client
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--national", type=int, default=1500, help="clusters at national scale")
+    args = parser.parse_args()
+    if not args.database_url:
+        parser.error("--database-url (or DATABASE_URL) is required")
+    # The national data in the database named, the county's in one beside it.
+    county_url = args.database_url + "_county"
+    for url in (args.database_url, county_url):
+        recreate_database(url)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+    import environ
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.DEBUG = True  # to count queries
+    settings.AXES_ENABLED = False
+    names = {
+        "county": environ.Env.db_url_config(county_url)["NAME"],
+        "national": environ.Env.db_url_config(args.database_url)["NAME"],
+    }
     engine = "PostgreSQL" if settings.USING_POSTGRES else "SQLite"
     print(
         f"{engine}; {COMMITMENTS_PER_BUDGET} awards per budget, 2 streams; median of {args.repeat}"
     )
-    built = 0
-    pages = {}
+    clients = {}
     for label, clusters in (("county", 17), ("national", args.national)):
-        t0 = time.perf_counter()
-        build(built, clusters - built, streams, year, user, rng)
-        built = clusters
-        from budgets.models import LedgerEntry
-
-        print(
-            f"\n{label}: {clusters} clusters, {LedgerEntry.objects.count():,} ledger entries (built in {time.perf_counter() - t0:.1f}s)"
-        )
-        page = measure(client, "/budgets/", args.repeat)
+        use(names[label])
+        client = clients[label] = prepare(label, clusters)
         # Poll exactly what the page polls (its board's version and filters).
         body = client.get("/budgets/").content.decode()
         polled = re.search(r'<div id="county-live" hx-get="([^"]+)"', body).group(1)
@@ -254,18 +280,36 @@ def main() -> int:
         one = {"district": District.objects.order_by("pk").values_list("pk", flat=True)[0]}
         district_page = measure(client, "/budgets/", args.repeat, one)
         for name, (median, queries, status) in (
-            ("county dashboard page", page),
             ("live fragment, changed", changed),
             ("live fragment, unchanged (204)", unchanged),
             ("one district's page", district_page),
         ):
             print(f"  {name:32s} {median * 1000:8.1f} ms  {queries:2d} queries  HTTP {status}")
-        pages[label] = page[0]
-    # Balances are kept as the ledger moves, so the page reads a row per budget, not the
-    # ledger: the national page within 3× of the county one (issue 15's target).
+
+    # The county page at both scales in turn, one request each a round after a warm-up
+    # request, so both see the same load on a shared machine: the ratio is of one run.
+    times = {"county": [], "national": []}
+    queries = {}
+    for _ in range(args.repeat):
+        for label in times:
+            use(names[label])
+            clients[label].get("/budgets/")
+            median, queries[label], status = measure(clients[label], "/budgets/", 1)
+            assert status == 200, status
+            times[label].append(median)
+    print("\nthe county dashboard page, timed in turn:")
+    for label, got in times.items():
+        print(
+            f"  {label:9s} median {statistics.median(got) * 1000:7.1f} ms, "
+            f"min {min(got) * 1000:7.1f} ms, {queries[label]} queries"
+        )
+    # Balances are kept as the ledger moves and the national page adds up its districts in
+    # SQL, so it reads no more than a row per district: within 3x of the county page.
+    ratio = statistics.median(times["national"]) / statistics.median(times["county"])
+    best = min(times["national"]) / min(times["county"])
     print(
-        f"\nnational county page ÷ county-scale page: "
-        f"{pages['national'] / pages['county']:.2f}× (target under 3×)"
+        f"national county page ÷ county-scale page: {ratio:.2f}× the medians, "
+        f"{best:.2f}× the minimums (target under 3×)"
     )
     return 0
 
