@@ -318,15 +318,25 @@ def _returns_secure_cookies(policy, cookie, request) -> bool:
 
 def behind_tls(session: requests.Session) -> requests.Session:
     """Make a requests session (a locust user's too) talk as a browser behind the proxy:
-    it said https to the proxy, so it returns the ``Secure`` cookies the portal sets.
+    it said https to the proxy, so it returns the ``Secure`` cookies the portal sets and
+    follows the portal's absolute https redirects back through the proxy (to the node).
 
     requests checks a cookie's ``secure`` flag against the URL's scheme in fresh jars it
-    makes for every request and redirect, so the scheme is allowed where the check is
-    made (this process is a browser behind a proxy; nothing else here sends cookies).
+    makes for every request and redirect, so the check is relaxed where it is made (this
+    process is a browser behind a proxy; nothing else here sends cookies).
     """
     DefaultCookiePolicy.return_ok_secure = _returns_secure_cookies
     session.headers.update(PROXY_HEADERS)
+    session.hooks["response"].append(_through_the_proxy)
     return session
+
+
+def _through_the_proxy(response: requests.Response, *args, **kwargs) -> requests.Response:
+    location = response.headers.get("Location", "")
+    node = response.url.split("://", 1)[-1].split("/", 1)[0]
+    if location.startswith(f"https://{node}/"):
+        response.headers["Location"] = "http://" + location.removeprefix("https://")
+    return response
 
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -373,7 +383,7 @@ class Browser:
         }
         kw.setdefault("timeout", 60)
         return self.session.post(
-            self.url(path), data=fields, files=files, headers=self._referer(path), **kw
+            self.url(path), data=fields, files=files, headers=self._referer(page or path), **kw
         )
 
     def api(self, method: str, path: str, json=None, **kw) -> requests.Response:

@@ -86,7 +86,7 @@ class Person(HttpUser):
                 answer.failure(f"{answer.status_code or answer.error} from {path}")
             return answer
 
-    def form(self, path: str, data: dict, name: str, *, page: str | None = None, files=None):
+    def form(self, path: str, data: dict, name: str, *, page=None, files=None, lands_on: str = ""):
         """Fetch the form's page (its token), then post it, as a browser does."""
         shown = self.page(page or path, f"{name.replace('POST ', 'GET ', 1)} [its form]")
         if shown.status_code != 200:
@@ -97,11 +97,13 @@ class Person(HttpUser):
             data={**fields, **data},
             files=files,
             name=name,
-            headers=self._referer(path),
+            headers=self._referer(page or path),
             catch_response=True,
         ) as answer:
             if answer.status_code != 200:
                 answer.failure(f"{answer.status_code or answer.error} from {path}")
+            elif lands_on not in answer.url:  # refused: back on the form with a message
+                answer.failure(f"{path} was refused: {answer.url}")
             return answer
 
     def api(self, method: str, path: str, body: dict, name: str):
@@ -193,7 +195,13 @@ class Officer(Person):
         if not _proposals:
             return
         proposal = _proposals.popleft()
-        self.form(f"{proposal}confirm/", {}, "POST chair's action confirm", page=proposal)
+        self.form(
+            f"{proposal}confirm/",
+            {},
+            "POST chair's action confirm",
+            page=proposal,
+            lands_on="/panels/decisions/",
+        )
 
 
 class Finance(Person):
@@ -243,6 +251,7 @@ class Chair(Person):
                 "review_date_2": str(review.year),
             },
             "POST chair's action propose",
+            lands_on="/panels/chairs-actions/",
         )
         if answer is not None and "/panels/chairs-actions/" in answer.url:
             _proposals.append(answer.url.split(self.host, 1)[1])
