@@ -68,7 +68,7 @@ class Invitation(models.Model):
                     Q(role__in=["senco", "headteacher"], school__isnull=False, cluster__isnull=True)
                     | Q(role="panel_member", cluster__isnull=False, school__isnull=True)
                     | Q(
-                        role__in=["la_send_officer", "la_finance_officer"],
+                        role__in=["la_send_officer", "la_finance_officer", "dpo"],
                         school__isnull=True,
                         cluster__isnull=True,
                     )

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import (
-    LA_ROLES,
+    COUNTY_ROLES,
     SCHOOL_ROLES,
     Cluster,
     Membership,
@@ -494,7 +494,7 @@ def plan_csv(text: str, *, by: AbstractBaseUser) -> BulkPlan:
             )
         school = cluster = None
         urn_text = cells["URN"]
-        if role is not None and role not in LA_ROLES:
+        if role is not None and role not in COUNTY_ROLES:
             if not urn_text:
                 plan.problems.append(CsvProblem(line, "URN", "enter the school's URN (6 digits)"))
             elif not urn_text.isdigit() or int(urn_text) not in schools:
@@ -510,7 +510,7 @@ def plan_csv(text: str, *, by: AbstractBaseUser) -> BulkPlan:
                         plan.problems.append(
                             CsvProblem(line, "URN", "this school is in no cluster, so has no panel")
                         )
-        elif role in LA_ROLES and urn_text:
+        elif role in COUNTY_ROLES and urn_text:
             plan.problems.append(CsvProblem(line, "URN", "leave the URN empty for an LA role"))
         for column, label in (("first name", "first name"), ("last name", "last name")):
             if not cells[column]:

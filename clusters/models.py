@@ -155,10 +155,15 @@ class Role(models.TextChoices):
     PANEL_MEMBER = "panel_member", "Panel member"
     LA_SEND_OFFICER = "la_send_officer", "LA SEND officer"
     LA_FINANCE_OFFICER = "la_finance_officer", "LA finance officer"
+    # Reads the view audit (who opened which request, when), nothing of the requests.
+    DPO = "dpo", "Data protection officer"
 
 
 SCHOOL_ROLES = {Role.SENCO, Role.HEADTEACHER}
+# The LA's officers: they see the county's requests (Scope.is_la).
 LA_ROLES = {Role.LA_SEND_OFFICER, Role.LA_FINANCE_OFFICER}
+# Roles the LA holds for the whole county, naming neither a school nor a cluster.
+COUNTY_ROLES = LA_ROLES | {Role.DPO}
 
 
 def current_membership(prefix: str = "", on: date | None = None) -> Q:
@@ -207,7 +212,7 @@ class Membership(models.Model):
                     Q(role__in=["senco", "headteacher"], school__isnull=False, cluster__isnull=True)
                     | Q(role="panel_member", cluster__isnull=False, school__isnull=True)
                     | Q(
-                        role__in=["la_send_officer", "la_finance_officer"],
+                        role__in=["la_send_officer", "la_finance_officer", "dpo"],
                         school__isnull=True,
                         cluster__isnull=True,
                     )

@@ -30,6 +30,7 @@ BATCH = 2000
 ADMIN = "admin"
 LA_SEND = "la.send"
 LA_FINANCE = "la.finance"
+LA_DPO = "la.dpo"
 DEMO_SENCO = "senco.demo"
 DEMO_HEAD = "head.demo"
 DEMO_PANEL = "panel.demo"
@@ -59,6 +60,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "LA finance officer",
         LA_FINANCE,
         "watch every cluster budget county-wide; allocate by formula",
+    ),
+    DemoLogin(
+        "Data protection officer",
+        LA_DPO,
+        "search the view audit (who opened which request, when) and export it",
     ),
     DemoLogin("Administrator", ADMIN, "Django admin at /admin/: users and memberships"),
 )
@@ -769,12 +775,19 @@ def _load_users(
     panel_members = {demo_cluster.pk: by_name[DEMO_PANEL]}
     for cluster in clusters[1:]:
         panel_members[cluster.pk] = by_name[f"panel.{cluster.code.lower()}"]
+    # Named, not drawn from the demo's random names, so every other demo row stays the same.
+    dpo = User.objects.create(
+        username=LA_DPO, email=f"{LA_DPO}@example.org", first_name="Dana",
+        last_name="Protheroe", password=password,
+    )  # fmt: skip
+    Membership.objects.create(user=dpo, role=Role.DPO)
 
     ctx.shared.update(
         users={
             "admin": by_name[ADMIN],
             Role.LA_SEND_OFFICER.value: by_name[LA_SEND],
             Role.LA_FINANCE_OFFICER.value: by_name[LA_FINANCE],
+            Role.DPO.value: dpo,
             Role.SENCO.value: by_name[DEMO_SENCO],
             Role.HEADTEACHER.value: by_name[DEMO_HEAD],
             Role.PANEL_MEMBER.value: by_name[DEMO_PANEL],

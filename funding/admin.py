@@ -10,6 +10,7 @@ from .models import (
     ReferenceCounter,
     RequestDocument,
     RequestEvent,
+    RetentionPurge,
     ReviewCycle,
 )
 
@@ -100,3 +101,22 @@ class RequestDocumentAdmin(admin.ModelAdmin):
     list_display = ["original_name", "request", "kind", "content_type", "size", "uploaded_at"]
     raw_id_fields = ["request", "uploaded_by"]
     readonly_fields = ["file", "content_type", "size"]
+
+
+@admin.register(RetentionPurge)
+class RetentionPurgeAdmin(admin.ModelAdmin):
+    """The retention schedule's record of each purge: read, never changed."""
+
+    list_display = ["request", "data_class", "purged_at", "ended_at", "years", "items", "detail"]
+    list_filter = ["data_class", ("purged_at", admin.DateFieldListFilter)]
+    raw_id_fields = ["request"]
+    list_select_related = ["request"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from .roles import Scope
 
-DASHBOARD_APPS = ("funding", "panels", "budgets", "reports", "clusters", "accounts")
+DASHBOARD_APPS = ("portal", "funding", "panels", "budgets", "reports", "clusters", "accounts")
 
 
 @dataclass

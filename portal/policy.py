@@ -58,3 +58,9 @@ def can_see_readiness(user: User) -> bool:
     only, who are the administrators (staff or superusers). LA officers run the
     service, not its machines (docs/architecture.md §12)."""
     return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def can_read_view_audit(user: User) -> bool:
+    """The data-protection officer searches and exports the view audit (who opened which
+    request, document or export, when). Nobody else, not even that the page exists."""
+    return scope_for(user).is_dpo

@@ -41,6 +41,11 @@ class Scope:
         return self.is_admin or Role.LA_SEND_OFFICER in self.roles or bool(self.school_ids)
 
     @property
+    def is_dpo(self) -> bool:
+        """The data-protection officer reads the view audit, nothing of the requests."""
+        return Role.DPO in self.roles
+
+    @property
     def is_school_staff(self) -> bool:
         return bool(self.roles & {Role.SENCO, Role.HEADTEACHER})
 
@@ -61,6 +66,7 @@ class Scope:
             Role.HEADTEACHER,
             Role.SENCO,
             Role.PANEL_MEMBER,
+            Role.DPO,
         ):
             if role in self.roles:
                 return role

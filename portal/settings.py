@@ -299,7 +299,7 @@ OTP_ENFORCED = env.bool("OTP_ENFORCED", default=not DEBUG)
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=DEBUG)
 # Membership roles, plus "staff": superusers and staff (the Django admin).
 OTP_REQUIRED_ROLES = env.list(
-    "OTP_REQUIRED_ROLES", default=["la_send_officer", "la_finance_officer", "staff"]
+    "OTP_REQUIRED_ROLES", default=["la_send_officer", "la_finance_officer", "dpo", "staff"]
 )
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Inclusion Funding Portal")
 # Wrong codes: wait 1, 2, 4, 8... seconds before the next try (django-otp's throttling).

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("budgets.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("portal.api_urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,8 @@ urlpatterns = [
     path("invitations/", include("accounts.urls")),
     path("people/", include("accounts.people_urls")),
     path("notifications/", views.notifications, name="notifications"),
+    path("audit/", views.view_audit, name="view_audit"),
+    path("audit/export.csv", views.view_audit_export, name="view_audit_export"),
     path("healthz", views.healthz, name="healthz"),
     path("health/ready/", views.Readiness.as_view(), name="readiness"),
     path("clusters/", include("clusters.urls")),

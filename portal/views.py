@@ -1,18 +1,19 @@
 import asyncio
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from health_check.views import HealthCheckView
 
-from . import health, policy
+from . import health, policy, selectors
 from . import search as finder
 from .audit import record_view
 from .dashboards import sections_for
@@ -25,6 +26,7 @@ ROLE_INTROS = {
     "panel_member": "Read the agenda for your next panel meeting and record your moderation views.",
     "la_send_officer": "Triage new requests, schedule ready ones onto panel agendas, and watch cluster budgets.",
     "la_finance_officer": "Allocate cluster budgets, watch commitments against them, and export payments.",
+    "dpo": "Search the record of who opened which request, document or export, and when, and export it.",
     "admin": "Set up users, memberships and settings in the admin.",
 }
 
@@ -179,3 +181,63 @@ def locked_out(
 ) -> HttpResponse:
     """django-axes: too many failed sign-ins for this username from this address."""
     return render(request, "portal/locked_out.html", status=429)
+
+
+# --- The view audit, for the data-protection officer (docs/architecture.md §11) -------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _dpo_only(request: HttpRequest) -> None:
+    # Not even that the page exists: 404, as for anything out of scope.
+    if not policy.can_read_view_audit(request.user):
+        raise Http404
+
+
+@login_required
+@require_GET
+def view_audit(request: HttpRequest) -> HttpResponse:
+    _dpo_only(request)
+    filters = selectors.AuditFilters.from_params(request.GET)
+    page = Paginator(selectors.view_audit(request.user, filters), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "portal/audit.html",
+        {
+            "page": page,
+            "rows": selectors.audit_rows(list(page.object_list)),
+            "filters": filters,
+            "actions": selectors.ACTIONS,
+            "date_fields": [
+                ("from", "From (date)", request.GET.get("from", "")[:10]),
+                ("to", "To (date)", request.GET.get("to", "")[:10]),
+            ],
+            "querystring": urlencode(filters.as_params()),
+        },
+        status=400 if filters.problems else 200,
+    )
+
+
+@login_required
+@require_GET
+def view_audit_export(request: HttpRequest) -> HttpResponse:
+    _dpo_only(request)
+    filters = selectors.AuditFilters.from_params(request.GET)
+    if filters.problems:
+        return view_audit(request)
+    # The export is itself a read of who read pupil data: it is audited too.
+    record_view(
+        request,
+        action="export",
+        object_type="portal.ViewAudit",
+        detail=f"CSV export {filters.described()}",
+    )
+    response = StreamingHttpResponse(
+        selectors.export_lines(selectors.view_audit(request.user, filters)),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="view-audit-{stamp}.csv"'
+    return response

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "reports:status",
     "reports:download",
     "clusters:import_status",
+    "view_audit_export",
     # Redirects to the sign-in page or an identity provider, not pages of their own.
     "account_login",
     "account_signup",
@@ -99,6 +100,7 @@ MUST_SEE = {
         "budgets:reduce_award", "panels:decision", "panels:minutes", "reports:list",
         "reports:detail", "reports:escalation", "budgets:term_dates",
     },
+    "dpo": {"dashboard", "notifications", "clusters:directory", "view_audit", "400"},
 }  # fmt: skip
 
 LOGINS = {
@@ -107,6 +109,7 @@ LOGINS = {
     "panel": "panel.demo",
     "send": "la.send",
     "finance": "la.finance",
+    "dpo": "la.dpo",
 }
 
 # Key pages at 320 CSS pixels wide (400% zoom of a 1280px screen).
@@ -210,6 +213,8 @@ def seeds(role, user):
             mine = closed.filter(panel__cluster__schools__in=school_ids)
             pages.append(("panels:minutes", pk_of(mine, "closed meeting of the cluster")))
         return pages
+    if role == "dpo":
+        return []  # the view audit only: its links lead everywhere it may go
     if role == "panel":
         panels = Panel.objects.filter(members__user=user).distinct()
         return [
@@ -248,6 +253,8 @@ FORMS_AND_REFUSALS = {
     "senco": [("/search/?q=Primary", 200)],
     "send": [("/search/?q=ENG", 200), ("/budgets/allocate/", 403)],
     "finance": [("/search/?q=Primary", 200)],
+    # A date that is not one: the error summary.
+    "dpo": [("/audit/?from=31-02-2026", 400), ("/audit/?action=view", 200)],
 }
 
 

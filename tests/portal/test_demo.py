@@ -137,6 +137,7 @@ def test_the_demo_logins_hold_the_roles_they_are_shown_as(county):
 
     assert roles("la.send") == {Role.LA_SEND_OFFICER}
     assert roles("la.finance") == {Role.LA_FINANCE_OFFICER}
+    assert roles("la.dpo") == {Role.DPO}
     assert roles("senco.demo") == {Role.SENCO}
     assert roles("head.demo") == {Role.HEADTEACHER}
     assert roles("panel.demo") == {Role.PANEL_MEMBER}

@@ -302,6 +302,6 @@ def test_production_enforces_it_and_the_embedded_demo_does_not():
     )
     assert production == {
         "enforced": True,
-        "roles": ["la_send_officer", "la_finance_officer", "staff"],
+        "roles": ["la_send_officer", "la_finance_officer", "dpo", "staff"],
     }
     assert _settings_in_a_fresh_process()["enforced"] is False

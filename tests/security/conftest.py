@@ -140,10 +140,12 @@ class World:
     send_officer: object
     finance_officer: object
     password: str
+    # The data-protection officer: the view audit, nothing of the requests.
+    dpo: object = None
 
     def user(self, key: str):
-        """``senco_a``, ``head_b``, ``panel_b``, ``send_officer``, ..."""
-        if key in ("send_officer", "finance_officer"):
+        """``senco_a``, ``head_b``, ``panel_b``, ``send_officer``, ``dpo``, ..."""
+        if key in ("send_officer", "finance_officer", "dpo"):
             return getattr(self, key)
         role, tag = key.rsplit("_", 1)
         side = getattr(self, tag)
@@ -245,7 +247,10 @@ def build_world(password: str) -> World:
     officer = make_user(Role.LA_SEND_OFFICER, username="send_officer")
     a = _side("A", officer, today)
     b = _side("B", officer, today)
-    return World(a=a, b=b, send_officer=officer, finance_officer=finance, password=password)
+    dpo = make_user(Role.DPO, username="dpo")
+    return World(
+        a=a, b=b, send_officer=officer, finance_officer=finance, password=password, dpo=dpo
+    )
 
 
 @pytest.fixture

@@ -191,6 +191,11 @@ ROUTES: dict[str, Route] = {
     "login": Route(OPEN, r("login")),
     "logout": Route(OPEN, r("logout"), methods=POST),
     "notifications": Route(OPEN, r("notifications")),
+    # The view audit (tests/portal/test_view_audit.py): the data-protection officer's only;
+    # LA officers get 404 too (test_the_view_audit_is_the_dpo_s_alone).
+    "view_audit": Route(LA, r("view_audit"), "dpo", refused=(404,)),
+    "view_audit_export": Route(LA, r("view_audit_export"), "dpo", refused=(404,)),
+    "view-audit-list": Route(LA, r("view-audit-list"), "dpo", refused=(404,)),
     # The header's search (tests/portal/test_search.py): school A's name finds its requests
     # for its own staff only; the finance officer sees the references, never the pupil.
     "search": Route(
@@ -907,6 +912,35 @@ def test_an_anonymous_user_is_sent_to_sign_in_or_refused_everywhere(world):
         if not ok:
             problems.append(f"{name}: anonymous {method} {url} -> {code}")
     assert not problems, "\n".join(problems)
+
+
+DPO_ROUTES = ("view_audit", "view_audit_export", "view-audit-list")
+
+
+def test_the_view_audit_is_the_dpo_s_alone(world):
+    clients = Clients(world)
+    problems = []
+    for name in DPO_ROUTES:
+        url = ROUTES[name].url(world)
+        for who in ("send_officer", "finance_officer", *SCHOOL_SIDE, *OUTSIDERS):
+            if (code := clients(who).get(url).status_code) != 404:
+                problems.append(f"{name}: {who} -> {code}, want 404")
+        if (code := clients("dpo").get(url).status_code) != 200:
+            problems.append(f"{name}: the data-protection officer -> {code}, want 200")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_dpo_sees_nothing_of_any_request(world):
+    """Whatever else the data-protection officer opens, no school's pupil is in it."""
+    clients = Clients(world)
+    leaks = []
+    for name, route in ROUTES.items():
+        if "GET" not in route.methods or name in DPO_ROUTES:
+            continue
+        response = clients("dpo").get(route.url(world))
+        if found := pupil_leaks(response, "A", keys=True) + pupil_leaks(response, "B"):
+            leaks.append(f"{name}: {found}")
+    assert not leaks, "\n".join(leaks)
 
 
 def test_the_django_admin_is_for_staff_only(world, client):
