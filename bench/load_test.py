@@ -76,6 +76,7 @@ def _people() -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from budgets.services import adjust, budget_for
     from clusters.models import Membership, Role, SchoolYearStats
     from demo.clusters import LA_FINANCE, LA_SEND
     from demo.context import DEMO_PASSWORD
@@ -83,7 +84,6 @@ def _people() -> dict:
     from panels.models import Panel
     from panels.selectors import current_chair
     from tests.factories import FundingRequestFactory
-    from tests.panels.factories import fund
 
     User = get_user_model()
     stream = FundingStream.objects.order_by("pk").first()
@@ -96,7 +96,14 @@ def _people() -> dict:
         chair_school = chair.user.memberships.filter(school__isnull=False).first()
         school = panel.cluster.schools.exclude(pk=getattr(chair_school, "school_id", None)).first()
         senco = Membership.objects.filter(school=school, role=Role.SENCO).first()
-        fund(panel.cluster, stream)
+        # Enough on the budget for every award of this run, added as the finance officer
+        # would (the demo budgets are partly spent, and runs add up).
+        adjust(
+            budget_for(panel.cluster_id, stream.pk),
+            Decimal(URGENT_PER_CHAIR * 100),
+            user=User.objects.get(username=LA_FINANCE),
+            reason=f"Load test {run}: urgent requests",
+        )
         ids = []
         for i in range(URGENT_PER_CHAIR):
             fr = FundingRequestFactory(
@@ -107,7 +114,6 @@ def _people() -> dict:
                 state="ready",
                 reference=f"LT-{run}-{len(chairs)}-{i:03d}",
                 submitted_at=timezone.now(),
-                # Small awards: the demo budgets are partly spent, and runs add up.
                 total_cost=Decimal("6100.00"),
                 school_contribution=Decimal("6000.00"),
                 amount_requested=Decimal("100.00"),
