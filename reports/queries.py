@@ -76,7 +76,7 @@ def _column(model, field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
-def school_figures(year: int, *, index: bool = True) -> list[dict]:
+def school_figures(year: int, *, rates: bool = True) -> list[dict]:
     """One SQL statement: every county school with figures for the year or requests in it
     (flagged ``has_stats`` false when it has no figures), its requests
     submitted in the year (counted, decided, awarded; £ awarded and its own
@@ -85,8 +85,8 @@ def school_figures(year: int, *, index: bool = True) -> list[dict]:
     One round trip and one plan (the requests are aggregated once, in a CTE, and
     joined to the schools): as fast as the hand-written floor of bench/reports_bench.py.
     Written in SQL because the ORM cannot join an aggregated subquery; it runs on
-    PostgreSQL and on SQLite (FILTER and window functions). Without ``index`` (the
-    fair-share report shows none) the standard scores are not worked out."""
+    PostgreSQL and on SQLite (FILTER and window functions). Without ``rates`` (the
+    fair-share report shows none) neither the rates nor the index are worked out."""
     window = YearWindow(year)
     req, stats = FundingRequest, SchoolYearStats
     school, cluster, district = (
@@ -114,8 +114,10 @@ def school_figures(year: int, *, index: bool = True) -> list[dict]:
     county_totals = ", ".join(
         f"COALESCE(SUM(st.{_column(stats, f)}) OVER (), 0) AS county_{f}" for f in COUNTY_TOTALS
     )
-    scored = f", scored AS (SELECT rated.*, {_zscore_columns()} FROM rated)" if index else ""  # noqa: S608 - names only
-    index_sql = _index_column() if index else "NULL"
+    scored = f", scored AS (SELECT rated.*, {_zscore_columns()} FROM rated)" if rates else ""  # noqa: S608 - names only
+    index_sql = _index_column() if rates else "NULL"
+    rate_sql = f", {_rate_columns()}" if rates else ""
+    out = ", ".join(OUT_COLUMNS + (tuple(name for name, _, _ in RATES) if rates else ()))
     sql = f"""
         WITH req AS (
             SELECT {req_school} AS school_id,
@@ -145,9 +147,9 @@ def school_figures(year: int, *, index: bool = True) -> list[dict]:
              AND st.{_column(stats, "academic_year")} = %s
             WHERE st.id IS NOT NULL OR req.school_id IS NOT NULL
         ), rated AS (
-            SELECT base.*, {_rate_columns()} FROM base
+            SELECT base.*{rate_sql} FROM base
         ){scored}
-        SELECT {", ".join(OUT_COLUMNS)}, {index_sql} AS "index" FROM {"scored" if index else "rated"}
+        SELECT {out}, {index_sql} AS "index" FROM {"scored" if rates else "rated"}
     """  # noqa: S608 - only quoted table and column names; every value is a %s parameter
     ops = connection.ops
     params = [
@@ -208,8 +210,8 @@ RATES = (
 )
 
 
-# What the reports read of each row: the standard scores and the cluster's and county's
-# counts stay in the statement (their rates are read).
+# What the reports read of each row, with the rates (``RATES``) and the index: the
+# standard scores and the cluster's and county's counts stay in the statement.
 OUT_COLUMNS = (
     "school_id",
     "urn",
@@ -227,7 +229,6 @@ OUT_COLUMNS = (
     "awarded",
     "contributions",
     "has_stats",
-    *(name for name, _, _ in RATES),
 )
 
 

@@ -291,7 +291,7 @@ def compute(run: ReportRun) -> tuple[dict, datetime]:
         return _compute_pack(run)
     with _snapshot() as as_of:
         schools = queries.school_figures(
-            run.academic_year, index=run.kind == ReportKind.INCLUSIVENESS
+            run.academic_year, rates=run.kind == ReportKind.INCLUSIVENESS
         )
         clocks = (
             decision_clocks(run.academic_year) if run.kind == ReportKind.INCLUSIVENESS else None

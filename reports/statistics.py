@@ -75,11 +75,14 @@ def per_100(count: float | Decimal | int, pupils: float | Decimal | int) -> floa
     return None if r is None else 100.0 * r
 
 
+PENNY = Decimal("0.01")
+
+
 def money_per(amount: Decimal, count: int) -> Decimal | None:
     """£ per pupil to the penny, or None when there are no pupils."""
     if not count:
         return None
-    return (Decimal(amount) / Decimal(count)).quantize(Decimal("0.01"))
+    return (Decimal(amount) / count).quantize(PENNY)
 
 
 def mean(values: Iterable[float]) -> float | None:
