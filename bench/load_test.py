@@ -71,6 +71,7 @@ def people(database_url: str) -> dict:
 
 
 def _people() -> dict:
+    from datetime import timedelta
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
@@ -81,17 +82,26 @@ def _people() -> dict:
     from demo.clusters import LA_FINANCE, LA_SEND
     from demo.context import DEMO_PASSWORD
     from funding.models import FundingStream
-    from panels.models import Panel
+    from panels.models import MeetingStatus, Panel
     from panels.selectors import current_chair
     from tests.factories import FundingRequestFactory
+    from tests.panels.factories import meeting_on
 
     User = get_user_model()
     stream = FundingStream.objects.order_by("pk").first()
     run = secrets.token_hex(3).upper()
     chairs: dict[str, list[int]] = {}
+    today = timezone.localdate()
     for panel in Panel.objects.select_related("cluster").order_by("pk"):
+        if len(chairs) >= CHAIRS:
+            break
+        # A chair's action is ratified at the panel's next meeting: give it one if it
+        # has none (the national data set's panels have no meetings ahead).
+        ahead = panel.meetings.filter(status=MeetingStatus.SCHEDULED, date__gte=today)
+        if not ahead.exists():
+            meeting_on(panel, today + timedelta(days=21))
         chair = current_chair(panel)
-        if chair is None or len(chairs) >= CHAIRS:
+        if chair is None:
             continue
         chair_school = chair.user.memberships.filter(school__isnull=False).first()
         school = panel.cluster.schools.exclude(pk=getattr(chair_school, "school_id", None)).first()
