@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from portal import logs as _logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "axes",
     "auditlog",
+    "django_structlog",
     "crispy_forms",
     "crispy_forms_gds",
     # Account flows (password reset, single sign-on) from django-allauth; the portal's
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Binds the request id (and, once known, the user id) to every log line.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -539,9 +544,29 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-}
+# Logs (portal/logs.py): JSON lines on stdout in production, readable lines while
+# developing; each line of a request (and of the tasks it queues) has its request_id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise environ.ImproperlyConfigured("LOG_FORMAT must be json or console")
+LOGGING = _logs.logging_config(
+    LOG_FORMAT,
+    level=env.str("LOG_LEVEL", default="WARNING"),
+    request_level=env.str("LOG_REQUEST_LEVEL", default="INFO"),
+)
+_logs.configure_structlog()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# A balancer's or proxy's X-Request-ID names the request in the logs.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# The worker and beat log through LOGGING too, rather than Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports to Sentry (portal/sentry.py), only when a DSN is set; pupil fields,
+# request bodies, cookies and query strings are scrubbed before an event leaves.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+if SENTRY_DSN:
+    from portal import sentry as _sentry
+
+    _sentry.init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
