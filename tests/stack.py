@@ -17,11 +17,13 @@ through the sign-in form.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import re
 import secrets
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +67,21 @@ def wait_until(predicate: Callable[[], object], timeout: float, what: str, *, ev
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} ({last_error or ''})")
 
 
+def _own_group_ended_with_us() -> None:
+    """In the child: its own session (its group is stopped as one, and a Ctrl-C at the
+    terminal reaches the launcher only), and on Linux SIGTERM when the launcher dies,
+    however it dies (a killed test run leaves no node holding its database)."""
+    os.setsid()
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not Linux: stop() still ends every group
+        pass
+
+
+PR_SET_PDEATHSIG = 1
+
+
 @dataclass
 class Process:
     name: str
@@ -76,15 +93,13 @@ class Process:
     def start(self) -> Process:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
-            # Its own session: the group (gunicorn's or Celery's children too) is stopped
-            # as one, and a Ctrl-C at the terminal reaches the launcher, not the stack.
             self.popen = subprocess.Popen(
                 ["bash", "-c", f"exec {self.command}"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                preexec_fn=_own_group_ended_with_us,
             )
         return self
 
@@ -142,7 +157,6 @@ class Stack:
     processes: list[Process] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
-    _store: objectstore.ObjectStoreServer | None = None
 
     @property
     def private_media_root(self) -> Path:
@@ -206,9 +220,18 @@ class Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.private_media_root.mkdir(exist_ok=True)
         if self.object_store_url is None:
+            # moto's server (as tests/objectstore.py runs it), one of the stack's processes.
             started = time.monotonic()
-            self._store = objectstore.ObjectStoreServer().start()
-            self.object_store_url = self._store.url
+            port = objectstore.free_port()
+            store = Process(
+                "objectstore",
+                f"{shlex.quote(sys.executable)} -m moto.server -H 127.0.0.1 -p {port}",
+                self.workdir / "objectstore.log",
+                {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
+            )
+            self.processes.append(store.start())
+            self.object_store_url = f"http://127.0.0.1:{port}"
+            self._wait(store, lambda: _listens(port), "the object store")
             self._timed("object store (moto server)", started)
         objectstore.Bucket(self.bucket, self.object_store_url).create()
         env = self.base_env()
@@ -287,9 +310,6 @@ class Stack:
             process.signal(signal.SIGTERM)
         for process in reversed(self.processes):
             process.stop()
-        if self._store is not None:
-            self._store.stop()
-            self._store = None
 
     def __enter__(self) -> Stack:
         return self.start()
@@ -303,6 +323,11 @@ class Stack:
     def read(self, key: str) -> bytes:
         """An object's bytes, straight from the store."""
         return objectstore.Bucket(self.bucket, self.object_store_url).read(key)
+
+
+def _listens(port: int) -> bool:
+    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    return True
 
 
 def _answers(url: str) -> bool:
