@@ -217,3 +217,27 @@ def test_a_backup_goes_into_a_new_folder(tmp_path):
     (tmp_path / "old.txt").write_text("yesterday's")
     with pytest.raises(CommandError, match="is not empty"):
         call_command("backup", str(tmp_path))
+
+
+@pytest.mark.skipif(settings.USING_POSTGRES, reason="the embedded default's own path")
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_sqlite_portal_is_restored_into_a_new_file(tmp_path):
+    import sqlite3
+
+    build_the_county(budget_count=1, requests_each=2)
+    before = {table: source_rows(table) for table in CHECKED_TABLES}
+    call_command("backup", str(tmp_path / "b"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "STORAGE_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}",
+               PRIVATE_MEDIA_ROOT=str(tmp_path / "new-files"))  # fmt: skip
+    done = manage("restore", str(tmp_path / "b"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "every checksum matches the backup" in done.stdout
+    restored = sqlite3.connect(tmp_path / "new.sqlite3")
+    for table in CHECKED_TABLES:
+        rows = restored.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()  # noqa: S608
+        assert len(rows) == len(before[table]) and rows[0][0] == before[table][0][0], table
+    copied = sorted(
+        p.relative_to(tmp_path / "new-files") for p in (tmp_path / "new-files").rglob("*.pdf")
+    )
+    assert len(copied) == RequestDocument.objects.count() == 4
