@@ -9,6 +9,7 @@ revocation. Accepting makes the user and the membership in one transaction.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -109,3 +110,18 @@ class Invitation(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class UserSession(AbstractBaseSession):
+    """A session (``accounts.sessions``) with the id of its signed-in user, if any."""
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore
+
+    class Meta:
+        db_table = "accounts_session"

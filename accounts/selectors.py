@@ -162,3 +162,13 @@ def drafts_to_hand_over(membership: Membership) -> list:
     if membership.role != Role.SENCO or membership.school_id is None:
         return []
     return drafts_held_by(membership.user, membership.school)
+
+
+def own_memberships(user: AbstractBaseUser) -> list[Membership]:
+    """The user's current memberships, for their account page."""
+    return list(
+        Membership.objects.current()
+        .filter(user_id=user.pk)
+        .select_related("school", "cluster")
+        .order_by("role", "pk")
+    )

@@ -750,3 +750,28 @@ def end_membership(
     if handed:
         announce("drafts_handed_over", membership=locked, handed=handed, hand_to=hand_to)
     return locked
+
+
+# --- Sessions (accounts/sessions.py; docs/architecture.md §11) -------------------------
+
+
+@transaction.atomic
+def sign_out_everywhere(user: AbstractBaseUser, *, ip_address: str | None = None) -> int:
+    """End every session of ``user`` (this one too), on every device and web node: the
+    sessions are rows naming their user. Recorded in the change audit (django-auditlog)
+    as the user's own act. Returns how many ended."""
+    from auditlog.models import LogEntry
+
+    from .models import UserSession
+
+    ended, _ = UserSession.objects.filter(user_id=user.pk).delete()
+    LogEntry.objects.log_create(
+        user,
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
+        changes={"sessions": [str(ended), "0"]},
+        actor=user,
+        remote_addr=ip_address,
+        additional_data={"event": "signed out everywhere"},
+    )
+    return ended

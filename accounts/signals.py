@@ -1,4 +1,5 @@
-"""Whether this session's sign-in counts as two-factor (accounts/sso.py)."""
+"""On signing in: whether the sign-in counts as two-factor (accounts/sso.py), and the
+session's idle clock (accounts/sessions.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,16 @@ def _forget_sso_mfa(sender, request, user, **kwargs) -> None:
     # Every sign-in starts owing the code; a provider's assertion is added below.
     if request is not None and hasattr(request, "session"):
         request.session.pop(sso.MFA_SESSION_KEY, None)
+
+
+@receiver(user_logged_in)
+def _start_the_idle_clock(sender, request, user, **kwargs) -> None:
+    # Signing in is use: the session's clock starts (and its expiry is the user's
+    # time-out) in the save the sign-in makes anyway, so the next pages write nothing.
+    if request is not None and hasattr(request, "session"):
+        from .sessions import start_clock
+
+        start_clock(request.session, user)
 
 
 @receiver(allauth_logged_in)

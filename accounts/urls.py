@@ -22,6 +22,8 @@ urlpatterns = [
 
 # Global names: allauth reverses these.
 account_urlpatterns = [
+    path("", views.account, name="account"),
+    path("sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("password/reset/", allauth_views.password_reset, name="account_reset_password"),
     path(
         "password/reset/done/",

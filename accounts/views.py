@@ -313,3 +313,41 @@ def end_membership(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+# --- The user's own account (docs/architecture.md §11, "Sessions") --------------------
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    from portal.roles import scope_for
+
+    from .sessions import idle_minutes, in_words
+
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": selectors.own_memberships(request.user),
+            "idle": in_words(idle_minutes(scope_for(request.user))),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import logout
+
+    ended = services.sign_out_everywhere(
+        request.user, ip_address=request.META.get("REMOTE_ADDR") or None
+    )
+    logout(request)
+    messages.success(
+        request,
+        "You have signed out everywhere: "
+        + ("your session has ended." if ended <= 1 else f"all {ended} of your sessions have ended.")
+        + " Anyone using the portal as you on another device must sign in again.",
+    )
+    return redirect("login")

@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signs out a session unused for longer than its user's roles allow (after htmx's:
+    # a page polling by itself is not the user).
+    "accounts.middleware.IdleTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.twofactor.middleware.TwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -530,6 +533,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Sessions in the database (every node reads the same), each naming its user so "sign
+# out everywhere" ends them all (accounts/sessions.py). A session unused for longer than
+# its user's time-out is signed out: school staff and panel members after
+# SESSION_IDLE_SCHOOL_MINUTES, the LA's officers and its data-protection officer sooner.
+SESSION_ENGINE = "accounts.sessions"
+SESSION_IDLE_SCHOOL_MINUTES = env.int("SESSION_IDLE_SCHOOL_MINUTES", default=8 * 60)
+SESSION_IDLE_LA_MINUTES = env.int("SESSION_IDLE_LA_MINUTES", default=2 * 60)
+# Before anyone signs in (and the longest a session can last unused).
+SESSION_COOKIE_AGE = max(SESSION_IDLE_SCHOOL_MINUTES, SESSION_IDLE_LA_MINUTES) * 60
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"

@@ -68,6 +68,7 @@ MUST_SEE = {
         "funding:consent", "funding:documents", "funding:check", "funding:submitted",
         "funding:action", "funding:reconsider", "funding:delete", "panels:decision", "panels:review",
         "budgets:county", "budgets:cluster", "funding:notices", "funding:notice_new", "funding:notice",
+        "account",
     },
     "head": {
         "dashboard", "notifications", "clusters:directory", "funding:list", "funding:detail",
@@ -100,7 +101,7 @@ MUST_SEE = {
         "budgets:reduce_award", "panels:decision", "panels:minutes", "reports:list",
         "reports:detail", "reports:escalation", "budgets:term_dates",
     },
-    "dpo": {"dashboard", "notifications", "clusters:directory", "view_audit", "400"},
+    "dpo": {"dashboard", "notifications", "clusters:directory", "view_audit", "400", "account"},
 }  # fmt: skip
 
 LOGINS = {

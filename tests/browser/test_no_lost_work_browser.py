@@ -7,10 +7,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import UserSession as Session
 from budgets.models import FinancialYear
 from budgets.services import adjust
 from funding.models import FundingRequest

@@ -191,6 +191,9 @@ ROUTES: dict[str, Route] = {
     "login": Route(OPEN, r("login")),
     "logout": Route(OPEN, r("logout"), methods=POST),
     "notifications": Route(OPEN, r("notifications")),
+    # The user's own account and signing all their sessions out (tests/accounts/test_sessions.py).
+    "account": Route(OPEN, r("account")),
+    "sign_out_everywhere": Route(OPEN, r("sign_out_everywhere"), methods=POST),
     # The view audit (tests/portal/test_view_audit.py): the data-protection officer's only;
     # LA officers get 404 too (test_the_view_audit_is_the_dpo_s_alone).
     "view_audit": Route(LA, r("view_audit"), "dpo", refused=(404,)),
@@ -798,6 +801,17 @@ def pupil_leaks(response, tag: str = "A", *, keys: bool = False) -> list[str]:
     return leaks
 
 
+def own_senco_b(world: World):
+    """Another SENCO at school B, signed in only by the OPEN routes' own client."""
+    from django.contrib.auth import get_user_model
+
+    from clusters.models import Role
+    from tests.factories import make_user
+
+    found = get_user_model().objects.filter(username="senco_b_own").first()
+    return found or make_user(Role.SENCO, school=world.b.school, username="senco_b_own")
+
+
 def check_route(name: str, route: Route, world: World, clients: Clients) -> list[str]:
     problems: list[str] = []
     url = route.url(world)
@@ -828,9 +842,10 @@ def check_route(name: str, route: Route, world: World, clients: Clients) -> list
             if route.marker and route.marker(world) in body(response):
                 problems.append(f"{name}: {who} sees cluster A's {route.marker(world)!r}")
     else:
-        # A client of its own: ``logout`` must not sign the others out.
+        # A client of its own, of a SENCO of its own: ``logout`` and
+        # ``sign_out_everywhere`` must not sign the others out.
         client = Client()
-        client.force_login(world.user("senco_b"))
+        client.force_login(own_senco_b(world))
         response = call(client, route.methods[0], url)
         if response.status_code >= 500:
             problems.append(f"{name}: {response.status_code}")
