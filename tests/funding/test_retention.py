@@ -9,8 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from clusters.models import Role
 from funding import services
 from funding.models import (
     FundingRequest,
@@ -25,6 +28,7 @@ from portal.storage import STORAGE_ERRORS
 from reports import services as report_services
 from reports.models import ReportKind, ReportRun, ScopeKind
 from tests import objectstore
+from tests.factories import make_user
 from tests.funding.factories import stored_document
 from tests.reports.conftest import small_county  # noqa: F401
 from tests.reports.test_impact_report import _result as impact_result
@@ -192,3 +196,15 @@ def test_the_nightly_beat_applies_the_schedule(settings):
     from funding.tasks import apply_retention
 
     assert apply_retention.name == entry["task"]
+
+
+def test_a_purged_request_still_opens_and_exports_saying_what_was_removed(county):
+    services.apply_retention()
+    old = county["old"][0]
+    officer = Client()
+    officer.force_login(make_user(Role.LA_SEND_OFFICER))
+    page = officer.get(reverse("funding:detail", args=[old.pk]))
+    assert page.status_code == 200 and REMOVED in page.content.decode()
+    assert officer.get(f"/api/v1/requests/{old.pk}/").json()["outcomes_sought"] == REMOVED
+    exported = officer.get(reverse("funding:export"))
+    assert old.reference in b"".join(exported.streaming_content).decode()
