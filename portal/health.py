@@ -18,9 +18,12 @@ import dataclasses
 import datetime
 from typing import ClassVar
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.checks import Database as _Database
@@ -42,11 +45,21 @@ class HealthzMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # The answer still carries every page's security headers: the response half of
+        # the middlewares that add them (none reads the Host, a session or the database).
+        self.hardening = [
+            SecurityMiddleware(get_response),
+            CSPMiddleware(get_response),
+            XFrameOptionsMiddleware(get_response),
+        ]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # GET and HEAD only: anything else goes the usual way (a POST meets CSRF).
         if request.path_info == HEALTHZ_PATH and request.method in ("GET", "HEAD"):
-            return healthz_response()
+            response = healthz_response()
+            for middleware in reversed(self.hardening):
+                response = middleware.process_response(request, response)
+            return response
         return self.get_response(request)
 
 
