@@ -551,6 +551,7 @@ SESSION_COOKIE_AGE = max(SESSION_IDLE_SCHOOL_MINUTES, SESSION_IDLE_LA_MINUTES) *
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"  # JSON for the API
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_GET
 from health_check.views import HealthCheckView
 
@@ -149,13 +149,21 @@ class Readiness(HealthCheckView):
         )
 
 
-@csrf_exempt  # it changes nothing; a write to no such address is a 404, not a CSRF failure
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 for everything outside the user's scope as for what does not exist: the API
     answers in JSON, the pages in the service's own look."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return _page(render(request, "404.html", status=404))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A write without its CSRF token: the API answers in JSON as DRF does (a session's
+    write to any /api/ address, one that does not exist included); pages as Django does."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "CSRF Failed: the form's security token is missing."},
+                            status=403)  # fmt: skip
+    return django_csrf_failure(request, reason=reason)
 
 
 def _page(response: HttpResponse) -> HttpResponse:
